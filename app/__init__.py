@@ -1,0 +1,60 @@
+"""Baton: an open, self-hostable omnichannel app for Shopify stores."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from app import crypto, errors
+from app.config import Settings
+from app.extensions import configure_sqlite, db, migrate, redis_queues
+
+ROOT = Path(__file__).resolve().parent.parent
+# Shopify's webhook bodies are small; anything near this size is not from Shopify.
+MAX_BODY_BYTES = 5 * 1024 * 1024
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the Flask app from validated settings (read from the environment by default)."""
+    settings = settings or Settings.from_env()
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.update(
+        BATON=settings,
+        SECRET_KEY=settings.secret_key,
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        TESTING=settings.testing,
+    )
+    _init_extensions(app)
+    _register_blueprints(app)
+    if not settings.shopify_configured:
+        log.warning(
+            "Running without a real store: set %s to install on Shopify (see .env.example)",
+            ", ".join(settings.missing_for_real_store),
+        )
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    configure_sqlite(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    redis_queues.init_app(app)
+    crypto.init_app(app)
+    errors.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app import auth, cli, health, storefront, webhooks
+    from app.admin import views as admin
+
+    for module in (auth, health, storefront, webhooks, admin):
+        app.register_blueprint(module.bp)
+    cli.init_app(app)

@@ -1,0 +1,41 @@
+"""Read-only queries behind the admin pages, always scoped to one shop."""
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import WebhookDelivery
+from app.models.types import utcnow
+
+PAGE_SIZE = 50
+
+
+def recent_deliveries(shop_domain: str, status: str | None = None) -> list[WebhookDelivery]:
+    """The newest deliveries of one shop, optionally of one status."""
+    query = select(WebhookDelivery).where(WebhookDelivery.shop_domain == shop_domain)
+    if status:
+        query = query.where(WebhookDelivery.status == status)
+    return list(db.session.scalars(query.order_by(WebhookDelivery.id.desc()).limit(PAGE_SIZE)))
+
+
+def delivery_for_shop(shop_domain: str, delivery_id: int) -> WebhookDelivery | None:
+    """One delivery, only if it belongs to the shop asking."""
+    return db.session.scalar(
+        select(WebhookDelivery).where(
+            WebhookDelivery.id == delivery_id, WebhookDelivery.shop_domain == shop_domain
+        )
+    )
+
+
+def delivery_counts(shop_domain: str, hours: int = 24) -> dict[str, int]:
+    """How many deliveries of each status the shop received in the last hours."""
+    rows = db.session.execute(
+        select(WebhookDelivery.status, func.count())
+        .where(
+            WebhookDelivery.shop_domain == shop_domain,
+            WebhookDelivery.received_at >= utcnow() - timedelta(hours=hours),
+        )
+        .group_by(WebhookDelivery.status)
+    )
+    return {status: count for status, count in rows}

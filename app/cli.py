@@ -1,0 +1,48 @@
+"""`flask baton ...` commands for developers and operators."""
+
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app import ROOT
+from app.tunnel import TunnelError, point_at_tunnel
+
+baton = AppGroup("baton", help="Baton's developer and operator commands.")
+
+
+@baton.command("tunnel")
+@click.argument("url")
+@click.option("--toml", "toml_path", default=str(ROOT / "shopify.app.toml"), type=Path)
+@click.option("--env", "env_path", default=str(ROOT / ".env"), type=Path)
+def tunnel(url: str, toml_path: Path, env_path: Path) -> None:
+    """Point shopify.app.toml and .env at a tunnel URL such as https://x.ngrok-free.app."""
+    try:
+        origin = point_at_tunnel(url, toml_path, env_path)
+    except TunnelError as error:
+        raise click.BadParameter(str(error)) from error
+    click.echo(f"App URL is now {origin}. Run `shopify app deploy` to push the new URLs,")
+    click.echo("then restart `make run` so the app reads SHOPIFY_APP_URL.")
+
+
+@baton.command("sweep")
+def sweep() -> None:
+    """Queue stored deliveries that never reached the worker (the worker also does this)."""
+    from workers.sweeper import sweep_deliveries
+
+    click.echo(f"queued {sweep_deliveries()} deliveries")
+
+
+@baton.command("replay")
+@click.argument("delivery_id", type=int)
+def replay(delivery_id: int) -> None:
+    """Put a failed or ignored delivery back in line for processing."""
+    from app.deliveries import requeue_delivery
+
+    click.echo(requeue_delivery(delivery_id))
+
+
+def init_app(app: Flask) -> None:
+    """Register the command group."""
+    app.cli.add_command(baton)

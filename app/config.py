@@ -1,0 +1,123 @@
+"""Every setting Baton reads, taken from the environment once and validated."""
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+from cryptography.fernet import Fernet
+
+API_VERSION_PATTERN = re.compile(r"^20\d\d-(01|04|07|10)$")
+DEFAULT_SCOPES = (
+    "read_customers,write_customers,read_orders,read_checkouts,"
+    "read_discounts,write_discounts,write_draft_orders"
+)
+REAL_STORE_SETTINGS = ("SHOPIFY_API_KEY", "SHOPIFY_API_SECRET", "SHOPIFY_APP_URL")
+
+
+class ConfigError(Exception):
+    """Raised when one or more settings are missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings; build with Settings.from_env()."""
+
+    database_url: str
+    redis_url: str
+    secret_key: str
+    encryption_keys: tuple[str, ...]
+    shopify_api_key: str = ""
+    shopify_api_secret: str = ""
+    shopify_scopes: str = DEFAULT_SCOPES
+    shopify_app_url: str = ""
+    shopify_api_version: str = "2026-10"
+    shopify_admin_base_url: str = ""
+    sweep_interval_seconds: int = 30
+    testing: bool = False
+    missing_for_real_store: tuple[str, ...] = field(default=())
+
+    @property
+    def shopify_configured(self) -> bool:
+        """True when the settings a real store needs are all present."""
+        return not self.missing_for_real_store
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """Read and validate settings, raising ConfigError that lists every problem."""
+        env = os.environ if environ is None else environ
+        problems: list[str] = []
+        values = {
+            "database_url": _database_url(env.get("DATABASE_URL", "")),
+            "redis_url": env.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+            "secret_key": _required(env, "SECRET_KEY", problems),
+            "encryption_keys": _encryption_keys(env, problems),
+            "shopify_api_key": env.get("SHOPIFY_API_KEY", ""),
+            "shopify_api_secret": env.get("SHOPIFY_API_SECRET", ""),
+            "shopify_scopes": env.get("SHOPIFY_SCOPES", DEFAULT_SCOPES),
+            "shopify_app_url": env.get("SHOPIFY_APP_URL", "").rstrip("/"),
+            "shopify_api_version": env.get("SHOPIFY_API_VERSION", "2026-10"),
+            "shopify_admin_base_url": env.get("SHOPIFY_ADMIN_BASE_URL", "").rstrip("/"),
+            "sweep_interval_seconds": _positive_int(env, "BATON_SWEEP_INTERVAL", 30, problems),
+            "testing": env.get("BATON_TESTING", "") == "1",
+        }
+        _check_formats(values, problems)
+        if problems:
+            raise ConfigError("Invalid configuration:\n  - " + "\n  - ".join(problems))
+        missing = tuple(name for name in REAL_STORE_SETTINGS if not env.get(name))
+        return cls(**values, missing_for_real_store=missing)
+
+
+def _database_url(raw: str) -> str:
+    # Bare postgresql:// would pick psycopg2, which we do not ship; psycopg 3 is the driver.
+    if not raw:
+        return "sqlite:///baton.db"
+    return re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", raw)
+
+
+def _required(env: Mapping[str, str], name: str, problems: list[str]) -> str:
+    value = env.get(name, "")
+    if not value:
+        problems.append(f"{name} is required (run `make env` to generate a local .env)")
+    return value
+
+
+def _encryption_keys(env: Mapping[str, str], problems: list[str]) -> tuple[str, ...]:
+    # Comma-separated so a key can be rotated: the first encrypts, all decrypt.
+    raw = env.get("ENCRYPTION_KEYS", "")
+    keys = tuple(key.strip() for key in raw.split(",") if key.strip())
+    if not keys:
+        problems.append("ENCRYPTION_KEYS is required (a Fernet key; `make env` generates one)")
+    for key in keys:
+        try:
+            Fernet(key)
+        except ValueError:
+            problems.append("ENCRYPTION_KEYS holds a value that is not a 32-byte url-safe key")
+    return keys
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int, problems: list[str]) -> int:
+    raw = env.get(name, str(default))
+    if not raw.isdigit() or int(raw) == 0:
+        problems.append(f"{name} must be a positive whole number, got {raw!r}")
+        return default
+    return int(raw)
+
+
+def _check_formats(values: dict, problems: list[str]) -> None:
+    if not API_VERSION_PATTERN.match(values["shopify_api_version"]):
+        problems.append(
+            "SHOPIFY_API_VERSION must be a quarterly version such as 2026-10, "
+            f"got {values['shopify_api_version']!r}"
+        )
+    app_url = values["shopify_app_url"]
+    if app_url and urlparse(app_url).scheme != "https":
+        problems.append(f"SHOPIFY_APP_URL must be an https URL, got {app_url!r}")
+    if urlparse(values["redis_url"]).scheme not in ("redis", "rediss", "unix"):
+        problems.append("REDIS_URL must start with redis://, rediss:// or unix://")
+    if not values["database_url"].startswith(("sqlite", "postgresql")):
+        problems.append("DATABASE_URL must be a sqlite:/// or postgresql:// URL")
+    scopes = values["shopify_scopes"]
+    if not re.fullmatch(r"[a-z_]+(,[a-z_]+)*", scopes):
+        problems.append(f"SHOPIFY_SCOPES must be comma-separated scope names, got {scopes!r}")

@@ -1,0 +1,68 @@
+"""Extensions, created unbound and attached to an app by create_app()."""
+
+import os
+
+from flask import Flask
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from redis import Redis
+from rq import Queue
+from sqlalchemy import event
+from sqlalchemy.orm import DeclarativeBase
+
+# Queues are named by workload so a slow vendor sync never delays webhook processing.
+QUEUE_NAMES = ("webhooks", "sync", "default")
+
+
+class Base(DeclarativeBase):
+    """Declarative base for every Baton model."""
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+
+
+class RedisQueues:
+    """One Redis connection per process, and the RQ queues that share it."""
+
+    def __init__(self) -> None:
+        self.connection: Redis | None = None
+
+    def init_app(self, app: Flask) -> None:
+        """Connect lazily: redis-py opens sockets on first use, not here."""
+        # Short timeouts so intake notices a dead Redis quickly and falls back to the sweeper.
+        self.connection = Redis.from_url(
+            app.config["BATON"].redis_url,
+            socket_connect_timeout=0.5,
+            socket_timeout=2,
+            health_check_interval=30,
+        )
+        app.extensions["baton_redis"] = self
+
+    def queue(self, name: str) -> Queue:
+        """Return the RQ queue for a workload."""
+        if name not in QUEUE_NAMES:
+            raise ValueError(f"unknown queue {name!r}")
+        return Queue(name, connection=self.connection)
+
+
+redis_queues = RedisQueues()
+
+
+def configure_sqlite(app: Flask) -> None:
+    """Make SQLite behave under a web process and a worker writing at once."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    # Relative SQLite paths live in the instance folder, which a fresh clone does not have.
+    os.makedirs(app.instance_path, exist_ok=True)
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # WAL lets readers run beside one writer; busy_timeout waits instead of failing.
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

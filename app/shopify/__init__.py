@@ -1,0 +1,1 @@
+"""Everything that speaks Shopify's protocols: signatures, tokens, the Admin API."""

@@ -1,0 +1,58 @@
+"""The webhook topics Baton subscribes to, and the handler each one is dispatched to."""
+
+import json
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+
+from app import privacy, shops
+from app.models import WebhookDelivery
+
+Handler = Callable[[WebhookDelivery, dict], None]
+COMPLIANCE_TOPICS = frozenset({"customers/data_request", "customers/redact", "shop/redact"})
+
+
+def _subscribed_topics() -> frozenset[str]:
+    # shopify.app.toml is the one list of subscriptions; reading it keeps intake in step.
+    config = tomllib.loads((Path(__file__).parent.parent / "shopify.app.toml").read_text())
+    topics = set()
+    for subscription in config["webhooks"]["subscriptions"]:
+        topics.update(subscription.get("topics", []))
+        topics.update(subscription.get("compliance_topics", []))
+    return frozenset(topics)
+
+
+SUBSCRIBED_TOPICS = _subscribed_topics()
+
+
+def _uninstalled(delivery: WebhookDelivery, payload: dict) -> None:
+    shops.mark_uninstalled(delivery.shop_domain, delivery.triggered_at)
+
+
+def _scopes_update(delivery: WebhookDelivery, payload: dict) -> None:
+    # Shopify sends the granted scopes as a list under "current"; nulls mean nothing changed.
+    current = payload.get("current")
+    if current is not None:
+        shops.update_scopes(delivery.shop_domain, current)
+
+
+HANDLERS: dict[str, Handler] = {
+    "app/uninstalled": _uninstalled,
+    "app/scopes_update": _scopes_update,
+    "customers/data_request": privacy.record_request,
+    "customers/redact": privacy.record_request,
+    "shop/redact": privacy.redact_shop,
+}
+
+
+def handler_for(topic: str) -> Handler | None:
+    """Return the function that processes deliveries of this topic, if there is one yet."""
+    return HANDLERS.get(topic)
+
+
+def parse_payload(body: str) -> dict:
+    """Parse a stored body; raises ValueError when it is not a JSON object."""
+    payload = json.loads(body)
+    if not isinstance(payload, dict):
+        raise ValueError("webhook body is JSON but not an object")
+    return payload

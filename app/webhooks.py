@@ -1,0 +1,28 @@
+"""Webhook intake: verify, record once, enqueue, answer. The work happens in workers/."""
+
+from flask import Blueprint, jsonify, request
+
+from app.deliveries import config_secret, enqueue_delivery, headers_from, record_delivery
+from app.errors import ApiError
+from app.extensions import db
+from app.models import DeliveryStatus
+from app.shopify.verify import webhook_hmac_valid
+
+bp = Blueprint("webhooks", __name__)
+
+
+@bp.post("/webhooks")
+@bp.post("/webhooks/compliance")
+def receive():
+    """Accept one Shopify delivery of any topic, compliance topics included."""
+    body = request.get_data(cache=False)
+    # The HMAC covers the raw bytes, so nothing is parsed before it is checked.
+    if not webhook_hmac_valid(body, request.headers.get("X-Shopify-Hmac-Sha256"), config_secret()):
+        raise ApiError(401, "invalid_hmac", "X-Shopify-Hmac-Sha256 does not match the body")
+    result = record_delivery(headers_from(request.headers, body), body)
+    db.session.commit()
+    if result.status == DeliveryStatus.RECEIVED and not result.duplicate:
+        enqueue_delivery(result.delivery_id)
+    if result.status == DeliveryStatus.REJECTED:
+        raise ApiError(400, "malformed_json", result.error or "malformed JSON")
+    return jsonify(delivery_id=result.delivery_id, status=result.status, duplicate=result.duplicate)
