@@ -25,9 +25,27 @@ log = logging.getLogger(__name__)
 PROCESS_JOB = "workers.deliveries.process_delivery"
 # Retry transient failures for about an hour; the sweeper picks up anything left after that.
 JOB_RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
-# After Redis fails, stop trying it for a moment so intake stays fast; the sweeper catches up.
-REDIS_BACKOFF_SECONDS = 5.0
-_redis_unavailable_until = 0.0
+
+
+class RedisBackoff:
+    """After Redis fails, intake stops trying it for a moment so it stays fast."""
+
+    SECONDS = 5.0
+
+    def __init__(self) -> None:
+        self.until = 0.0
+
+    def active(self) -> bool:
+        return time.monotonic() < self.until
+
+    def trip(self) -> None:
+        self.until = time.monotonic() + self.SECONDS
+
+    def reset(self) -> None:
+        self.until = 0.0
+
+
+intake_backoff = RedisBackoff()
 
 
 @dataclass(frozen=True)
@@ -108,10 +126,9 @@ def record_delivery(headers: DeliveryHeaders, body: bytes) -> IntakeResult:
     return IntakeResult(existing.id, existing.status, duplicate=True, error=existing.error)
 
 
-def enqueue_delivery(delivery_id: int) -> bool:
+def enqueue_delivery(delivery_id: int, from_intake: bool = True) -> bool:
     """Queue processing; False when Redis is unreachable and the sweeper must do it later."""
-    global _redis_unavailable_until
-    if time.monotonic() < _redis_unavailable_until:
+    if from_intake and intake_backoff.active():
         return False
     try:
         redis_queues.queue("webhooks").enqueue(
@@ -124,7 +141,7 @@ def enqueue_delivery(delivery_id: int) -> bool:
     except DuplicateJobError:
         return True
     except RedisError as error:
-        _redis_unavailable_until = time.monotonic() + REDIS_BACKOFF_SECONDS
+        intake_backoff.trip()
         log.warning(
             "delivery %s stored but not queued (%s); the sweeper will queue it", delivery_id, error
         )

@@ -42,11 +42,11 @@ def _requeue_if_lost(delivery_id: int) -> bool:
     try:
         job = Job.fetch(f"delivery-{delivery_id}", connection=redis_queues.connection)
     except NoSuchJobError:
-        return enqueue_delivery(delivery_id)
+        return enqueue_delivery(delivery_id, from_intake=False)
     except RedisError:
         return False
     if job.get_status(refresh=False) not in DEAD_JOB_STATES:
         return False
     # RQ gave up on it (retries spent); the delivery's own attempt cap decides when to stop.
     job.delete()
-    return enqueue_delivery(delivery_id)
+    return enqueue_delivery(delivery_id, from_intake=False)

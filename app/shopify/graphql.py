@@ -1,0 +1,202 @@
+"""Admin GraphQL client: pinned API version, cost-based throttling, retries with backoff."""
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import requests
+from flask import current_app
+from redis import Redis
+from redis.exceptions import RedisError
+
+from app.extensions import redis_queues
+
+log = logging.getLogger(__name__)
+TIMEOUT_SECONDS = 15
+BACKOFF_BASE_SECONDS = 1.0
+BACKOFF_CAP_SECONDS = 30.0
+# A query's cost is known only after it runs; this guess gates the first request.
+DEFAULT_ESTIMATED_COST = 50
+
+
+class ShopifyTransientError(Exception):
+    """Shopify stayed throttled or unavailable through every attempt; retry the job later."""
+
+
+class ShopifyAuthError(Exception):
+    """Shopify refused the access token (401/403): reinstall or refresh needed."""
+
+
+class ShopifyGraphQLError(Exception):
+    """The query itself was refused; retrying the same query cannot succeed."""
+
+    def __init__(self, errors):
+        super().__init__(_describe(errors))
+        self.errors = errors
+
+
+@dataclass
+class CostBucket:
+    """The shop's leaky-bucket state as Shopify last reported it, shared through Redis."""
+
+    redis: Redis | None
+    shop_domain: str
+
+    @property
+    def key(self) -> str:
+        return f"baton:gql-cost:{self.shop_domain}"
+
+    def wait_seconds(self, cost: int) -> float:
+        """How long to wait before a query of this cost fits in the bucket."""
+        state = self._load()
+        if not state:
+            return 0.0
+        elapsed = max(0.0, time.time() - state["at"])
+        available = min(state["maximum"], state["available"] + elapsed * state["rate"])
+        return 0.0 if cost <= available else (cost - available) / state["rate"]
+
+    def record(self, throttle_status: dict) -> None:
+        """Remember extensions.cost.throttleStatus from the latest answer."""
+        if self.redis is None:
+            return
+        mapping = {
+            "available": throttle_status["currentlyAvailable"],
+            "maximum": throttle_status["maximumAvailable"],
+            "rate": throttle_status["restoreRate"],
+            "at": time.time(),
+        }
+        try:
+            self.redis.hset(self.key, mapping=mapping)
+            self.redis.expire(self.key, 3600)
+        except RedisError:
+            log.debug("could not share GraphQL cost state for %s", self.shop_domain)
+
+    def _load(self) -> dict | None:
+        if self.redis is None:
+            return None
+        try:
+            raw = self.redis.hgetall(self.key)
+        except RedisError:
+            return None  # fail open: Shopify's THROTTLED answer still slows us down
+        if not raw:
+            return None
+        state = {key.decode(): float(value) for key, value in raw.items()}
+        return state if state.get("rate", 0) > 0 else None
+
+
+class AdminGraphQL:
+    """Runs Admin API GraphQL queries for one shop."""
+
+    def __init__(
+        self,
+        shop_domain: str,
+        access_token: str,
+        api_version: str,
+        *,
+        bucket: CostBucket | None = None,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        max_attempts: int = 5,
+        base_url: str = "",
+    ):
+        self.url = f"{base_url or 'https://' + shop_domain}/admin/api/{api_version}/graphql.json"
+        self.headers = {"X-Shopify-Access-Token": access_token, "Content-Type": "application/json"}
+        self.bucket = bucket or CostBucket(None, shop_domain)
+        self.session = session or requests.Session()
+        self.sleep = sleep
+        self.max_attempts = max_attempts
+
+    def execute(self, query: str, variables: dict | None = None,
+                estimated_cost: int = DEFAULT_ESTIMATED_COST) -> dict:
+        """Return the query's data, waiting out throttling and retrying transient failures."""
+        last_problem = "no attempt made"
+        for attempt in range(self.max_attempts):
+            self.sleep(self.bucket.wait_seconds(estimated_cost))
+            outcome = self._attempt(query, variables)
+            if isinstance(outcome, dict):
+                return outcome
+            last_problem, delay = outcome
+            log.info("GraphQL attempt %d for %s: %s", attempt + 1, self.url, last_problem)
+            self.sleep(delay if delay is not None else _backoff(attempt))
+        raise ShopifyTransientError(f"gave up after {self.max_attempts} attempts: {last_problem}")
+
+    def _attempt(self, query: str, variables: dict | None) -> dict | tuple[str, float | None]:
+        """One request: the data, or (why it must be retried, how long to wait or None)."""
+        try:
+            response = self.session.post(
+                self.url, json={"query": query, "variables": variables or {}},
+                headers=self.headers, timeout=TIMEOUT_SECONDS,
+            )
+        except (requests.ConnectionError, requests.Timeout) as error:
+            return f"network: {error}", None
+        if response.status_code == 429:
+            return "HTTP 429", _retry_after(response)
+        if response.status_code >= 500:
+            return f"HTTP {response.status_code}", None
+        if response.status_code in (401, 403):
+            raise ShopifyAuthError(f"Shopify refused the access token (HTTP {response.status_code})")
+        if response.status_code != 200:
+            raise ShopifyGraphQLError(_json_or_text(response))
+        return self._read(response.json())
+
+    def _read(self, body: dict) -> dict | tuple[str, float]:
+        cost = (body.get("extensions") or {}).get("cost") or {}
+        if cost.get("throttleStatus"):
+            self.bucket.record(cost["throttleStatus"])
+        errors = body.get("errors") or []
+        if any((error.get("extensions") or {}).get("code") == "THROTTLED" for error in errors):
+            return "THROTTLED", _refill_seconds(cost)
+        if errors and body.get("data") is None:
+            raise ShopifyGraphQLError(errors)
+        return body.get("data") or {}
+
+
+def admin_client_for(shop) -> AdminGraphQL:
+    """A client for an installed shop, with a fresh token and the shared cost bucket."""
+    from app.shops import access_token_for
+
+    settings = current_app.config["BATON"]
+    return AdminGraphQL(
+        shop.domain,
+        access_token_for(shop),
+        settings.shopify_api_version,
+        bucket=CostBucket(redis_queues.connection, shop.domain),
+        base_url=settings.shopify_admin_base_url,
+    )
+
+
+def _refill_seconds(cost: dict) -> float:
+    # Wait exactly until the bucket holds what the query asked for, plus a little slack.
+    status = cost.get("throttleStatus") or {}
+    rate = float(status.get("restoreRate") or 50)
+    needed = float(cost.get("requestedQueryCost") or DEFAULT_ESTIMATED_COST)
+    deficit = needed - float(status.get("currentlyAvailable") or 0)
+    return max(deficit, 0.0) / rate + 0.1
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    try:
+        return max(0.0, float(response.headers.get("Retry-After", "")))
+    except ValueError:
+        return None
+
+
+def _backoff(attempt: int) -> float:
+    # Jitter keeps many workers from retrying in lockstep.
+    ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt)
+    return random.uniform(ceiling / 2, ceiling)
+
+
+def _json_or_text(response: requests.Response):
+    try:
+        return response.json().get("errors") or response.text
+    except ValueError:
+        return response.text[:500]
+
+
+def _describe(errors) -> str:
+    if isinstance(errors, list):
+        return "; ".join(str(error.get("message", error)) for error in errors)
+    return str(errors)

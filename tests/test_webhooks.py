@@ -1,0 +1,190 @@
+"""Webhook intake through POST /webhooks: verification, dedupe, storage, queueing."""
+
+import json
+
+from rq import Queue
+from sqlalchemy import func, select
+
+from app.extensions import db, redis_queues
+from app.models import DeliveryStatus, WebhookDelivery
+from tests.shopify_signing import SHOP, post_webhook, webhook_headers
+from workers.sweeper import sweep_deliveries
+
+SCOPES_PAYLOAD = {"id": 1, "previous": ["read_orders"], "current": ["read_orders", "read_customers"],
+                  "updated_at": "2026-11-22T10:00:00Z"}
+
+
+def stored() -> list[WebhookDelivery]:
+    return list(db.session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id)))
+
+
+def queued_jobs() -> int:
+    return Queue("webhooks", connection=redis_queues.connection).count
+
+
+def test_signed_delivery_is_stored_queued_and_processed(client, installed_shop, run_worker):
+    shop = installed_shop()
+    response = post_webhook(client, "app/scopes_update", SCOPES_PAYLOAD)
+    assert response.status_code == 200
+    assert response.get_json()["status"] == "received"
+    [delivery] = stored()
+    assert delivery.topic == "app/scopes_update"
+    assert delivery.triggered_at.tzinfo is not None
+    assert queued_jobs() == 1
+
+    run_worker()
+    db.session.refresh(delivery)
+    db.session.refresh(shop)
+    assert delivery.status == DeliveryStatus.PROCESSED
+    assert shop.scopes == "read_orders,read_customers"
+
+
+def test_nanosecond_timestamps_are_kept_to_the_microsecond(client, installed_shop):
+    installed_shop()
+    post_webhook(client, "app/scopes_update", SCOPES_PAYLOAD,
+                 **{"X-Shopify-Triggered-At": "2026-11-22T10:00:00.123456789Z"})
+    assert stored()[0].triggered_at.isoformat() == "2026-11-22T10:00:00.123456+00:00"
+
+
+def test_forged_hmac_is_refused_and_nothing_is_stored(client, installed_shop):
+    installed_shop()
+    body = json.dumps(SCOPES_PAYLOAD).encode()
+    headers = webhook_headers("app/scopes_update", body, secret="not-the-app-secret")
+    response = client.post("/webhooks", data=body, headers=headers)
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "invalid_hmac"
+    assert stored() == []
+
+
+def test_body_changed_after_signing_is_refused(client, installed_shop):
+    installed_shop()
+    body = json.dumps(SCOPES_PAYLOAD).encode()
+    headers = webhook_headers("app/scopes_update", body)
+    response = client.post("/webhooks", data=body.replace(b"read", b"write"), headers=headers)
+    assert response.status_code == 401
+
+
+def test_missing_hmac_is_refused(client):
+    response = client.post("/webhooks", data=b"{}", headers={
+        "X-Shopify-Topic": "app/uninstalled", "X-Shopify-Shop-Domain": SHOP})
+    assert response.status_code == 401
+
+
+def test_duplicate_delivery_makes_one_row_and_one_job(client, installed_shop):
+    installed_shop()
+    for _ in range(3):
+        response = post_webhook(client, "app/scopes_update", SCOPES_PAYLOAD, event_id="evt-1")
+        assert response.status_code == 200
+    assert len(stored()) == 1
+    assert queued_jobs() == 1
+    assert response.get_json()["duplicate"] is True
+
+
+def test_same_event_id_on_another_topic_is_not_a_duplicate(client, installed_shop):
+    installed_shop()
+    post_webhook(client, "app/scopes_update", SCOPES_PAYLOAD, event_id="evt-shared")
+    post_webhook(client, "app/uninstalled", {"id": 1}, event_id="evt-shared")
+    assert [row.topic for row in stored()] == ["app/scopes_update", "app/uninstalled"]
+
+
+def test_malformed_json_with_valid_hmac_is_a_recorded_400(client, installed_shop):
+    installed_shop()
+    response = post_webhook(client, "app/scopes_update", b'{"id": 1,')
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "malformed_json"
+    [delivery] = stored()
+    assert delivery.status == DeliveryStatus.REJECTED
+    assert "malformed JSON" in delivery.error
+    assert queued_jobs() == 0
+
+
+def test_json_that_is_not_an_object_is_rejected(client, installed_shop):
+    installed_shop()
+    assert post_webhook(client, "app/scopes_update", b"[1, 2]").status_code == 400
+
+
+def test_unknown_shop_is_recorded_and_acknowledged(client):
+    response = post_webhook(client, "app/scopes_update", SCOPES_PAYLOAD,
+                            shop="never-installed.myshopify.com")
+    assert response.status_code == 200
+    [delivery] = stored()
+    assert delivery.status == DeliveryStatus.IGNORED
+    assert "unknown shop" in delivery.error
+    assert queued_jobs() == 0
+
+
+def test_unknown_topic_is_recorded_and_acknowledged(client, installed_shop):
+    installed_shop()
+    response = post_webhook(client, "products/update", {"id": 1})
+    assert response.status_code == 200
+    [delivery] = stored()
+    assert delivery.status == DeliveryStatus.IGNORED
+    assert "not subscribed" in delivery.error
+
+
+def test_headers_are_matched_whatever_their_case(client, installed_shop):
+    installed_shop()
+    body = json.dumps(SCOPES_PAYLOAD).encode()
+    headers = {key.lower(): value for key, value in webhook_headers(
+        "app/scopes_update", body).items()}
+    assert client.post("/webhooks", data=body, headers=headers).status_code == 200
+    assert stored()[0].status == DeliveryStatus.RECEIVED
+
+
+def test_shop_domain_header_must_be_a_myshopify_domain(client):
+    response = post_webhook(client, "app/uninstalled", {"id": 1},
+                            shop="evil.example.com/.myshopify.com")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "bad_shop_domain"
+    assert stored() == []
+
+
+def test_oversized_body_is_refused_with_413(client):
+    response = post_webhook(client, "app/uninstalled", b"{" + b" " * (6 * 1024 * 1024) + b"}")
+    assert response.status_code == 413
+    assert stored() == []
+
+
+def test_redis_down_during_intake_stores_and_the_sweeper_queues_later(
+    client, installed_shop, redis_server, run_worker
+):
+    installed_shop()
+    redis_server.stop()
+    try:
+        response = post_webhook(client, "app/scopes_update", SCOPES_PAYLOAD)
+        assert response.status_code == 200
+        [delivery] = stored()
+        assert delivery.status == DeliveryStatus.RECEIVED
+    finally:
+        redis_server.start()
+    assert queued_jobs() == 0
+
+    from datetime import timedelta
+
+    assert sweep_deliveries(grace=timedelta(0)) == 1
+    assert sweep_deliveries(grace=timedelta(0)) == 0  # a live job is not queued twice
+    run_worker()
+    db.session.refresh(delivery)
+    assert delivery.status == DeliveryStatus.PROCESSED
+
+
+def test_sweeper_requeues_a_job_lost_with_redis_contents(client, installed_shop, run_worker):
+    from datetime import timedelta
+
+    installed_shop()
+    post_webhook(client, "app/scopes_update", SCOPES_PAYLOAD)
+    redis_queues.connection.flushdb()  # what a Redis restart without persistence does
+    assert sweep_deliveries(grace=timedelta(0)) == 1
+    run_worker()
+    assert stored()[0].status == DeliveryStatus.PROCESSED
+
+
+def test_compliance_endpoint_takes_the_same_hmac_rule(client):
+    body = json.dumps({"shop_id": 1, "shop_domain": SHOP}).encode()
+    headers = webhook_headers("shop/redact", body, secret="wrong")
+    assert client.post("/webhooks/compliance", data=body, headers=headers).status_code == 401
+    response = post_webhook(client, "shop/redact", {"shop_id": 1, "shop_domain": SHOP},
+                            path="/webhooks/compliance")
+    assert response.status_code == 200
+    count = db.session.scalar(select(func.count()).select_from(WebhookDelivery))
+    assert count == 1
