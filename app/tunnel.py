@@ -33,7 +33,8 @@ def rewrite_env(text: str, origin: str) -> str:
     line = f"SHOPIFY_APP_URL={origin}"
     if re.search(r"(?m)^SHOPIFY_APP_URL=.*$", text):
         return re.sub(r"(?m)^SHOPIFY_APP_URL=.*$", line, text)
-    return text.rstrip("\n") + "\n" + line + "\n"
+    kept = text.rstrip("\n")
+    return f"{kept}\n{line}\n" if kept else f"{line}\n"
 
 
 def point_at_tunnel(url: str, app_toml: Path, env_file: Path) -> str:

@@ -103,8 +103,13 @@ def installed_shop():
     """A shop that completed install, with a long-lived token."""
 
     def install(domain: str = SHOP, token: str = "shpat_installed") -> Shop:
-        shop = Shop(domain=domain, access_token=token, scopes="read_orders",
-                    installed_at=utcnow(), token_version=1)
+        shop = Shop(
+            domain=domain,
+            access_token=token,
+            scopes="read_orders",
+            installed_at=utcnow(),
+            token_version=1,
+        )
         db.session.add(shop)
         db.session.commit()
         return shop

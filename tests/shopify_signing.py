@@ -21,8 +21,14 @@ def webhook_signature(body: bytes, secret: str = API_SECRET) -> str:
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
-def webhook_headers(topic: str, body: bytes, shop: str = SHOP, event_id: str | None = None,
-                    secret: str = API_SECRET, triggered_at: str | None = None) -> dict:
+def webhook_headers(
+    topic: str,
+    body: bytes,
+    shop: str = SHOP,
+    event_id: str | None = None,
+    secret: str = API_SECRET,
+    triggered_at: str | None = None,
+) -> dict:
     """Every header Shopify puts on a delivery."""
     return {
         "Content-Type": "application/json",
@@ -42,8 +48,15 @@ def _now_with_nanoseconds() -> str:
     return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond:06d}789Z"
 
 
-def post_webhook(client, topic: str, payload, shop: str = SHOP, event_id: str | None = None,
-                 path: str = "/webhooks", **header_overrides):
+def post_webhook(
+    client,
+    topic: str,
+    payload,
+    shop: str = SHOP,
+    event_id: str | None = None,
+    path: str = "/webhooks",
+    **header_overrides,
+):
     """POST a correctly signed delivery through the real intake endpoint."""
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     headers = webhook_headers(topic, body, shop=shop, event_id=event_id)
@@ -51,8 +64,13 @@ def post_webhook(client, topic: str, payload, shop: str = SHOP, event_id: str | 
     return client.post(path, data=body, headers=headers)
 
 
-def session_token(shop: str = SHOP, api_key: str = API_KEY, secret: str = API_SECRET,
-                  algorithm: str = "HS256", **claims) -> str:
+def session_token(
+    shop: str = SHOP,
+    api_key: str = API_KEY,
+    secret: str = API_SECRET,
+    algorithm: str = "HS256",
+    **claims,
+) -> str:
     """Mint an App Bridge session token; override any claim to forge a bad one."""
     now = int(time.time())
     payload = {

@@ -28,8 +28,9 @@ def test_uninstall_forgets_tokens_and_is_safe_twice(client, installed_shop, run_
 
 def test_uninstall_older_than_the_current_install_is_ignored(client, installed_shop, run_worker):
     shop = installed_shop()
-    post_webhook(client, "app/uninstalled", {"id": 1}, **{
-        "X-Shopify-Triggered-At": "2020-01-01T00:00:00Z"})
+    post_webhook(
+        client, "app/uninstalled", {"id": 1}, **{"X-Shopify-Triggered-At": "2020-01-01T00:00:00Z"}
+    )
     run_worker()
     db.session.refresh(shop)
     assert shop.is_installed
@@ -47,10 +48,20 @@ def test_deliveries_after_uninstall_do_not_fail(client, installed_shop, run_work
 
 def test_customer_redact_is_recorded_once_with_the_exact_id(client, installed_shop, run_worker):
     installed_shop()
-    post_webhook(client, "customers/redact", REDACT_CUSTOMER, event_id="redact-1",
-                 path="/webhooks/compliance")
-    post_webhook(client, "customers/redact", REDACT_CUSTOMER, event_id="redact-1",
-                 path="/webhooks/compliance")
+    post_webhook(
+        client,
+        "customers/redact",
+        REDACT_CUSTOMER,
+        event_id="redact-1",
+        path="/webhooks/compliance",
+    )
+    post_webhook(
+        client,
+        "customers/redact",
+        REDACT_CUSTOMER,
+        event_id="redact-1",
+        path="/webhooks/compliance",
+    )
     run_worker()
     [request] = db.session.scalars(select(PrivacyRequest)).all()
     assert request.kind == "customers/redact"
@@ -60,8 +71,13 @@ def test_customer_redact_is_recorded_once_with_the_exact_id(client, installed_sh
 
 def test_data_request_with_null_fields_is_recorded(client, installed_shop, run_worker):
     installed_shop()
-    payload = {"shop_id": 1, "shop_domain": SHOP, "orders_requested": None,
-               "customer": {"id": 5, "email": None, "phone": None}, "data_request": {"id": 77}}
+    payload = {
+        "shop_id": 1,
+        "shop_domain": SHOP,
+        "orders_requested": None,
+        "customer": {"id": 5, "email": None, "phone": None},
+        "data_request": {"id": 77},
+    }
     post_webhook(client, "customers/data_request", payload, path="/webhooks/compliance")
     run_worker()
     [request] = db.session.scalars(select(PrivacyRequest)).all()
@@ -75,16 +91,29 @@ def test_shop_redact_erases_the_shop_and_its_deliveries(client, installed_shop, 
     post_webhook(client, "customers/redact", REDACT_CUSTOMER, path="/webhooks/compliance")
     post_webhook(client, "app/scopes_update", {"current": []}, shop=other.domain)
     run_worker()
-    post_webhook(client, "shop/redact", {"shop_id": 954889, "shop_domain": SHOP},
-                 path="/webhooks/compliance")
+    post_webhook(
+        client, "shop/redact", {"shop_id": 954889, "shop_domain": SHOP}, path="/webhooks/compliance"
+    )
     run_worker()
 
     assert db.session.scalar(select(Shop).where(Shop.domain == SHOP)) is None
     bodies = db.session.scalars(select(WebhookDelivery.body)).all()
     assert not any("ana@example.com" in body for body in bodies)
-    assert db.session.scalar(select(func.count()).select_from(PrivacyRequest).where(
-        PrivacyRequest.email.is_not(None))) == 0
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(PrivacyRequest)
+            .where(PrivacyRequest.email.is_not(None))
+        )
+        == 0
+    )
     # The other shop is untouched.
     assert db.session.scalar(select(Shop).where(Shop.domain == other.domain)) is not None
-    assert db.session.scalar(select(func.count()).select_from(WebhookDelivery).where(
-        WebhookDelivery.shop_domain == other.domain)) == 1
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(WebhookDelivery)
+            .where(WebhookDelivery.shop_domain == other.domain)
+        )
+        == 1
+    )

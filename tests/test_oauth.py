@@ -29,8 +29,13 @@ def begin(client) -> str:
 def mock_code_exchange():
     return responses.post(
         f"https://{SHOP}/admin/oauth/access_token",
-        json={"access_token": "shpat_code", "scope": "read_orders", "expires_in": 3600,
-              "refresh_token": "shprt_code", "refresh_token_expires_in": 7776000},
+        json={
+            "access_token": "shpat_code",
+            "scope": "read_orders",
+            "expires_in": 3600,
+            "refresh_token": "shprt_code",
+            "refresh_token_expires_in": 7776000,
+        },
     )
 
 

@@ -31,13 +31,17 @@ def test_valid_token_reaches_the_shop(client, installed_shop):
     "token",
     [
         pytest.param(lambda: session_token(aud="someone-elses-app"), id="wrong-aud"),
-        pytest.param(lambda: session_token(secret="forged-secret-forged-secret-forged-secret"), id="wrong-secret"),
+        pytest.param(
+            lambda: session_token(secret="forged-secret-forged-secret-forged-secret"),
+            id="wrong-secret",
+        ),
         pytest.param(lambda: session_token(algorithm="none"), id="alg-none"),
         pytest.param(lambda: session_token(algorithm="HS512"), id="alg-hs512"),
         pytest.param(lambda: session_token(exp=int(time.time()) - 30), id="expired"),
         pytest.param(lambda: session_token(nbf=int(time.time()) + 60), id="not-yet-valid"),
-        pytest.param(lambda: session_token(iss="https://evil.myshopify.com/admin"),
-                     id="iss-dest-mismatch"),
+        pytest.param(
+            lambda: session_token(iss="https://evil.myshopify.com/admin"), id="iss-dest-mismatch"
+        ),
         pytest.param(lambda: session_token(shop="evil.example.com"), id="not-myshopify"),
         pytest.param(lambda: "not.a.jwt", id="garbage"),
         pytest.param(lambda: "", id="empty"),
@@ -62,15 +66,15 @@ def test_shop_a_cannot_read_shop_b_deliveries(client, installed_shop):
     installed_shop(SHOP)
     installed_shop(OTHER_SHOP)
     post_webhook(client, "app/scopes_update", {"current": ["read_orders"]}, shop=OTHER_SHOP)
-    other_id = client.get("/admin/api/deliveries",
-                          headers=bearer(session_token(OTHER_SHOP))).get_json()["deliveries"][0]["id"]
+    other_id = client.get(
+        "/admin/api/deliveries", headers=bearer(session_token(OTHER_SHOP))
+    ).get_json()["deliveries"][0]["id"]
 
     mine = client.get("/admin/api/deliveries", headers=bearer(session_token(SHOP)))
     assert mine.get_json()["deliveries"] == []
     peek = client.get(f"/admin/api/deliveries/{other_id}", headers=bearer(session_token(SHOP)))
     assert peek.status_code == 404
-    own = client.get(f"/admin/api/deliveries/{other_id}",
-                     headers=bearer(session_token(OTHER_SHOP)))
+    own = client.get(f"/admin/api/deliveries/{other_id}", headers=bearer(session_token(OTHER_SHOP)))
     assert own.status_code == 200
     assert json.loads(own.get_json()["body"]) == {"current": ["read_orders"]}
 
@@ -79,9 +83,13 @@ def test_shop_a_cannot_read_shop_b_deliveries(client, installed_shop):
 def test_first_request_installs_by_token_exchange(client):
     exchange = responses.post(
         f"https://{SHOP}/admin/oauth/access_token",
-        json={"access_token": "shpat_fresh", "scope": "read_orders,write_discounts",
-              "expires_in": 3600, "refresh_token": "shprt_first",
-              "refresh_token_expires_in": 7776000},
+        json={
+            "access_token": "shpat_fresh",
+            "scope": "read_orders,write_discounts",
+            "expires_in": 3600,
+            "refresh_token": "shprt_first",
+            "refresh_token_expires_in": 7776000,
+        },
     )
     token = session_token()
     response = client.get("/admin/api/shop", headers=bearer(token))
@@ -91,7 +99,8 @@ def test_first_request_installs_by_token_exchange(client):
     assert sent["subject_token"] == token
     assert sent["subject_token_type"] == "urn:ietf:params:oauth:token-type:id_token"
     assert sent["requested_token_type"] == (
-        "urn:shopify:params:oauth:token-type:offline-access-token")
+        "urn:shopify:params:oauth:token-type:offline-access-token"
+    )
     assert sent["expiring"] == "1"
     assert sent["client_id"] == "test-api-key" and sent["client_secret"] == API_SECRET
 
@@ -107,13 +116,17 @@ def test_first_request_installs_by_token_exchange(client):
 
 @responses.activate
 def test_refused_token_exchange_is_a_clear_401(client):
-    responses.post(f"https://{SHOP}/admin/oauth/access_token", status=400,
-                   json={"error": "invalid_subject_token",
-                         "error_description": "Token is expired"})
+    responses.post(
+        f"https://{SHOP}/admin/oauth/access_token",
+        status=400,
+        json={"error": "invalid_subject_token", "error_description": "Token is expired"},
+    )
     response = client.get("/admin/api/shop", headers=bearer(session_token()))
     assert response.status_code == 401
-    assert "invalid_subject_token" in response.get_json()["error"]["message"] or \
-        "Token is expired" in response.get_json()["error"]["message"]
+    assert (
+        "invalid_subject_token" in response.get_json()["error"]["message"]
+        or "Token is expired" in response.get_json()["error"]["message"]
+    )
 
 
 @responses.activate
@@ -129,7 +142,8 @@ def test_embedded_page_with_id_token_renders_with_frame_ancestors(client, instal
     response = client.get(f"/app?shop={SHOP}&host=abc&embedded=1&id_token={session_token()}")
     assert response.status_code == 200
     assert response.headers["Content-Security-Policy"] == (
-        f"frame-ancestors https://{SHOP} https://admin.shopify.com;")
+        f"frame-ancestors https://{SHOP} https://admin.shopify.com;"
+    )
     page = response.get_data(as_text=True)
     assert '<meta name="shopify-api-key" content="test-api-key">' in page
     assert "app-bridge.js" in page

@@ -10,8 +10,12 @@ from app.models import DeliveryStatus, WebhookDelivery
 from tests.shopify_signing import SHOP, post_webhook, webhook_headers
 from workers.sweeper import sweep_deliveries
 
-SCOPES_PAYLOAD = {"id": 1, "previous": ["read_orders"], "current": ["read_orders", "read_customers"],
-                  "updated_at": "2026-11-22T10:00:00Z"}
+SCOPES_PAYLOAD = {
+    "id": 1,
+    "previous": ["read_orders"],
+    "current": ["read_orders", "read_customers"],
+    "updated_at": "2026-11-22T10:00:00Z",
+}
 
 
 def stored() -> list[WebhookDelivery]:
@@ -41,8 +45,12 @@ def test_signed_delivery_is_stored_queued_and_processed(client, installed_shop, 
 
 def test_nanosecond_timestamps_are_kept_to_the_microsecond(client, installed_shop):
     installed_shop()
-    post_webhook(client, "app/scopes_update", SCOPES_PAYLOAD,
-                 **{"X-Shopify-Triggered-At": "2026-11-22T10:00:00.123456789Z"})
+    post_webhook(
+        client,
+        "app/scopes_update",
+        SCOPES_PAYLOAD,
+        **{"X-Shopify-Triggered-At": "2026-11-22T10:00:00.123456789Z"},
+    )
     assert stored()[0].triggered_at.isoformat() == "2026-11-22T10:00:00.123456+00:00"
 
 
@@ -65,8 +73,11 @@ def test_body_changed_after_signing_is_refused(client, installed_shop):
 
 
 def test_missing_hmac_is_refused(client):
-    response = client.post("/webhooks", data=b"{}", headers={
-        "X-Shopify-Topic": "app/uninstalled", "X-Shopify-Shop-Domain": SHOP})
+    response = client.post(
+        "/webhooks",
+        data=b"{}",
+        headers={"X-Shopify-Topic": "app/uninstalled", "X-Shopify-Shop-Domain": SHOP},
+    )
     assert response.status_code == 401
 
 
@@ -104,8 +115,9 @@ def test_json_that_is_not_an_object_is_rejected(client, installed_shop):
 
 
 def test_unknown_shop_is_recorded_and_acknowledged(client):
-    response = post_webhook(client, "app/scopes_update", SCOPES_PAYLOAD,
-                            shop="never-installed.myshopify.com")
+    response = post_webhook(
+        client, "app/scopes_update", SCOPES_PAYLOAD, shop="never-installed.myshopify.com"
+    )
     assert response.status_code == 200
     [delivery] = stored()
     assert delivery.status == DeliveryStatus.IGNORED
@@ -125,15 +137,17 @@ def test_unknown_topic_is_recorded_and_acknowledged(client, installed_shop):
 def test_headers_are_matched_whatever_their_case(client, installed_shop):
     installed_shop()
     body = json.dumps(SCOPES_PAYLOAD).encode()
-    headers = {key.lower(): value for key, value in webhook_headers(
-        "app/scopes_update", body).items()}
+    headers = {
+        key.lower(): value for key, value in webhook_headers("app/scopes_update", body).items()
+    }
     assert client.post("/webhooks", data=body, headers=headers).status_code == 200
     assert stored()[0].status == DeliveryStatus.RECEIVED
 
 
 def test_shop_domain_header_must_be_a_myshopify_domain(client):
-    response = post_webhook(client, "app/uninstalled", {"id": 1},
-                            shop="evil.example.com/.myshopify.com")
+    response = post_webhook(
+        client, "app/uninstalled", {"id": 1}, shop="evil.example.com/.myshopify.com"
+    )
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "bad_shop_domain"
     assert stored() == []
@@ -183,8 +197,9 @@ def test_compliance_endpoint_takes_the_same_hmac_rule(client):
     body = json.dumps({"shop_id": 1, "shop_domain": SHOP}).encode()
     headers = webhook_headers("shop/redact", body, secret="wrong")
     assert client.post("/webhooks/compliance", data=body, headers=headers).status_code == 401
-    response = post_webhook(client, "shop/redact", {"shop_id": 1, "shop_domain": SHOP},
-                            path="/webhooks/compliance")
+    response = post_webhook(
+        client, "shop/redact", {"shop_id": 1, "shop_domain": SHOP}, path="/webhooks/compliance"
+    )
     assert response.status_code == 200
     count = db.session.scalar(select(func.count()).select_from(WebhookDelivery))
     assert count == 1

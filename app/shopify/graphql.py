@@ -108,8 +108,12 @@ class AdminGraphQL:
         self.sleep = sleep
         self.max_attempts = max_attempts
 
-    def execute(self, query: str, variables: dict | None = None,
-                estimated_cost: int = DEFAULT_ESTIMATED_COST) -> dict:
+    def execute(
+        self,
+        query: str,
+        variables: dict | None = None,
+        estimated_cost: int = DEFAULT_ESTIMATED_COST,
+    ) -> dict:
         """Return the query's data, waiting out throttling and retrying transient failures."""
         last_problem = "no attempt made"
         for attempt in range(self.max_attempts):
@@ -126,8 +130,10 @@ class AdminGraphQL:
         """One request: the data, or (why it must be retried, how long to wait or None)."""
         try:
             response = self.session.post(
-                self.url, json={"query": query, "variables": variables or {}},
-                headers=self.headers, timeout=TIMEOUT_SECONDS,
+                self.url,
+                json={"query": query, "variables": variables or {}},
+                headers=self.headers,
+                timeout=TIMEOUT_SECONDS,
             )
         except (requests.ConnectionError, requests.Timeout) as error:
             return f"network: {error}", None
@@ -136,7 +142,9 @@ class AdminGraphQL:
         if response.status_code >= 500:
             return f"HTTP {response.status_code}", None
         if response.status_code in (401, 403):
-            raise ShopifyAuthError(f"Shopify refused the access token (HTTP {response.status_code})")
+            raise ShopifyAuthError(
+                f"Shopify refused the access token (HTTP {response.status_code})"
+            )
         if response.status_code != 200:
             raise ShopifyGraphQLError(_json_or_text(response))
         return self._read(response.json())

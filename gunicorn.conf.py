@@ -1,0 +1,13 @@
+"""Gunicorn settings for the Procfile's web process; every value can come from the env."""
+
+import os
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+# Sync workers: intake is a short database write, so more processes beat threads here.
+workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
+timeout = 30
+# Shopify gives up on a webhook after five seconds; never hold one longer than that.
+graceful_timeout = 10
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# The default access log line includes the query string, and with it id_token: leave it out.
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# `make run`: migrate, then start the Procfile's web and worker on embedded defaults.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+set -a
+# shellcheck disable=SC1091
+. ./.env
+set +a
+mkdir -p .run
+
+if [ -z "${REDIS_URL:-}" ]; then
+  port=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
+    --pidfile "$PWD/.run/redis.pid" --logfile "$PWD/.run/redis.log"
+  export REDIS_URL="redis://127.0.0.1:$port/0"
+  trap 'kill "$(cat .run/redis.pid)" 2>/dev/null || true' EXIT
+  echo "started redis-server on port $port (set REDIS_URL to use your own)"
+fi
+
+export PATH="$PWD/.venv/bin:$PATH" FLASK_APP=app
+flask db upgrade
+port="${PORT:-8000}"
+echo "Baton: http://127.0.0.1:$port/  (health: http://127.0.0.1:$port/healthz)"
+# .env is already exported above, so honcho must not load it a second time over REDIS_URL.
+honcho --env /dev/null start --port "$port" web worker

@@ -1,0 +1,54 @@
+"""Settings fail fast, listing every bad value, and say what a real store still needs."""
+
+import pytest
+from cryptography.fernet import Fernet
+
+from app.config import ConfigError, Settings
+
+KEY = Fernet.generate_key().decode()
+MINIMAL = {"SECRET_KEY": "s", "ENCRYPTION_KEYS": KEY}
+
+
+def test_minimal_environment_runs_on_embedded_defaults():
+    settings = Settings.from_env(MINIMAL)
+    assert settings.database_url == "sqlite:///baton.db"
+    assert not settings.shopify_configured
+    assert settings.missing_for_real_store == (
+        "SHOPIFY_API_KEY",
+        "SHOPIFY_API_SECRET",
+        "SHOPIFY_APP_URL",
+    )
+
+
+def test_every_problem_is_listed_at_once():
+    with pytest.raises(ConfigError) as error:
+        Settings.from_env(
+            {
+                "ENCRYPTION_KEYS": "short",
+                "SHOPIFY_API_VERSION": "2026-05",
+                "SHOPIFY_APP_URL": "http://plain.example",
+                "REDIS_URL": "http://x",
+                "BATON_SWEEP_INTERVAL": "soon",
+            }
+        )
+    message = str(error.value)
+    for name in (
+        "SECRET_KEY",
+        "ENCRYPTION_KEYS",
+        "SHOPIFY_API_VERSION",
+        "SHOPIFY_APP_URL",
+        "REDIS_URL",
+        "BATON_SWEEP_INTERVAL",
+    ):
+        assert name in message
+
+
+def test_postgres_urls_use_the_psycopg_driver():
+    settings = Settings.from_env(MINIMAL | {"DATABASE_URL": "postgres://u:p@db/baton"})
+    assert settings.database_url == "postgresql+psycopg://u:p@db/baton"
+
+
+def test_key_rotation_takes_several_keys():
+    old = Fernet.generate_key().decode()
+    settings = Settings.from_env(MINIMAL | {"ENCRYPTION_KEYS": f"{KEY}, {old}"})
+    assert settings.encryption_keys == (KEY, old)

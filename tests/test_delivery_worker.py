@@ -1,0 +1,79 @@
+"""How the worker treats failures: bad payloads stop, transient ones retry, attempts are capped."""
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
+from app import topics
+from app.extensions import db
+from app.models import DeliveryStatus, WebhookDelivery
+from tests.shopify_signing import post_webhook
+from workers.deliveries import MAX_ATTEMPTS, process_delivery
+
+
+def only_delivery() -> WebhookDelivery:
+    return db.session.scalar(select(WebhookDelivery))
+
+
+def test_payload_the_handler_cannot_read_fails_once_with_the_reason(
+    client, installed_shop, run_worker
+):
+    installed_shop()
+    # A scopes update whose "current" is a number: the handler cannot join it.
+    post_webhook(client, "app/scopes_update", {"current": 12})
+    run_worker()
+    delivery = only_delivery()
+    assert delivery.status == DeliveryStatus.FAILED
+    assert "TypeError" in delivery.error
+    assert delivery.attempts == 1
+
+
+def test_transient_failure_is_raised_for_rq_to_retry(client, installed_shop, monkeypatch):
+    installed_shop()
+    post_webhook(client, "app/scopes_update", {"current": ["read_orders"]})
+
+    def database_locked(delivery, payload):
+        raise OperationalError("UPDATE shop", {}, Exception("database is locked"))
+
+    monkeypatch.setitem(topics.HANDLERS, "app/scopes_update", database_locked)
+    delivery_id = only_delivery().id
+    with pytest.raises(OperationalError):
+        process_delivery(delivery_id)
+    delivery = only_delivery()
+    assert delivery.status == DeliveryStatus.RECEIVED
+    assert "database is locked" in delivery.error
+
+
+def test_attempts_are_capped(client, installed_shop, monkeypatch):
+    installed_shop()
+    post_webhook(client, "app/scopes_update", {"current": ["read_orders"]})
+    monkeypatch.setitem(
+        topics.HANDLERS,
+        "app/scopes_update",
+        lambda delivery, payload: (_ for _ in ()).throw(ConnectionError("down")),
+    )
+    delivery_id = only_delivery().id
+    for _ in range(MAX_ATTEMPTS):
+        with pytest.raises(ConnectionError):
+            process_delivery(delivery_id)
+    assert process_delivery(delivery_id) == DeliveryStatus.FAILED
+    assert only_delivery().error.startswith("gave up")
+
+
+def test_processed_delivery_is_not_run_again(client, installed_shop, run_worker):
+    installed_shop()
+    post_webhook(client, "app/scopes_update", {"current": ["read_orders"]})
+    run_worker()
+    assert process_delivery(only_delivery().id) == "skipped"
+
+
+def test_replay_command_gives_a_failed_delivery_another_go(
+    client, installed_shop, runner, run_worker
+):
+    installed_shop()
+    post_webhook(client, "app/scopes_update", {"current": 12})
+    run_worker()
+    delivery_id = only_delivery().id
+    result = runner.invoke(args=["baton", "replay", str(delivery_id)])
+    assert "queued" in result.output
+    assert only_delivery().status == DeliveryStatus.RECEIVED
