@@ -11,3 +11,7 @@ graceful_timeout = 10
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 # The default access log line includes the query string, and with it id_token: leave it out.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+# Build the app once in the master (it opens no connections) so workers fork ready to serve.
+preload_app = True
+# A shared control socket path would clash between two gunicorns on one machine (benchmarks).
+control_socket_disable = True
