@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint format install env redis clean
+.PHONY: run test bench lint format install env redis wrk clean
 
 run: install env redis  ## Start web and worker on embedded defaults (SQLite + a local Redis)
 	scripts/run.sh
@@ -11,7 +11,7 @@ run: install env redis  ## Start web and worker on embedded defaults (SQLite + a
 test: install redis  ## Lint, then run the whole suite against a real Redis and database
 	scripts/test.sh
 
-bench: install redis  ## Run every benchmark; each prints its figure and a same-run baseline ratio
+bench: install redis wrk  ## Run every benchmark; each prints its figure and a same-run baseline ratio
 	$(VENV)/bin/python -m benchmarks
 
 lint: install
@@ -32,6 +32,9 @@ $(STAMP): pyproject.toml
 
 env: install  ## Create .env with fresh SECRET_KEY and ENCRYPTION_KEYS (never overwrites)
 	$(VENV)/bin/python scripts/make_env.py
+
+wrk:
+	scripts/ensure_wrk.sh
 
 redis:
 	scripts/ensure_redis.sh

@@ -8,7 +8,8 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
 timeout = 30
 # Shopify gives up on a webhook after five seconds; never hold one longer than that.
 graceful_timeout = 10
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# GUNICORN_ACCESS_LOG="" turns the access log off (benchmarks); "-" is stdout.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 # The default access log line includes the query string, and with it id_token: leave it out.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 # Build the app once in the master (it opens no connections) so workers fork ready to serve.

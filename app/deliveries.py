@@ -1,4 +1,9 @@
-"""Webhook intake: record a verified delivery once, then hand it to the worker."""
+"""Webhook intake: record a verified delivery once, then announce it to the workers.
+
+The delivery row is the outbox. Intake commits it, then pushes its id onto a Redis list that
+the worker's dispatcher turns into RQ jobs. If that push fails, nothing is lost: the sweeper
+queues every delivery still waiting after a grace period.
+"""
 
 import hashlib
 import json
@@ -10,21 +15,19 @@ from datetime import UTC, datetime
 
 from flask import current_app
 from redis.exceptions import RedisError
-from rq import Retry
-from rq.exceptions import DuplicateJobError
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.errors import ApiError
 from app.extensions import db, redis_queues
-from app.models import DeliveryStatus, Shop, WebhookDelivery
+from app.models import DeliveryStatus, WebhookDelivery
 from app.shopify.verify import valid_shop_domain
-from app.topics import COMPLIANCE_TOPICS, SUBSCRIBED_TOPICS
+from app.topics import SUBSCRIBED_TOPICS
 
 log = logging.getLogger(__name__)
-PROCESS_JOB = "workers.deliveries.process_delivery"
-# Retry transient failures for about an hour; the sweeper picks up anything left after that.
-JOB_RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
+# The list intake pushes new delivery ids onto; workers.dispatcher drains it.
+NEW_DELIVERIES_KEY = "baton:deliveries:new"
+DELIVERY_TABLE = WebhookDelivery.__table__
 
 
 class RedisBackoff:
@@ -69,11 +72,6 @@ class IntakeResult:
     duplicate: bool
     error: str | None = None
 
-    @property
-    def http_status(self) -> int:
-        """200 for anything Shopify should not resend; 400 for a body it must fix."""
-        return 400 if self.status == DeliveryStatus.REJECTED else 200
-
 
 def headers_from(headers, body: bytes) -> DeliveryHeaders:
     """Read the delivery headers (any case: HTTP/2 lowercases them), or refuse with a 400."""
@@ -99,7 +97,7 @@ def headers_from(headers, body: bytes) -> DeliveryHeaders:
 def record_delivery(headers: DeliveryHeaders, body: bytes) -> IntakeResult:
     """Store the delivery unless its event was stored before; never raises for bad content."""
     text = body.decode("utf-8", errors="replace")
-    status, error = _triage(headers, text)
+    status, error = _triage(headers.topic, text)
     values = {
         "shop_domain": headers.shop_domain,
         "topic": headers.topic,
@@ -113,7 +111,7 @@ def record_delivery(headers: DeliveryHeaders, body: bytes) -> IntakeResult:
         "attempts": 0,
         "received_at": datetime.now(UTC),
     }
-    delivery_id = db.session.scalar(_insert_once(values))
+    delivery_id = db.session.scalar(_insert_once(), values)
     if delivery_id is not None:
         return IntakeResult(delivery_id, status, duplicate=False, error=error)
     existing = db.session.execute(
@@ -126,27 +124,35 @@ def record_delivery(headers: DeliveryHeaders, body: bytes) -> IntakeResult:
     return IntakeResult(existing.id, existing.status, duplicate=True, error=existing.error)
 
 
-def enqueue_delivery(delivery_id: int, from_intake: bool = True) -> bool:
-    """Queue processing; False when Redis is unreachable and the sweeper must do it later."""
-    if from_intake and intake_backoff.active():
+def announce_delivery(delivery_id: int) -> bool:
+    """Tell the workers a delivery is waiting; False leaves it to the sweeper."""
+    if intake_backoff.active():
         return False
     try:
-        redis_queues.queue("webhooks").enqueue(
-            PROCESS_JOB,
-            delivery_id,
-            job_id=f"delivery-{delivery_id}",
-            unique=True,
-            retry=JOB_RETRY,
-        )
-    except DuplicateJobError:
-        return True
+        redis_queues.connection.rpush(NEW_DELIVERIES_KEY, delivery_id)
     except RedisError as error:
         intake_backoff.trip()
         log.warning(
-            "delivery %s stored but not queued (%s); the sweeper will queue it", delivery_id, error
+            "delivery %s stored; Redis unavailable (%s), the sweeper will queue it",
+            delivery_id,
+            error,
         )
         return False
     return True
+
+
+def requeue_delivery(delivery_id: int) -> str:
+    """Give a failed or ignored delivery a fresh set of attempts and announce it."""
+    delivery = db.session.get(WebhookDelivery, delivery_id)
+    if delivery is None:
+        return f"no delivery {delivery_id}"
+    if delivery.status in (DeliveryStatus.REJECTED, DeliveryStatus.PROCESSED):
+        return f"delivery {delivery_id} is {delivery.status}; nothing to replay"
+    delivery.status, delivery.attempts, delivery.error = DeliveryStatus.RECEIVED, 0, None
+    delivery.claimed_at = None
+    db.session.commit()
+    queued = announce_delivery(delivery_id)
+    return f"delivery {delivery_id} {'queued' if queued else 'stored; the sweeper will queue it'}"
 
 
 def parse_timestamp(raw: str | None) -> datetime | None:
@@ -161,49 +167,30 @@ def parse_timestamp(raw: str | None) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
-def _triage(headers: DeliveryHeaders, text: str) -> tuple[str, str | None]:
+def config_secret() -> str:
+    """The app secret webhooks are signed with."""
+    return current_app.config["BATON"].shopify_api_secret
+
+
+def _triage(topic: str, text: str) -> tuple[str, str | None]:
+    # Only what needs no database lookup happens here; the worker checks the shop.
     try:
         payload = json.loads(text)
     except ValueError as error:
         return DeliveryStatus.REJECTED, f"malformed JSON: {error}"
     if not isinstance(payload, dict):
         return DeliveryStatus.REJECTED, "malformed JSON: the body is not an object"
-    if headers.topic not in SUBSCRIBED_TOPICS:
-        return DeliveryStatus.IGNORED, f"not subscribed to topic {headers.topic}"
-    if headers.topic not in COMPLIANCE_TOPICS and not _known_shop(headers.shop_domain):
-        return DeliveryStatus.IGNORED, f"unknown shop {headers.shop_domain}"
+    if topic not in SUBSCRIBED_TOPICS:
+        return DeliveryStatus.IGNORED, f"not subscribed to topic {topic}"
     return DeliveryStatus.RECEIVED, None
 
 
-def _known_shop(domain: str) -> bool:
-    return db.session.scalar(select(Shop.id).where(Shop.domain == domain)) is not None
-
-
-def _insert_once(values: dict):
+def _insert_once():
     # INSERT ... ON CONFLICT DO NOTHING: concurrent retries of one event cannot both insert.
-    dialect = db.engine.dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # Built on the table, not the ORM entity: intake is the hot path and needs no unit of work.
+    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
     return (
-        insert(WebhookDelivery)
-        .values(**values)
+        insert(DELIVERY_TABLE)
         .on_conflict_do_nothing(index_elements=["shop_domain", "topic", "event_id"])
-        .returning(WebhookDelivery.id)
+        .returning(DELIVERY_TABLE.c.id)
     )
-
-
-def config_secret() -> str:
-    """The app secret webhooks are signed with."""
-    return current_app.config["BATON"].shopify_api_secret
-
-
-def requeue_delivery(delivery_id: int) -> str:
-    """Give a failed or ignored delivery a fresh set of attempts and queue it."""
-    delivery = db.session.get(WebhookDelivery, delivery_id)
-    if delivery is None:
-        return f"no delivery {delivery_id}"
-    if delivery.status in (DeliveryStatus.REJECTED, DeliveryStatus.PROCESSED):
-        return f"delivery {delivery_id} is {delivery.status}; nothing to replay"
-    delivery.status, delivery.attempts, delivery.error = DeliveryStatus.RECEIVED, 0, None
-    db.session.commit()
-    queued = enqueue_delivery(delivery_id)
-    return f"delivery {delivery_id} {'queued' if queued else 'stored; the sweeper will queue it'}"

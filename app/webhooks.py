@@ -1,8 +1,8 @@
-"""Webhook intake: verify, record once, enqueue, answer. The work happens in workers/."""
+"""Webhook intake: verify, record once, announce, answer. The work happens in workers/."""
 
 from flask import Blueprint, jsonify, request
 
-from app.deliveries import config_secret, enqueue_delivery, headers_from, record_delivery
+from app.deliveries import announce_delivery, config_secret, headers_from, record_delivery
 from app.errors import ApiError
 from app.extensions import db
 from app.models import DeliveryStatus
@@ -21,8 +21,8 @@ def receive():
         raise ApiError(401, "invalid_hmac", "X-Shopify-Hmac-Sha256 does not match the body")
     result = record_delivery(headers_from(request.headers, body), body)
     db.session.commit()
-    if result.status == DeliveryStatus.RECEIVED and not result.duplicate:
-        enqueue_delivery(result.delivery_id)
     if result.status == DeliveryStatus.REJECTED:
         raise ApiError(400, "malformed_json", result.error or "malformed JSON")
+    if result.status == DeliveryStatus.RECEIVED and not result.duplicate:
+        announce_delivery(result.delivery_id)
     return jsonify(delivery_id=result.delivery_id, status=result.status, duplicate=result.duplicate)

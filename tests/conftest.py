@@ -3,7 +3,6 @@
 import pytest
 from cryptography.fernet import Fernet
 from flask_migrate import upgrade
-from rq import SimpleWorker
 from sqlalchemy import delete
 
 from app import create_app
@@ -14,6 +13,7 @@ from app.models import PrivacyRequest, Shop, WebhookDelivery
 from app.models.types import utcnow
 from tests.services import RedisServer, test_database
 from tests.shopify_signing import API_KEY, API_SECRET, SHOP
+from workers.main import BatonWorker, dispatch_step
 
 ENCRYPTION_KEY = Fernet.generate_key().decode()
 
@@ -90,10 +90,11 @@ def run_worker():
     """Process every queued job in this process, as an RQ worker would, then return."""
 
     def run() -> None:
+        while dispatch_step(wait_seconds=0.05):
+            pass
         queues = [redis_queues.queue(name) for name in QUEUE_NAMES]
-        SimpleWorker(queues, connection=redis_queues.connection).work(burst=True)
-        # Jobs ran on this thread's session; make the test re-read what they wrote.
-        db.session.expire_all()
+        BatonWorker(queues, connection=redis_queues.connection).work(burst=True)
+        db.session.remove()
 
     return run
 

@@ -8,7 +8,7 @@ from app import topics
 from app.extensions import db
 from app.models import DeliveryStatus, WebhookDelivery
 from tests.shopify_signing import post_webhook
-from workers.deliveries import MAX_ATTEMPTS, process_delivery
+from workers.deliveries import MAX_ATTEMPTS, RetryLater, process_deliveries, process_delivery
 
 
 def only_delivery() -> WebhookDelivery:
@@ -40,8 +40,26 @@ def test_transient_failure_is_raised_for_rq_to_retry(client, installed_shop, mon
     with pytest.raises(OperationalError):
         process_delivery(delivery_id)
     delivery = only_delivery()
-    assert delivery.status == DeliveryStatus.RECEIVED
+    assert delivery.status == DeliveryStatus.RECEIVED  # released for the retry
     assert "database is locked" in delivery.error
+
+
+def test_one_bad_delivery_does_not_hold_back_its_batch(client, installed_shop, monkeypatch):
+    installed_shop()
+    post_webhook(client, "app/scopes_update", {"current": ["read_orders"]})
+    post_webhook(client, "app/uninstalled", {"id": 1})
+    monkeypatch.setitem(
+        topics.HANDLERS,
+        "app/scopes_update",
+        lambda delivery, payload: (_ for _ in ()).throw(ConnectionError("down")),
+    )
+    ids = [
+        row.id for row in db.session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id))
+    ]
+    with pytest.raises(RetryLater, match="down"):
+        process_deliveries(ids)
+    statuses = [db.session.get(WebhookDelivery, i).status for i in ids]
+    assert statuses == [DeliveryStatus.RECEIVED, DeliveryStatus.PROCESSED]
 
 
 def test_attempts_are_capped(client, installed_shop, monkeypatch):
@@ -57,6 +75,7 @@ def test_attempts_are_capped(client, installed_shop, monkeypatch):
         with pytest.raises(ConnectionError):
             process_delivery(delivery_id)
     assert process_delivery(delivery_id) == DeliveryStatus.FAILED
+    assert only_delivery().attempts == MAX_ATTEMPTS + 1
     assert only_delivery().error.startswith("gave up")
 
 

@@ -1,12 +1,13 @@
 """Webhook intake through POST /webhooks: verification, dedupe, storage, queueing."""
 
 import json
+from datetime import timedelta
 
-from rq import Queue
 from sqlalchemy import func, select
 
+from app.deliveries import NEW_DELIVERIES_KEY
 from app.extensions import db, redis_queues
-from app.models import DeliveryStatus, WebhookDelivery
+from app.models import DeliveryStatus, Shop, WebhookDelivery
 from tests.shopify_signing import SHOP, post_webhook, webhook_headers
 from workers.sweeper import sweep_deliveries
 
@@ -23,11 +24,16 @@ def stored() -> list[WebhookDelivery]:
 
 
 def queued_jobs() -> int:
-    return Queue("webhooks", connection=redis_queues.connection).count
+    """Deliveries announced to the workers and not yet picked up."""
+    return redis_queues.connection.llen(NEW_DELIVERIES_KEY)
+
+
+def sweep(grace=timedelta(0)) -> int:
+    return sweep_deliveries(redis_queues.queue("webhooks"), grace=grace)
 
 
 def test_signed_delivery_is_stored_queued_and_processed(client, installed_shop, run_worker):
-    shop = installed_shop()
+    shop_id = installed_shop().id
     response = post_webhook(client, "app/scopes_update", SCOPES_PAYLOAD)
     assert response.status_code == 200
     assert response.get_json()["status"] == "received"
@@ -35,12 +41,11 @@ def test_signed_delivery_is_stored_queued_and_processed(client, installed_shop, 
     assert delivery.topic == "app/scopes_update"
     assert delivery.triggered_at.tzinfo is not None
     assert queued_jobs() == 1
+    delivery_id = delivery.id
 
     run_worker()
-    db.session.refresh(delivery)
-    db.session.refresh(shop)
-    assert delivery.status == DeliveryStatus.PROCESSED
-    assert shop.scopes == "read_orders,read_customers"
+    assert db.session.get(WebhookDelivery, delivery_id).status == DeliveryStatus.PROCESSED
+    assert db.session.get(Shop, shop_id).scopes == "read_orders,read_customers"
 
 
 def test_nanosecond_timestamps_are_kept_to_the_microsecond(client, installed_shop):
@@ -114,15 +119,15 @@ def test_json_that_is_not_an_object_is_rejected(client, installed_shop):
     assert post_webhook(client, "app/scopes_update", b"[1, 2]").status_code == 400
 
 
-def test_unknown_shop_is_recorded_and_acknowledged(client):
+def test_unknown_shop_is_recorded_and_acknowledged(client, run_worker):
     response = post_webhook(
         client, "app/scopes_update", SCOPES_PAYLOAD, shop="never-installed.myshopify.com"
     )
     assert response.status_code == 200
+    run_worker()
     [delivery] = stored()
     assert delivery.status == DeliveryStatus.IGNORED
     assert "unknown shop" in delivery.error
-    assert queued_jobs() == 0
 
 
 def test_unknown_topic_is_recorded_and_acknowledged(client, installed_shop):
@@ -172,23 +177,46 @@ def test_redis_down_during_intake_stores_and_the_sweeper_queues_later(
     finally:
         redis_server.start()
     assert queued_jobs() == 0
+    delivery_id = delivery.id
 
-    from datetime import timedelta
-
-    assert sweep_deliveries(grace=timedelta(0)) == 1
-    assert sweep_deliveries(grace=timedelta(0)) == 0  # a live job is not queued twice
+    assert sweep(grace=timedelta(minutes=1)) == 0  # still young: left to the normal path
+    assert sweep() == 1
+    assert sweep() == 1  # queued twice on purpose: the claim lets only one job run it
     run_worker()
-    db.session.refresh(delivery)
+    delivery = db.session.get(WebhookDelivery, delivery_id)
     assert delivery.status == DeliveryStatus.PROCESSED
+    assert delivery.attempts == 1
 
 
 def test_sweeper_requeues_a_job_lost_with_redis_contents(client, installed_shop, run_worker):
-    from datetime import timedelta
-
     installed_shop()
     post_webhook(client, "app/scopes_update", SCOPES_PAYLOAD)
     redis_queues.connection.flushdb()  # what a Redis restart without persistence does
-    assert sweep_deliveries(grace=timedelta(0)) == 1
+    run_worker()
+    assert stored()[0].status == DeliveryStatus.RECEIVED
+    assert sweep() == 1
+    run_worker()
+    assert stored()[0].status == DeliveryStatus.PROCESSED
+
+
+def test_sweeper_frees_the_claim_of_a_worker_that_died(client, installed_shop, run_worker):
+    installed_shop()
+    post_webhook(client, "app/scopes_update", SCOPES_PAYLOAD)
+    redis_queues.connection.flushdb()
+    # A worker claimed it and was killed before finishing.
+    from app.models.types import utcnow
+
+    delivery = stored()[0]
+    delivery.status, delivery.claimed_at = DeliveryStatus.PROCESSING, utcnow() - timedelta(hours=1)
+    db.session.commit()
+    assert (
+        sweep_deliveries(
+            redis_queues.queue("webhooks"),
+            grace=timedelta(0),
+            abandoned_after=timedelta(minutes=15),
+        )
+        == 1
+    )
     run_worker()
     assert stored()[0].status == DeliveryStatus.PROCESSED
 

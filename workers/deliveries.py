@@ -1,12 +1,14 @@
-"""Process one stored webhook delivery by dispatching it to its topic's handler."""
+"""Process stored webhook deliveries by dispatching each to its topic's handler."""
 
 import logging
 
+from sqlalchemy import select, update
+
 from app.extensions import db
-from app.models import DeliveryStatus, WebhookDelivery
+from app.models import DeliveryStatus, Shop, WebhookDelivery
 from app.models.types import utcnow
 from app.shops import ShopUnavailable
-from app.topics import handler_for, parse_payload
+from app.topics import COMPLIANCE_TOPICS, handler_for, parse_payload
 
 log = logging.getLogger(__name__)
 # A delivery that keeps failing for reasons we cannot classify stops here, visibly.
@@ -15,33 +17,79 @@ MAX_ATTEMPTS = 8
 PAYLOAD_ERRORS = (KeyError, ValueError, TypeError, AttributeError, IndexError)
 
 
+class RetryLater(Exception):
+    """Some deliveries of a batch hit transient failures; RQ retries the batch."""
+
+
+def process_deliveries(delivery_ids: list[int]) -> dict[str, int]:
+    """Process a batch; finished ones are skipped on a retry, so running it twice is safe."""
+    outcomes: dict[str, int] = {}
+    transient = []
+    for delivery_id in delivery_ids:
+        try:
+            outcome = process_delivery(delivery_id)
+        except Exception as error:
+            # Carry on with the rest of the batch; the failure is on the row and retried.
+            transient.append(f"{delivery_id}: {error!r}")
+            continue
+        finally:
+            db.session.remove()
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    if transient:
+        raise RetryLater("; ".join(transient[:5]))
+    return outcomes
+
+
 def process_delivery(delivery_id: int) -> str:
-    """Run the handler for one delivery; safe to run twice, and after an uninstall."""
-    delivery = db.session.get(WebhookDelivery, delivery_id)
-    if delivery is None or delivery.status != DeliveryStatus.RECEIVED:
+    """Claim one delivery and run its handler; safe to run twice, and after an uninstall."""
+    if not _claim(delivery_id):
         return "skipped"
-    if delivery.attempts >= MAX_ATTEMPTS:
+    delivery = db.session.get(WebhookDelivery, delivery_id)
+    if delivery.attempts > MAX_ATTEMPTS:
         return _finish(delivery, DeliveryStatus.FAILED, f"gave up: {delivery.error}")
-    handler = handler_for(delivery.topic)
-    if handler is None:
-        return _finish(delivery, DeliveryStatus.IGNORED, f"no handler for {delivery.topic} yet")
-    # Counted before the work, so a worker killed mid-job still uses up an attempt.
-    delivery.attempts += 1
-    db.session.commit()
+    reason = _reason_to_ignore(delivery)
+    if reason:
+        return _finish(delivery, DeliveryStatus.IGNORED, reason)
     try:
-        handler(delivery, parse_payload(delivery.body))
+        handler_for(delivery.topic)(delivery, parse_payload(delivery.body))
     except PAYLOAD_ERRORS as error:
         return _fail_permanently(delivery_id, error)
     except ShopUnavailable as error:
         if not error.transient:
             return _fail_permanently(delivery_id, error)
-        _note_transient(delivery_id, error)
+        _release(delivery_id, error)
         raise
     except Exception as error:
-        # Unknown failures (database locked, connection lost) are retried by RQ with backoff.
-        _note_transient(delivery_id, error)
+        # Unknown failures (database locked, connection lost) are retried with backoff.
+        _release(delivery_id, error)
         raise
     return _finish(delivery, DeliveryStatus.PROCESSED, None)
+
+
+def _claim(delivery_id: int) -> bool:
+    # One atomic UPDATE decides which worker runs a delivery, even if two jobs carry its id.
+    # The attempt is counted here, so a worker killed mid-job still uses one up.
+    claimed = db.session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == DeliveryStatus.RECEIVED)
+        .values(
+            status=DeliveryStatus.PROCESSING,
+            claimed_at=utcnow(),
+            attempts=WebhookDelivery.attempts + 1,
+        )
+    ).rowcount
+    db.session.commit()
+    return claimed == 1
+
+
+def _reason_to_ignore(delivery: WebhookDelivery) -> str | None:
+    if handler_for(delivery.topic) is None:
+        return f"no handler for {delivery.topic} yet"
+    # Compliance requests are honoured even for shops we never knew or already erased.
+    if delivery.topic in COMPLIANCE_TOPICS:
+        return None
+    known = db.session.scalar(select(Shop.id).where(Shop.domain == delivery.shop_domain))
+    return None if known else f"unknown shop {delivery.shop_domain}"
 
 
 def _finish(delivery: WebhookDelivery, status: str, error: str | None) -> str:
@@ -59,9 +107,11 @@ def _fail_permanently(delivery_id: int, error: Exception) -> str:
     return _finish(delivery, DeliveryStatus.FAILED, f"{type(error).__name__}: {error}")
 
 
-def _note_transient(delivery_id: int, error: Exception) -> None:
+def _release(delivery_id: int, error: Exception) -> None:
     db.session.rollback()
     log.warning("delivery %s will be retried: %r", delivery_id, error)
     delivery = db.session.get(WebhookDelivery, delivery_id)
+    delivery.status = DeliveryStatus.RECEIVED
+    delivery.claimed_at = None
     delivery.error = f"{type(error).__name__}: {error}"
     db.session.commit()

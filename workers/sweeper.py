@@ -1,52 +1,55 @@
-"""Find stored deliveries whose job never reached Redis, or was lost, and queue them."""
+"""Queue deliveries that intake could not announce, and free claims of dead workers."""
 
 import logging
 from datetime import timedelta
 
-from redis.exceptions import RedisError
-from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
-from sqlalchemy import select
+from rq import Queue
+from sqlalchemy import select, update
 
-from app.deliveries import enqueue_delivery
-from app.extensions import db, redis_queues
+from app.extensions import db
 from app.models import DeliveryStatus, WebhookDelivery
 from app.models.types import utcnow
+from workers.dispatcher import BATCH, enqueue_batch
 
 log = logging.getLogger(__name__)
 # Young deliveries are still on their way through the normal path; leave them be.
-GRACE = timedelta(seconds=30)
-BATCH = 500
-DEAD_JOB_STATES = {JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
+GRACE = timedelta(seconds=60)
+# A claim this old belongs to a worker that died mid-job (SIGKILL, OOM, lost machine).
+ABANDONED_AFTER = timedelta(minutes=15)
+MAX_PER_SWEEP = 5000
 
 
-def sweep_deliveries(grace: timedelta = GRACE) -> int:
-    """Queue every waiting delivery that has no live job; returns how many were queued."""
+def sweep_deliveries(
+    queue: Queue, grace: timedelta = GRACE, abandoned_after: timedelta = ABANDONED_AFTER
+) -> int:
+    """Release abandoned claims, then queue every delivery still waiting; returns how many."""
+    now = utcnow()
+    released = db.session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.status == DeliveryStatus.PROCESSING,
+            WebhookDelivery.claimed_at < now - abandoned_after,
+        )
+        .values(status=DeliveryStatus.RECEIVED, claimed_at=None)
+    ).rowcount
+    db.session.commit()
     waiting = db.session.scalars(
         select(WebhookDelivery.id)
         .where(
             WebhookDelivery.status == DeliveryStatus.RECEIVED,
-            WebhookDelivery.received_at < utcnow() - grace,
+            WebhookDelivery.received_at < now - grace,
         )
         .order_by(WebhookDelivery.id)
-        .limit(BATCH)
+        .limit(MAX_PER_SWEEP)
     ).all()
     db.session.rollback()
-    queued = sum(1 for delivery_id in waiting if _requeue_if_lost(delivery_id))
-    if queued:
-        log.info("sweeper queued %d waiting deliveries", queued)
-    return queued
-
-
-def _requeue_if_lost(delivery_id: int) -> bool:
-    try:
-        job = Job.fetch(f"delivery-{delivery_id}", connection=redis_queues.connection)
-    except NoSuchJobError:
-        return enqueue_delivery(delivery_id, from_intake=False)
-    except RedisError:
-        return False
-    if job.get_status(refresh=False) not in DEAD_JOB_STATES:
-        return False
-    # RQ gave up on it (retries spent); the delivery's own attempt cap decides when to stop.
-    job.delete()
-    return enqueue_delivery(delivery_id, from_intake=False)
+    # A delivery queued twice is harmless: the claim lets only one job run it.
+    for start in range(0, len(waiting), BATCH):
+        enqueue_batch(
+            queue, list(waiting[start : start + BATCH]), origin=f"sweep{int(now.timestamp())}"
+        )
+    if waiting or released:
+        log.info(
+            "sweeper queued %d deliveries, released %d abandoned claims", len(waiting), released
+        )
+    return len(waiting)

@@ -10,9 +10,10 @@ from app.models.types import BigId, UTCDateTime, utcnow
 
 
 class DeliveryStatus:
-    """Where a delivery stands; only RECEIVED ones still have work waiting."""
+    """Where a delivery stands; RECEIVED ones wait for a worker, PROCESSING ones have one."""
 
     RECEIVED = "received"
+    PROCESSING = "processing"
     PROCESSED = "processed"
     IGNORED = "ignored"
     REJECTED = "rejected"
@@ -42,6 +43,7 @@ class WebhookDelivery(db.Model):
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:

@@ -1,0 +1,18 @@
+"""Run every benchmark in turn: `python -m benchmarks` (what `make bench` does)."""
+
+import sys
+
+from benchmarks import webhook_intake
+
+BENCHMARKS = (webhook_intake,)
+
+
+def main() -> int:
+    """Run each benchmark's main(); a benchmark reports figures, it never passes or fails."""
+    for benchmark in BENCHMARKS:
+        benchmark.main()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

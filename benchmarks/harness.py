@@ -1,0 +1,155 @@
+"""Shared pieces: a private Redis, a scratch database, gunicorn servers and wrk runs."""
+
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.services import RedisServer, free_port, test_database  # noqa: E402
+
+API_SECRET = "bench-api-secret-with-more-than-32-bytes"
+SHOP = "bench-store.myshopify.com"
+
+
+@dataclass
+class WrkResult:
+    """What wrk measured in one run."""
+
+    requests: int
+    seconds: float
+    non_2xx: int
+    socket_errors: int
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds
+
+
+@contextlib.contextmanager
+def services(database: str):
+    """A private Redis and a scratch database (sqlite, or postgres on localhost)."""
+    redis = RedisServer()
+    redis.start()
+    previous = os.environ.get("TEST_DATABASE_URL")
+    if database == "postgres":
+        os.environ["TEST_DATABASE_URL"] = "postgresql://postgres@localhost/postgres"
+    else:
+        os.environ.pop("TEST_DATABASE_URL", None)
+    try:
+        with test_database() as database_url:
+            yield redis, database_url
+    finally:
+        redis.stop()
+        if previous is not None:
+            os.environ["TEST_DATABASE_URL"] = previous
+
+
+def app_environment(database_url: str, redis_url: str) -> dict:
+    """The environment a deployment of Baton would run with."""
+    return os.environ | {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": "bench-secret-key",
+        "ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "SHOPIFY_API_KEY": "bench-api-key",
+        "SHOPIFY_API_SECRET": API_SECRET,
+        "SHOPIFY_APP_URL": "https://bench.example",
+        "GUNICORN_ACCESS_LOG": "",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+@contextlib.contextmanager
+def gunicorn(app_factory: str, env: dict):
+    """Serve a WSGI app factory with the Procfile's gunicorn.conf.py; yields the base URL."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        app_factory,
+        "--config",
+        str(ROOT / "gunicorn.conf.py"),
+    ]
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env | {"PORT": str(port)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_serving(base, process)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def _wait_until_serving(base: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited: {process.stderr.read().decode()[-2000:]}")
+        try:
+            urllib.request.urlopen(base + "/nonexistent", timeout=1)
+        except urllib.error.HTTPError:
+            return  # any HTTP answer means the workers are up
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start within 30 s")
+
+
+def run_wrk(url: str, script: Path, seconds: int, connections: int, threads: int = 2) -> WrkResult:
+    """Drive load with wrk and read the JSON line the script's done() prints."""
+    if shutil.which("wrk") is None:
+        raise RuntimeError("wrk is not installed; `make bench` installs it")
+    output = subprocess.run(
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "5s",
+            "-s",
+            str(script),
+            url,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+    ).stdout
+    figures = json.loads(output.strip().splitlines()[-1])
+    return WrkResult(
+        requests=figures["requests"],
+        seconds=figures["duration_us"] / 1e6,
+        non_2xx=figures["status_errors"],
+        socket_errors=figures["socket_errors"],
+        p50_ms=figures["p50_us"] / 1000,
+        p99_ms=figures["p99_us"] / 1000,
+    )
+
+
+def scratch_file(suffix: str, text: str) -> Path:
+    """Write text to a temporary file that outlives this call (wrk reads it)."""
+    handle = tempfile.NamedTemporaryFile("w", suffix=suffix, delete=False)
+    handle.write(text)
+    handle.close()
+    return Path(handle.name)

@@ -1,0 +1,216 @@
+"""Webhook intake under gunicorn against a bare 200 endpoint under the same gunicorn.
+
+Signed orders/create deliveries, each with a new event id, are driven by wrk from a second
+process on loopback. Reports throughput, p50/p99, the ratio to the bare endpoint, that every
+answered delivery was stored, and how fast one RQ worker drains what was stored.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from benchmarks.harness import (
+    API_SECRET,
+    ROOT,
+    SHOP,
+    WrkResult,
+    app_environment,
+    gunicorn,
+    run_wrk,
+    scratch_file,
+    services,
+)
+from tests.services import RedisServer
+
+SECONDS = 10
+WARMUP_SECONDS = 2
+CONNECTIONS = 16
+
+
+def order_payload() -> bytes:
+    """An orders/create body of realistic size, shaped like Shopify's sample."""
+    lines = [
+        {
+            "id": 866550311766439000 + n,
+            "variant_id": 808950810 + n,
+            "title": f"Tee {n}",
+            "quantity": 1,
+            "price": "19.00",
+            "sku": f"TEE-{n}",
+            "vendor": "Baton",
+            "properties": [],
+            "discount_allocations": [],
+        }
+        for n in range(4)
+    ]
+    order = {
+        "id": 820982911946154508,
+        "name": "#9999",
+        "email": "jon@example.com",
+        "cart_token": "c1-7a3d",
+        "checkout_token": "bd5a8aa1ecd019dd3520ff791ee3a24c",
+        "currency": "USD",
+        "total_price": "76.00",
+        "subtotal_price": "76.00",
+        "financial_status": "paid",
+        "created_at": "2026-11-22T10:00:00-05:00",
+        "discount_codes": [{"code": "BATON-7K2M9QX", "amount": "10.00", "type": "percentage"}],
+        "customer": {
+            "id": 115310627314723954,
+            "email": "jon@example.com",
+            "email_marketing_consent": None,
+            "tags": "",
+        },
+        "line_items": lines,
+        "note": None,
+        "cancelled_at": None,
+    }
+    return json.dumps(order).encode()
+
+
+def wrk_script(body: bytes, run_prefix: str) -> Path:
+    """The Lua script with the body file, its signature, the shop and a run prefix filled in."""
+    signature = base64.b64encode(hmac.new(API_SECRET.encode(), body, hashlib.sha256).digest())
+    body_file = scratch_file(".json", body.decode())
+    lua = (ROOT / "benchmarks" / "signed_webhook.lua").read_text()
+    lua = lua.replace("BODY_FILE", str(body_file)).replace("SIGNATURE", signature.decode())
+    lua = lua.replace("RUN_PREFIX", run_prefix)
+    return scratch_file(".lua", lua.replace('"SHOP"', f'"{SHOP}"'))
+
+
+def wrk_run(base_url: str, body: bytes, seconds: int) -> WrkResult:
+    """One wrk run against /webhooks; every event id in it is new."""
+    script = wrk_script(body, uuid.uuid4().hex)
+    return run_wrk(base_url + "/webhooks", script, seconds, CONNECTIONS)
+
+
+def prepare_database(env: dict) -> None:
+    """Migrate with the release step and install the benchmark shop."""
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    run_in_app(
+        env,
+        "from app.models import Shop; from app.models.types import utcnow;"
+        f"db.session.add(Shop(domain='{SHOP}', access_token='shpat_bench', "
+        "installed_at=utcnow(), token_version=1)); db.session.commit()",
+    )
+
+
+def run_in_app(env: dict, statement: str) -> str:
+    """Run Python inside an app context in a fresh process; returns what it prints."""
+    code = (
+        "from app import create_app; from app.extensions import db\n"
+        f"with create_app().app_context():\n    {statement}"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def count_by_status(env: dict) -> dict:
+    """How many stored deliveries there are of each status."""
+    return json.loads(
+        run_in_app(
+            env,
+            "from sqlalchemy import func, select; from app.models import WebhookDelivery as W;"
+            "import json; print(json.dumps(dict(db.session.execute(select(W.status, func.count())"
+            ".group_by(W.status)).all())))",
+        )
+    )
+
+
+def drain_with_one_worker(env: dict) -> float:
+    """Run the Procfile's worker in burst mode until the queues are empty; returns seconds."""
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "workers.main", "--burst"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - started
+
+
+def intake_run(database: str, body: bytes, baseline: WrkResult) -> None:
+    """Measure intake on one database and print its figures beside the baseline."""
+    with services(database) as (redis, database_url):
+        env = app_environment(database_url, redis.url)
+        prepare_database(env)
+        with gunicorn("app:create_app()", env) as base_url:
+            wrk_run(base_url, body, WARMUP_SECONDS)
+            before = sum(count_by_status(env).values())
+            result = wrk_run(base_url, body, SECONDS)
+        stored = sum(count_by_status(env).values())
+        drain_seconds = drain_with_one_worker(env)
+        after = count_by_status(env)
+    answered = result.requests - result.non_2xx - result.socket_errors
+    print(
+        f"  intake ({database}): {result.per_second:7.0f} req/s  p50 {result.p50_ms:6.1f} ms"
+        f"  p99 {result.p99_ms:6.1f} ms  non-2xx {result.non_2xx}"
+        f"  socket errors {result.socket_errors}"
+    )
+    print(
+        f"    ratio to bare endpoint: {result.per_second / baseline.per_second:.2f}x throughput,"
+        f" p99 {result.p99_ms / max(baseline.p99_ms, 0.001):.1f}x"
+    )
+    print(
+        f"    stored {stored - before} rows for {answered} answered deliveries in the run;"
+        f" still waiting after one burst worker: {after.get('received', 0)}"
+    )
+    print(
+        f"    one RQ worker drained all {stored} deliveries in {drain_seconds:.1f} s"
+        f" ({stored / drain_seconds:.0f}/s; statuses {after})"
+    )
+
+
+def main() -> None:
+    """Baseline first, then intake on SQLite and, when reachable, PostgreSQL."""
+    print(
+        f"webhook_intake: wrk, {CONNECTIONS} connections, {SECONDS} s per run, "
+        f"gunicorn.conf.py as in the Procfile"
+    )
+    body = order_payload()
+    redis = RedisServer()
+    redis.start()
+    try:
+        env = app_environment("sqlite://", redis.url)
+        with gunicorn("benchmarks.bare_app:create_bare_app()", env) as base_url:
+            wrk_run(base_url, body, WARMUP_SECONDS)
+            baseline = wrk_run(base_url, body, SECONDS)
+    finally:
+        redis.stop()
+    print(
+        f"  bare Flask 200:    {baseline.per_second:7.0f} req/s  p50 {baseline.p50_ms:6.1f} ms"
+        f"  p99 {baseline.p99_ms:6.1f} ms"
+    )
+    databases = ["sqlite"] + (["postgres"] if postgres_reachable() else [])
+    for database in databases:
+        intake_run(database, body, baseline)
+
+
+def postgres_reachable() -> bool:
+    """True when PostgreSQL on localhost accepts the benchmark's connection."""
+    probe = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "probe_postgres.py"),
+            "postgresql://postgres@localhost/postgres",
+        ]
+    )
+    return probe.returncode == 0
+
+
+if __name__ == "__main__":
+    main()

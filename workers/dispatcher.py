@@ -1,0 +1,38 @@
+"""Turn the delivery ids intake announces into batched RQ jobs."""
+
+import logging
+
+from redis import Redis
+from rq import Queue, Retry
+
+from app.deliveries import NEW_DELIVERIES_KEY
+
+log = logging.getLogger(__name__)
+PROCESS_JOB = "workers.deliveries.process_deliveries"
+BATCH = 100
+# Transient failures retry for about an hour; the sweeper picks up anything left after that.
+JOB_RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
+
+
+def enqueue_batch(queue: Queue, delivery_ids: list[int], origin: str) -> None:
+    """One RQ job for a batch of deliveries, with an id that names the batch."""
+    queue.enqueue(
+        PROCESS_JOB,
+        delivery_ids,
+        retry=JOB_RETRY,
+        job_id=f"deliveries-{origin}-{delivery_ids[0]}-{delivery_ids[-1]}-{len(delivery_ids)}",
+        description=f"process {len(delivery_ids)} deliveries from {delivery_ids[0]}",
+    )
+
+
+def dispatch_announced(redis: Redis, queue: Queue, wait_seconds: float = 1.0) -> int:
+    """Wait briefly for announced ids, then queue them in batches; returns how many."""
+    first = redis.blpop([NEW_DELIVERIES_KEY], timeout=wait_seconds)
+    if first is None:
+        return 0
+    rest = redis.lpop(NEW_DELIVERIES_KEY, BATCH - 1) or []
+    delivery_ids = [int(first[1])] + [int(raw) for raw in rest]
+    # If this process dies here the ids are gone from Redis, but the rows still say
+    # received: the sweeper queues them after its grace period.
+    enqueue_batch(queue, delivery_ids, origin="intake")
+    return len(delivery_ids)
