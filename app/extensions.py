@@ -27,17 +27,20 @@ class RedisQueues:
 
     def __init__(self) -> None:
         self.connection: Redis | None = None
+        self.url = ""
 
     def init_app(self, app: Flask) -> None:
         """Connect lazily: redis-py opens sockets on first use, not here."""
+        self.url = app.config["BATON"].redis_url
         # Short timeouts so intake notices a dead Redis quickly and falls back to the sweeper.
         self.connection = Redis.from_url(
-            app.config["BATON"].redis_url,
-            socket_connect_timeout=0.5,
-            socket_timeout=2,
-            health_check_interval=30,
+            self.url, socket_connect_timeout=0.5, socket_timeout=2, health_check_interval=30
         )
         app.extensions["baton_redis"] = self
+
+    def blocking_connection(self) -> Redis:
+        """A connection for RQ's worker, whose dequeue blocks longer than intake's timeout."""
+        return Redis.from_url(self.url, socket_connect_timeout=5, health_check_interval=30)
 
     def queue(self, name: str) -> Queue:
         """Return the RQ queue for a workload."""

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable
 
 from redis.exceptions import RedisError
-from rq import SimpleWorker
+from rq import Queue, SimpleWorker
 
 from app import create_app
 from app.extensions import QUEUE_NAMES, db, redis_queues
@@ -87,9 +87,10 @@ def main(argv: list[str] | None = None) -> None:
                 pass
         else:
             start_background(app, stop)
+        connection = redis_queues.blocking_connection()
         worker = BatonWorker(
-            [redis_queues.queue(name) for name in QUEUE_NAMES],
-            connection=redis_queues.connection,
+            [Queue(name, connection=connection) for name in QUEUE_NAMES],
+            connection=connection,
             name=f"baton-{socket.gethostname()}-{os.getpid()}",
         )
         try:
