@@ -34,9 +34,9 @@ def database_url():
         yield url
 
 
-def make_settings(database_url: str, redis_url: str, **overrides) -> Settings:
-    """Settings as a test deployment would read them from its environment."""
-    env = {
+def deployment_environment(database_url: str, redis_url: str) -> dict[str, str]:
+    """The environment variables a test deployment runs with."""
+    return {
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "SECRET_KEY": "test-secret-key",
@@ -45,8 +45,12 @@ def make_settings(database_url: str, redis_url: str, **overrides) -> Settings:
         "SHOPIFY_API_SECRET": API_SECRET,
         "SHOPIFY_APP_URL": "https://baton.test",
         "BATON_TESTING": "1",
-    } | overrides
-    return Settings.from_env(env)
+    }
+
+
+def make_settings(database_url: str, redis_url: str, **overrides) -> Settings:
+    """Settings as a test deployment would read them from its environment."""
+    return Settings.from_env(deployment_environment(database_url, redis_url) | overrides)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,56 @@
+"""The Procfile's worker process, run for real: it stays up and processes what intake stored."""
+
+import os
+import subprocess
+import sys
+import time
+
+from sqlalchemy import select
+
+from app import ROOT
+from app.extensions import db
+from app.models import DeliveryStatus, WebhookDelivery
+from tests.conftest import deployment_environment
+from tests.shopify_signing import post_webhook
+
+
+def wait_for(predicate, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_worker_process_outlives_idle_periods_and_processes_deliveries(
+    client, installed_shop, database_url, redis_server
+):
+    installed_shop()
+    env = (
+        os.environ
+        | deployment_environment(database_url, redis_server.url)
+        | {"BATON_SWEEP_INTERVAL": "1"}
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "workers.main"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        # Idle longer than intake's Redis read timeout (2 s): the worker must still be there.
+        time.sleep(3)
+        assert worker.poll() is None, worker.stderr.read().decode()[-2000:]
+        post_webhook(client, "app/scopes_update", {"current": ["read_orders"]})
+
+        def processed() -> bool:
+            db.session.rollback()
+            status = db.session.scalar(select(WebhookDelivery.status))
+            return status == DeliveryStatus.PROCESSED
+
+        assert wait_for(processed, seconds=15)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=15)
