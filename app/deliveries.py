@@ -8,7 +8,6 @@ queues every delivery still waiting after a grace period.
 import hashlib
 import json
 import logging
-import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.errors import ApiError
 from app.extensions import db, redis_queues
 from app.models import DeliveryStatus, WebhookDelivery
+from app.shopify.payloads import parse_timestamp
 from app.shopify.verify import valid_shop_domain
 from app.topics import SUBSCRIBED_TOPICS
 
@@ -153,18 +153,6 @@ def requeue_delivery(delivery_id: int) -> str:
     db.session.commit()
     queued = announce_delivery(delivery_id)
     return f"delivery {delivery_id} {'queued' if queued else 'stored; the sweeper will queue it'}"
-
-
-def parse_timestamp(raw: str | None) -> datetime | None:
-    """Parse Shopify's ISO 8601 timestamps, which may carry nanoseconds."""
-    if not raw:
-        return None
-    trimmed = re.sub(r"(\.\d{6})\d+", r"\1", raw.strip()).replace("Z", "+00:00")
-    try:
-        parsed = datetime.fromisoformat(trimmed)
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def config_secret() -> str:

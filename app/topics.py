@@ -7,6 +7,7 @@ from pathlib import Path
 
 from app import privacy, shops
 from app.models import WebhookDelivery
+from app.profiles import carts, checkouts, customers, orders
 
 Handler = Callable[[WebhookDelivery, dict], None]
 COMPLIANCE_TOPICS = frozenset({"customers/data_request", "customers/redact", "shop/redact"})
@@ -36,9 +37,30 @@ def _scopes_update(delivery: WebhookDelivery, payload: dict) -> None:
         shops.update_scopes(delivery.shop_domain, current)
 
 
+def _profile(apply):
+    """Adapt a profile function (shop, payload, observed_at) to a delivery handler."""
+
+    def handle(delivery: WebhookDelivery, payload: dict) -> None:
+        # Shopify's trigger time orders deliveries whose payload carries no updated_at.
+        apply(delivery.shop_domain, payload, delivery.triggered_at or delivery.received_at)
+
+    handle.__name__ = apply.__name__
+    return handle
+
+
 HANDLERS: dict[str, Handler] = {
     "app/uninstalled": _uninstalled,
     "app/scopes_update": _scopes_update,
+    "carts/create": _profile(carts.apply_cart),
+    "carts/update": _profile(carts.apply_cart),
+    "checkouts/create": _profile(checkouts.apply_checkout),
+    "checkouts/update": _profile(checkouts.apply_checkout),
+    "orders/create": _profile(orders.apply_order),
+    "orders/paid": _profile(orders.apply_order),
+    "customers/create": _profile(customers.apply_customer),
+    "customers/update": _profile(customers.apply_customer),
+    "customers/delete": _profile(customers.delete_customer),
+    "customers_email_marketing_consent/update": _profile(customers.apply_consent_update),
     "customers/data_request": privacy.record_request,
     "customers/redact": privacy.record_request,
     "shop/redact": privacy.redact_shop,

@@ -3,13 +3,12 @@
 import pytest
 from cryptography.fernet import Fernet
 from flask_migrate import upgrade
-from sqlalchemy import delete
 
 from app import create_app
 from app.config import Settings
 from app.deliveries import intake_backoff
 from app.extensions import QUEUE_NAMES, db, redis_queues
-from app.models import PrivacyRequest, Shop, WebhookDelivery
+from app.models import Shop
 from app.models.types import utcnow
 from tests.services import RedisServer, test_database
 from tests.shopify_signing import API_KEY, API_SECRET, SHOP
@@ -68,8 +67,8 @@ def app_context(app, redis_server):
     if redis_server.process is None:
         redis_server.start()
     with app.app_context():
-        for model in (PrivacyRequest, WebhookDelivery, Shop):
-            db.session.execute(delete(model))
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
         db.session.commit()
         redis_queues.connection.flushdb()
         intake_backoff.reset()

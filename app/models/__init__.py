@@ -1,7 +1,22 @@
 """Models, one module per aggregate; imported here so Alembic sees every table."""
 
+from app.models.commerce import Cart, Checkout, CouponCode, Order
+from app.models.customer import CONSENT_STATES, Customer, TimelineEvent, Visitor
 from app.models.privacy import PrivacyRequest
 from app.models.shop import Shop
 from app.models.webhook import DeliveryStatus, WebhookDelivery
 
-__all__ = ["DeliveryStatus", "PrivacyRequest", "Shop", "WebhookDelivery"]
+__all__ = [
+    "CONSENT_STATES",
+    "Cart",
+    "Checkout",
+    "CouponCode",
+    "Customer",
+    "DeliveryStatus",
+    "Order",
+    "PrivacyRequest",
+    "Shop",
+    "TimelineEvent",
+    "Visitor",
+    "WebhookDelivery",
+]

@@ -24,6 +24,8 @@ class PrivacyRequest(db.Model):
     shopify_customer_id: Mapped[str | None] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(320))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+    # For customers/data_request: everything stored about the customer, for the merchant.
+    export: Mapped[dict | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20), default="pending")
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

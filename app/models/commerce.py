@@ -1,0 +1,121 @@
+"""Carts, checkouts and orders as Shopify reports them, joined to customers."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.types import BigId, UTCDateTime, utcnow
+
+
+class Cart(db.Model):
+    """A storefront cart; it carries no email, so it joins a customer through others."""
+
+    __tablename__ = "cart"
+    __table_args__ = (UniqueConstraint("shop_domain", "token", name="uq_cart_token"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_domain: Mapped[str] = mapped_column(String(255))
+    token: Mapped[str] = mapped_column(String(255))
+    customer_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("customer.id", ondelete="SET NULL"), index=True
+    )
+    visitor_key: Mapped[str | None] = mapped_column(String(64))
+    line_items: Mapped[list] = mapped_column(JSON, default=list)
+    total: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    source_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Checkout(db.Model):
+    """A checkout; uncompleted and older than the abandonment window, it is abandoned."""
+
+    __tablename__ = "checkout"
+    __table_args__ = (
+        UniqueConstraint("shop_domain", "token", name="uq_checkout_token"),
+        Index("ix_checkout_open", "shop_domain", "completed_at", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_domain: Mapped[str] = mapped_column(String(255))
+    token: Mapped[str] = mapped_column(String(255))
+    cart_token: Mapped[str | None] = mapped_column(String(255), index=True)
+    email: Mapped[str | None] = mapped_column(String(320))
+    customer_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("customer.id", ondelete="SET NULL"), index=True
+    )
+    abandoned_checkout_url: Mapped[str | None] = mapped_column(String(2048))
+    line_items: Mapped[list] = mapped_column(JSON, default=list)
+    subtotal: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"))
+    total: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by the email sync when a recovery message went out for this checkout.
+    recovery_emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    source_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Order(db.Model):
+    """A placed order, with the revenue Baton's codes can claim."""
+
+    # "order" is an SQL keyword; a plain name keeps hand-written SQL simple.
+    __tablename__ = "shop_order"
+    __table_args__ = (UniqueConstraint("shop_domain", "shopify_id", name="uq_order_shopify_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_domain: Mapped[str] = mapped_column(String(255))
+    shopify_id: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str | None] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(320))
+    customer_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("customer.id", ondelete="SET NULL"), index=True
+    )
+    cart_token: Mapped[str | None] = mapped_column(String(255))
+    checkout_token: Mapped[str | None] = mapped_column(String(255))
+    subtotal: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"))
+    total: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    discount_codes: Mapped[list] = mapped_column(JSON, default=list)
+    financial_status: Mapped[str | None] = mapped_column(String(40))
+    placed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recovered: Mapped[bool] = mapped_column(Boolean, default=False)
+    source_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CouponCode(db.Model):
+    """A single-use code Baton issued; redeemed by an order, it attributes that revenue."""
+
+    __tablename__ = "coupon_code"
+    __table_args__ = (UniqueConstraint("shop_domain", "code", name="uq_coupon_code"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_domain: Mapped[str] = mapped_column(String(255))
+    # Stored upper-case: Shopify matches discount codes without regard to case.
+    code: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("customer.id", ondelete="SET NULL")
+    )
+    play_id: Mapped[int | None] = mapped_column(BigInteger)
+    campaign_id: Mapped[int | None] = mapped_column(BigInteger)
+    variant: Mapped[str | None] = mapped_column(String(64))
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    order_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("shop_order.id", ondelete="SET NULL")
+    )
+    attributed_revenue: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    discount_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))

@@ -1,0 +1,1 @@
+"""The unified customer profile: identity, carts, checkouts, orders, consent and timeline."""

@@ -1,0 +1,99 @@
+"""Checkouts from checkouts/create and checkouts/update; uncompleted ones become abandoned."""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Checkout
+from app.profiles.customers import apply_customer
+from app.profiles.identity import (
+    VISITOR_ATTRIBUTE,
+    attach_cart,
+    attach_visitor,
+    normalise_email,
+    resolve_customer,
+)
+from app.profiles.timeline import record_event
+from app.shopify.payloads import line_items, money, note_attribute, parse_timestamp
+from app.upserts import insert_ignore, update_if_newer
+
+DEFAULT_ABANDON_AFTER = timedelta(hours=1)
+
+
+def apply_checkout(shop_domain: str, payload: dict, observed_at: datetime) -> Checkout:
+    """Upsert a checkout and stitch its cart, email and customer together."""
+    token = payload.get("token")
+    if not token:
+        raise ValueError("checkout payload without a token")
+    customer = customer_of(shop_domain, payload, observed_at)
+    started_at = parse_timestamp(payload.get("created_at")) or observed_at
+    insert_ignore(Checkout, {"shop_domain": shop_domain, "token": token, "started_at": started_at})
+    version = parse_timestamp(payload.get("updated_at")) or observed_at
+    update_if_newer(
+        Checkout,
+        [Checkout.shop_domain == shop_domain, Checkout.token == token],
+        {
+            "cart_token": payload.get("cart_token"),
+            "email": normalise_email(payload.get("email")),
+            "customer_id": customer.id if customer else None,
+            "abandoned_checkout_url": payload.get("abandoned_checkout_url"),
+            "line_items": line_items(payload.get("line_items")),
+            "subtotal": money(payload.get("subtotal_price")),
+            "total": money(payload.get("total_price")),
+            "currency": payload.get("currency") or payload.get("presentment_currency"),
+            "completed_at": parse_timestamp(payload.get("completed_at")),
+        },
+        version,
+    )
+    checkout = db.session.scalar(
+        select(Checkout).where(Checkout.shop_domain == shop_domain, Checkout.token == token)
+    )
+    stitch(shop_domain, payload, customer)
+    record_event(
+        shop_domain,
+        "checkout_started",
+        "web",
+        started_at,
+        f"checkout:{token}:started",
+        customer_id=checkout.customer_id,
+        cart_token=checkout.cart_token,
+        details={"total": str(checkout.total), "currency": checkout.currency},
+    )
+    return checkout
+
+
+def customer_of(shop_domain: str, payload: dict, observed_at: datetime):
+    """The customer a checkout or order belongs to, from its customer block or its email."""
+    block = payload.get("customer")
+    if isinstance(block, dict) and (block.get("id") or block.get("email")):
+        block = block if block.get("email") else block | {"email": payload.get("email")}
+        return apply_customer(shop_domain, block, observed_at, partial=True)
+    return resolve_customer(shop_domain, None, normalise_email(payload.get("email")))
+
+
+def stitch(shop_domain: str, payload: dict, customer) -> None:
+    """Join the payload's cart and the widget's visitor to the customer, when known."""
+    cart_token = payload.get("cart_token")
+    if customer is not None and cart_token:
+        attach_cart(shop_domain, cart_token, customer.id)
+    visitor_key = note_attribute(payload, VISITOR_ATTRIBUTE)
+    if visitor_key:
+        attach_visitor(shop_domain, visitor_key, customer.id if customer else None, cart_token)
+
+
+def abandoned_checkouts(
+    shop_domain: str, now: datetime, after: timedelta = DEFAULT_ABANDON_AFTER
+) -> list[Checkout]:
+    """Checkouts not completed within the window: what recovery sync and metrics use."""
+    return list(
+        db.session.scalars(
+            select(Checkout)
+            .where(
+                Checkout.shop_domain == shop_domain,
+                Checkout.completed_at.is_(None),
+                Checkout.started_at <= now - after,
+            )
+            .order_by(Checkout.started_at)
+        )
+    )

@@ -1,0 +1,125 @@
+"""Customers and their consent, from customer topics and the blocks inside checkouts/orders."""
+
+from datetime import datetime
+
+from sqlalchemy import or_, update
+
+from app.extensions import db
+from app.models import CONSENT_STATES, Customer
+from app.profiles.identity import normalise_email, resolve_customer
+from app.profiles.timeline import record_event
+from app.shopify.payloads import money, parse_timestamp, shopify_id
+from app.upserts import update_if_newer
+
+# Payload key -> column, for the plain profile fields a customer payload carries.
+PROFILE_FIELDS = {
+    "first_name": "first_name",
+    "last_name": "last_name",
+    "phone": "phone",
+    "tags": "tags",
+}
+
+
+def apply_customer(
+    shop_domain: str, payload: dict, observed_at: datetime, partial: bool = False
+) -> Customer | None:
+    """Upsert a customer payload; `partial` (embedded blocks) never clears a field with null."""
+    customer = resolve_customer(
+        shop_domain, shopify_id(payload.get("id")), normalise_email(payload.get("email"))
+    )
+    if customer is None:
+        return None
+    version = parse_timestamp(payload.get("updated_at")) or observed_at
+    values = _profile_values(payload, partial)
+    if values:
+        update_if_newer(Customer, [Customer.id == customer.id], values, version)
+    apply_consent(customer, "email", payload.get("email_marketing_consent"), observed_at)
+    apply_consent(customer, "sms", payload.get("sms_marketing_consent"), observed_at)
+    db.session.flush()
+    return customer
+
+
+def apply_consent_update(shop_domain: str, payload: dict, observed_at: datetime) -> None:
+    """customers_email_marketing_consent/update: nulls (as in Shopify's sample) change nothing."""
+    consent = payload.get("email_marketing_consent") or {}
+    if consent.get("state") is None:
+        return
+    customer = resolve_customer(
+        shop_domain,
+        shopify_id(payload.get("customer_id")),
+        normalise_email(payload.get("email_address")),
+    )
+    if customer is not None:
+        apply_consent(customer, "email", consent, observed_at)
+
+
+def apply_consent(
+    customer: Customer, channel: str, consent: dict | None, observed_at: datetime
+) -> bool:
+    """Record a consent state unless a newer one is already held; True when it changed."""
+    if not consent or consent.get("state") is None:
+        return False
+    state = str(consent["state"]).lower()
+    if state not in CONSENT_STATES:
+        raise ValueError(f"unknown consent state {consent['state']!r}")
+    at = parse_timestamp(consent.get("consent_updated_at")) or observed_at
+    updated_at = getattr(Customer, f"{channel}_consent_updated_at")
+    changed = db.session.execute(
+        update(Customer)
+        .where(Customer.id == customer.id, or_(updated_at.is_(None), updated_at <= at))
+        .values(
+            {
+                f"{channel}_consent_state": state,
+                f"{channel}_consent_opt_in_level": consent.get("opt_in_level"),
+                f"{channel}_consent_updated_at": at,
+            }
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed:
+        record_event(
+            customer.shop_domain,
+            "consent_changed",
+            "shopify",
+            at,
+            f"consent:{customer.id}:{channel}:{state}:{at.isoformat()}",
+            customer_id=customer.id,
+            details={
+                "channel": channel,
+                "state": state,
+                "opt_in_level": consent.get("opt_in_level"),
+            },
+        )
+    db.session.expire(customer)
+    return bool(changed)
+
+
+def delete_customer(shop_domain: str, payload: dict, observed_at: datetime) -> None:
+    """customers/delete: Shopify deleted the record; the profile keeps its history."""
+    customer_id = shopify_id(payload.get("id"))
+    customer = resolve_customer(shop_domain, customer_id, None) if customer_id else None
+    if customer is None or customer.deleted_at is not None:
+        return
+    customer.deleted_at = observed_at
+    record_event(
+        shop_domain,
+        "customer_deleted",
+        "shopify",
+        observed_at,
+        f"customer-deleted:{customer.id}",
+        customer_id=customer.id,
+    )
+    db.session.flush()
+
+
+def _profile_values(payload: dict, partial: bool) -> dict:
+    values = {}
+    for key, column in PROFILE_FIELDS.items():
+        if key in payload and not (partial and payload[key] is None):
+            values[column] = payload[key] if key != "tags" else (payload[key] or "")
+    # Older API versions send these on the customer; when present they are authoritative.
+    if payload.get("orders_count") is not None:
+        values["orders_count"] = int(payload["orders_count"])
+    if payload.get("total_spent") is not None:
+        values["total_spent"] = money(payload["total_spent"])
+    return values

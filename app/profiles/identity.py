@@ -1,0 +1,145 @@
+"""Identity stitching: visitor, cart, checkout, email and Shopify id all lead to one customer."""
+
+import re
+
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import Cart, Checkout, CouponCode, Customer, Order, TimelineEvent, Visitor
+from app.upserts import insert_ignore
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Cart attribute the storefront widget writes, so checkouts and orders carry the visitor.
+VISITOR_ATTRIBUTE = "_baton_visitor"
+
+
+def normalise_email(raw) -> str | None:
+    """Trimmed and lower-cased, or None when it is not an email address at all."""
+    if not isinstance(raw, str):
+        return None
+    email = raw.strip().lower()
+    return email if EMAIL.match(email) and len(email) <= 320 else None
+
+
+def resolve_customer(
+    shop_domain: str, shopify_id: int | None, email: str | None
+) -> Customer | None:
+    """Find or create the one profile for this Shopify id and/or email."""
+    if shopify_id is None and email is None:
+        return None
+    customer = _by_shopify_id(shop_domain, shopify_id) if shopify_id is not None else None
+    if customer is None and email is not None:
+        customer = _adopt_by_email(shop_domain, shopify_id, email)
+    if customer is None:
+        # A new Shopify customer takes its email afterwards, in case a stale row still has it.
+        insert_ignore(
+            Customer,
+            {
+                "shop_domain": shop_domain,
+                "shopify_id": shopify_id,
+                "email": None if shopify_id is not None else email,
+            },
+        )
+        customer = (
+            _by_shopify_id(shop_domain, shopify_id)
+            if shopify_id is not None
+            else _by_email(shop_domain, email)
+        )
+    if email is not None and customer.email != email:
+        claim_email(customer, email)
+    return customer
+
+
+def claim_email(customer: Customer, email: str) -> None:
+    """Give this customer the email: a lead holding it merges in, anyone else lets it go."""
+    holder = _by_email(customer.shop_domain, email)
+    if holder is not None and holder.id != customer.id:
+        if holder.shopify_id is None:
+            merge_customers(target=customer, source=holder)
+        else:
+            holder.email = None
+            db.session.flush()
+    customer.email = email
+    db.session.flush()
+
+
+def merge_customers(target: Customer, source: Customer) -> None:
+    """Move everything known about `source` onto `target`, then remove `source`."""
+    for model in (Cart, Checkout, Order, Visitor, TimelineEvent, CouponCode):
+        db.session.execute(
+            update(model)
+            .where(model.customer_id == source.id)
+            .values(customer_id=target.id)
+            .execution_options(synchronize_session=False)
+        )
+    for field in ("email_consent_state", "email_consent_opt_in_level", "email_consent_updated_at"):
+        if getattr(target, field) is None:
+            setattr(target, field, getattr(source, field))
+    db.session.delete(source)
+    db.session.flush()
+
+
+def attach_cart(shop_domain: str, cart_token: str, customer_id: int) -> None:
+    """Join a cart, and the timeline events recorded on it, to the customer."""
+    for model, column in ((Cart, Cart.token), (TimelineEvent, TimelineEvent.cart_token)):
+        db.session.execute(
+            update(model)
+            .where(
+                model.shop_domain == shop_domain, column == cart_token, model.customer_id.is_(None)
+            )
+            .values(customer_id=customer_id)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def attach_visitor(
+    shop_domain: str,
+    visitor_key: str,
+    customer_id: int | None = None,
+    cart_token: str | None = None,
+) -> None:
+    """Record a visitor, join it to a customer and a cart; whichever is known joins the rest."""
+    insert_ignore(Visitor, {"shop_domain": shop_domain, "visitor_key": visitor_key[:64]})
+    visitor = db.session.scalar(
+        select(Visitor).where(
+            Visitor.shop_domain == shop_domain, Visitor.visitor_key == visitor_key[:64]
+        )
+    )
+    if customer_id is not None and visitor.customer_id is None:
+        visitor.customer_id = customer_id
+    if cart_token:
+        db.session.execute(
+            update(Cart)
+            .where(Cart.shop_domain == shop_domain, Cart.token == cart_token)
+            .values(visitor_key=visitor.visitor_key)
+            .execution_options(synchronize_session=False)
+        )
+        if visitor.customer_id is not None:
+            attach_cart(shop_domain, cart_token, visitor.customer_id)
+    db.session.flush()
+
+
+def _by_shopify_id(shop_domain: str, shopify_id: int) -> Customer | None:
+    return db.session.scalar(
+        select(Customer).where(
+            Customer.shop_domain == shop_domain, Customer.shopify_id == shopify_id
+        )
+    )
+
+
+def _by_email(shop_domain: str, email: str) -> Customer | None:
+    return db.session.scalar(
+        select(Customer).where(Customer.shop_domain == shop_domain, Customer.email == email)
+    )
+
+
+def _adopt_by_email(shop_domain: str, shopify_id: int | None, email: str) -> Customer | None:
+    # A pop-up lead known only by email becomes the Shopify customer with that email.
+    customer = _by_email(shop_domain, email)
+    if customer is None:
+        return None
+    if shopify_id is not None and customer.shopify_id is None:
+        customer.shopify_id = shopify_id
+        db.session.flush()
+        return customer
+    return customer if shopify_id is None or customer.shopify_id == shopify_id else None

@@ -1,0 +1,145 @@
+"""Orders from orders/create and orders/paid: redemption, attribution and recovery."""
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+
+from app.extensions import db
+from app.models import Checkout, CouponCode, Customer, Order
+from app.profiles.checkouts import customer_of, stitch
+from app.profiles.timeline import record_event
+from app.shopify.payloads import money, parse_timestamp, shopify_id
+from app.upserts import insert_ignore, update_if_newer
+
+
+def apply_order(shop_domain: str, payload: dict, observed_at: datetime) -> Order:
+    """Upsert an order, close its checkout, redeem Baton's codes and update the customer."""
+    order_id = shopify_id(payload["id"])
+    customer = customer_of(shop_domain, payload, observed_at)
+    placed_at = parse_timestamp(payload.get("created_at")) or observed_at
+    insert_ignore(Order, {"shop_domain": shop_domain, "shopify_id": order_id})
+    version = parse_timestamp(payload.get("updated_at")) or observed_at
+    update_if_newer(
+        Order,
+        [Order.shop_domain == shop_domain, Order.shopify_id == order_id],
+        {
+            "name": payload.get("name"),
+            "email": (payload.get("email") or None),
+            "customer_id": customer.id if customer else None,
+            "cart_token": payload.get("cart_token"),
+            "checkout_token": payload.get("checkout_token"),
+            "subtotal": money(payload.get("subtotal_price")),
+            "total": money(payload.get("total_price")),
+            "currency": payload.get("currency"),
+            "discount_codes": _codes(payload),
+            "financial_status": payload.get("financial_status"),
+            "placed_at": placed_at,
+            "cancelled_at": parse_timestamp(payload.get("cancelled_at")),
+        },
+        version,
+    )
+    order = db.session.scalar(
+        select(Order).where(Order.shop_domain == shop_domain, Order.shopify_id == order_id)
+    )
+    stitch(shop_domain, payload, customer)
+    order.recovered = _close_checkout(order)
+    _redeem_codes(order)
+    if customer is not None:
+        _update_totals(customer.id)
+    record_event(
+        shop_domain,
+        "order_placed",
+        _channel(payload),
+        placed_at,
+        f"order:{order_id}:placed",
+        customer_id=order.customer_id,
+        cart_token=order.cart_token,
+        details={
+            "name": order.name,
+            "total": str(order.total),
+            "currency": order.currency,
+            "recovered": order.recovered,
+        },
+    )
+    db.session.flush()
+    return order
+
+
+def _codes(payload: dict) -> list[dict]:
+    return [
+        {
+            "code": str(code.get("code") or ""),
+            "amount": str(money(code.get("amount"))),
+            "type": code.get("type"),
+        }
+        for code in payload.get("discount_codes") or []
+    ]
+
+
+def _close_checkout(order: Order) -> bool:
+    """Complete the order's checkout; True when a recovery email preceded the purchase."""
+    if not order.checkout_token:
+        return False
+    checkout = db.session.scalar(
+        select(Checkout).where(
+            Checkout.shop_domain == order.shop_domain, Checkout.token == order.checkout_token
+        )
+    )
+    if checkout is None:
+        return False
+    if checkout.completed_at is None:
+        checkout.completed_at = order.placed_at
+    emailed = checkout.recovery_emailed_at
+    return emailed is not None and emailed <= (order.placed_at or emailed)
+
+
+def _redeem_codes(order: Order) -> None:
+    # First redeeming order wins; replays match nothing because redeemed_at is set.
+    for entry in order.discount_codes or []:
+        redeemed = db.session.execute(
+            update(CouponCode)
+            .where(
+                CouponCode.shop_domain == order.shop_domain,
+                CouponCode.code == entry["code"].upper(),
+                CouponCode.redeemed_at.is_(None),
+            )
+            .values(
+                redeemed_at=order.placed_at,
+                order_id=order.id,
+                attributed_revenue=order.total,
+                discount_amount=money(entry["amount"]),
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if redeemed:
+            record_event(
+                order.shop_domain,
+                "code_redeemed",
+                "web",
+                order.placed_at,
+                f"code:{entry['code'].upper()}:redeemed",
+                customer_id=order.customer_id,
+                details={
+                    "code": entry["code"].upper(),
+                    "order": order.name,
+                    "revenue": str(order.total),
+                },
+            )
+
+
+def _update_totals(customer_id: int) -> None:
+    # max() keeps counts Shopify reported for orders placed before Baton was installed.
+    count, spent, last = db.session.execute(
+        select(
+            func.count(), func.coalesce(func.sum(Order.total), 0), func.max(Order.placed_at)
+        ).where(Order.customer_id == customer_id, Order.cancelled_at.is_(None))
+    ).one()
+    customer = db.session.get(Customer, customer_id)
+    customer.orders_count = max(customer.orders_count or 0, count)
+    customer.total_spent = max(customer.total_spent or 0, money(spent))
+    if last is not None and (customer.last_order_at is None or last > customer.last_order_at):
+        customer.last_order_at = last
+
+
+def _channel(payload: dict) -> str:
+    return "pos" if payload.get("source_name") == "pos" else "web"

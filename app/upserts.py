@@ -1,0 +1,37 @@
+"""Idempotent row writes that hold under concurrent workers and out-of-order deliveries."""
+
+from datetime import datetime
+
+from sqlalchemy import or_, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.extensions import db
+
+
+def dialect_insert(table):
+    """INSERT with ON CONFLICT support for the database in use."""
+    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+    return insert(table)
+
+
+def insert_ignore(model, values: dict) -> None:
+    """Insert a row unless a unique key already holds one: no check-then-insert race."""
+    db.session.execute(dialect_insert(model.__table__).values(**values).on_conflict_do_nothing())
+
+
+def update_if_newer(model, where: list, values: dict, version: datetime | None) -> bool:
+    """Apply values only if `version` is not older than what the row holds; True if applied.
+
+    One conditional UPDATE, so a slow worker holding an old delivery cannot overwrite what a
+    faster one already wrote from a newer one.
+    """
+    statement = update(model).where(*where)
+    if version is not None:
+        statement = statement.where(
+            or_(model.source_updated_at.is_(None), model.source_updated_at <= version)
+        )
+        values = values | {"source_updated_at": version}
+    result = db.session.execute(
+        statement.values(**values).execution_options(synchronize_session=False)
+    )
+    return result.rowcount > 0
