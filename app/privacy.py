@@ -1,18 +1,35 @@
-"""GDPR compliance webhooks: record every request and erase what we must."""
+"""GDPR compliance webhooks: record every request, export on demand, erase what we must."""
 
 import logging
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 
 from app.extensions import db
-from app.models import PrivacyRequest, Shop, WebhookDelivery
+from app.models import (
+    Cart,
+    Checkout,
+    CouponCode,
+    Customer,
+    DeliveryStatus,
+    Order,
+    PrivacyRequest,
+    Shop,
+    TimelineEvent,
+    Visitor,
+    WebhookDelivery,
+)
 from app.models.types import utcnow
+from app.profiles.identity import normalise_email
+from app.shopify.payloads import shopify_id
 
 log = logging.getLogger(__name__)
+REDACTED_BODY = '{"redacted": true}'
+# Every table that belongs to one shop, children before parents, for shop/redact.
+SHOP_TABLES = (TimelineEvent, CouponCode, Visitor, Cart, Checkout, Order, Customer)
 
 
 def record_request(delivery: WebhookDelivery, payload: dict) -> PrivacyRequest:
-    """Record a customer data request or redaction; replays return the same row."""
+    """Record a compliance request; replays return the same row."""
     existing = db.session.scalar(
         select(PrivacyRequest).where(PrivacyRequest.delivery_id == delivery.id)
     )
@@ -24,7 +41,7 @@ def record_request(delivery: WebhookDelivery, payload: dict) -> PrivacyRequest:
         shop_domain=delivery.shop_domain,
         kind=delivery.topic,
         shopify_customer_id=_id_text(customer.get("id")),
-        email=customer.get("email"),
+        email=normalise_email(customer.get("email")),
         details={
             "orders": payload.get("orders_requested") or payload.get("orders_to_redact") or [],
             "data_request_id": _id_text((payload.get("data_request") or {}).get("id")),
@@ -35,10 +52,56 @@ def record_request(delivery: WebhookDelivery, payload: dict) -> PrivacyRequest:
     return request
 
 
+def export_customer(delivery: WebhookDelivery, payload: dict) -> PrivacyRequest:
+    """customers/data_request: gather everything stored about the customer for the merchant."""
+    request = record_request(delivery, payload)
+    if request.status == "done":
+        return request
+    customers = _customers(delivery.shop_domain, request)
+    request.export = {
+        "shop": delivery.shop_domain,
+        "generated_at": utcnow().isoformat(),
+        "customers": [_customer_export(customer) for customer in customers],
+    }
+    _complete(request)
+    return request
+
+
+def redact_customer(delivery: WebhookDelivery, payload: dict) -> PrivacyRequest:
+    """customers/redact: erase the profile and every copy of it; anonymise orders."""
+    request = record_request(delivery, payload)
+    shop = delivery.shop_domain
+    customers = _customers(shop, request)
+    ids = [customer.id for customer in customers]
+    emails = {email for email in [request.email, *(c.email for c in customers)] if email}
+    tokens = _cart_tokens(shop, ids, emails)
+    _erase_rows(shop, ids, emails, tokens)
+    _scrub_deliveries(shop, emails, request.shopify_customer_id)
+    # The requests themselves carry the email and any export made for it.
+    db.session.execute(
+        update(PrivacyRequest)
+        .where(
+            PrivacyRequest.shop_domain == shop,
+            or_(
+                PrivacyRequest.email.in_(emails),
+                PrivacyRequest.shopify_customer_id == request.shopify_customer_id,
+            ),
+        )
+        .values(email=None, shopify_customer_id=None, export=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(request)
+    _complete(request)
+    log.info("redacted %d profiles for a customers/redact on %s", len(ids), shop)
+    return request
+
+
 def redact_shop(delivery: WebhookDelivery, payload: dict) -> None:
-    """Erase everything held for a shop 48 hours after it uninstalled; safe to repeat."""
+    """shop/redact, 48 hours after uninstall: erase everything held for the shop."""
     domain = delivery.shop_domain
     request = record_request(delivery, payload)
+    for model in SHOP_TABLES:
+        db.session.execute(delete(model).where(model.shop_domain == domain))
     # Other deliveries carry customers' personal data in their bodies; this one does not.
     db.session.execute(
         delete(WebhookDelivery).where(
@@ -48,13 +111,117 @@ def redact_shop(delivery: WebhookDelivery, payload: dict) -> None:
     db.session.execute(
         update(PrivacyRequest)
         .where(PrivacyRequest.shop_domain == domain)
-        .values(email=None, shopify_customer_id=None)
+        .values(email=None, shopify_customer_id=None, export=None)
+        .execution_options(synchronize_session=False)
     )
     db.session.execute(delete(Shop).where(Shop.domain == domain))
+    db.session.refresh(request)
+    _complete(request)
+    log.info("redacted shop %s", domain)
+
+
+def _customers(shop: str, request: PrivacyRequest) -> list[Customer]:
+    conditions = []
+    if request.shopify_customer_id:
+        conditions.append(Customer.shopify_id == shopify_id(request.shopify_customer_id))
+    if request.email:
+        conditions.append(Customer.email == request.email)
+    if not conditions:
+        return []
+    return list(
+        db.session.scalars(select(Customer).where(Customer.shop_domain == shop, or_(*conditions)))
+    )
+
+
+def _cart_tokens(shop: str, ids: list[int], emails: set[str]) -> set[str]:
+    carts = select(Cart.token).where(Cart.shop_domain == shop, Cart.customer_id.in_(ids))
+    checkouts = select(Checkout.cart_token).where(
+        Checkout.shop_domain == shop, or_(Checkout.customer_id.in_(ids), Checkout.email.in_(emails))
+    )
+    return {token for token in db.session.scalars(carts.union(checkouts)) if token}
+
+
+def _erase_rows(shop: str, ids: list[int], emails: set[str], tokens: set[str]) -> None:
+    statements = [
+        delete(TimelineEvent).where(
+            TimelineEvent.shop_domain == shop,
+            or_(TimelineEvent.customer_id.in_(ids), TimelineEvent.cart_token.in_(tokens)),
+        ),
+        delete(Visitor).where(Visitor.shop_domain == shop, Visitor.customer_id.in_(ids)),
+        delete(Cart).where(
+            Cart.shop_domain == shop, or_(Cart.customer_id.in_(ids), Cart.token.in_(tokens))
+        ),
+        delete(Checkout).where(
+            Checkout.shop_domain == shop,
+            or_(Checkout.customer_id.in_(ids), Checkout.email.in_(emails)),
+        ),
+        # Orders stay for revenue figures, with nothing that points back at the person.
+        update(Order)
+        .where(
+            Order.shop_domain == shop,
+            or_(Order.customer_id.in_(ids), func.lower(Order.email).in_(emails)),
+        )
+        .values(email=None, customer_id=None),
+        update(CouponCode).where(CouponCode.customer_id.in_(ids)).values(customer_id=None),
+        delete(Customer).where(Customer.id.in_(ids)),
+    ]
+    for statement in statements:
+        db.session.execute(statement.execution_options(synchronize_session=False))
+
+
+def _scrub_deliveries(shop: str, emails: set[str], customer_id: str | None) -> None:
+    # Stored bodies are copies too; a waiting one is dropped so it cannot rebuild the profile.
+    needles = [*emails, *([customer_id] if customer_id else [])]
+    if not needles:
+        return
+    db.session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.shop_domain == shop,
+            or_(*(func.lower(WebhookDelivery.body).contains(needle) for needle in needles)),
+        )
+        .values(
+            body=REDACTED_BODY,
+            error="redacted",
+            status=case(
+                (WebhookDelivery.status == DeliveryStatus.RECEIVED, DeliveryStatus.IGNORED),
+                else_=WebhookDelivery.status,
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _customer_export(customer: Customer) -> dict:
+    related = {
+        "carts": select(Cart).where(Cart.customer_id == customer.id),
+        "checkouts": select(Checkout).where(Checkout.customer_id == customer.id),
+        "orders": select(Order).where(Order.customer_id == customer.id),
+        "discount_codes": select(CouponCode).where(CouponCode.customer_id == customer.id),
+        "timeline": select(TimelineEvent).where(TimelineEvent.customer_id == customer.id),
+    }
+    export = {"profile": _row(customer)}
+    for name, query in related.items():
+        export[name] = [_row(row) for row in db.session.scalars(query)]
+    return export
+
+
+def _row(row) -> dict:
+    return {column.key: _json_value(getattr(row, column.key)) for column in row.__table__.columns}
+
+
+def _json_value(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if value is None or isinstance(value, (bool, int, str, list, dict)):
+        return value
+    return str(value)  # Decimal amounts stay exact as text
+
+
+def _complete(request: PrivacyRequest) -> None:
     request.status = "done"
     request.completed_at = utcnow()
     db.session.flush()
-    log.info("redacted shop %s", domain)
 
 
 def _id_text(value) -> str | None:

@@ -61,8 +61,8 @@ HANDLERS: dict[str, Handler] = {
     "customers/update": _profile(customers.apply_customer),
     "customers/delete": _profile(customers.delete_customer),
     "customers_email_marketing_consent/update": _profile(customers.apply_consent_update),
-    "customers/data_request": privacy.record_request,
-    "customers/redact": privacy.record_request,
+    "customers/data_request": privacy.export_customer,
+    "customers/redact": privacy.redact_customer,
     "shop/redact": privacy.redact_shop,
 }
 

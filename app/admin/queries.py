@@ -5,7 +5,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import WebhookDelivery
+from app.models import PrivacyRequest, WebhookDelivery
 from app.models.types import utcnow
 
 PAGE_SIZE = 50
@@ -39,3 +39,24 @@ def delivery_counts(shop_domain: str, hours: int = 24) -> dict[str, int]:
         .group_by(WebhookDelivery.status)
     )
     return {status: count for status, count in rows}
+
+
+def privacy_requests_for(shop_domain: str) -> list[PrivacyRequest]:
+    """The shop's GDPR requests, newest first."""
+    return list(
+        db.session.scalars(
+            select(PrivacyRequest)
+            .where(PrivacyRequest.shop_domain == shop_domain)
+            .order_by(PrivacyRequest.id.desc())
+            .limit(PAGE_SIZE)
+        )
+    )
+
+
+def privacy_request_for(shop_domain: str, request_id: int) -> PrivacyRequest | None:
+    """One GDPR request, only if it belongs to the shop asking."""
+    return db.session.scalar(
+        select(PrivacyRequest).where(
+            PrivacyRequest.id == request_id, PrivacyRequest.shop_domain == shop_domain
+        )
+    )

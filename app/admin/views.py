@@ -4,7 +4,13 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 
-from app.admin.queries import delivery_counts, delivery_for_shop, recent_deliveries
+from app.admin.queries import (
+    delivery_counts,
+    delivery_for_shop,
+    privacy_request_for,
+    privacy_requests_for,
+    recent_deliveries,
+)
 from app.errors import ApiError
 from app.shopify.session_token import (
     InvalidSessionToken,
@@ -77,6 +83,40 @@ def delivery(delivery_id: int):
     if row is None:
         raise ApiError(404, "not_found", "No such delivery for this shop")
     return jsonify(_delivery_json(row) | {"body": row.body})
+
+
+@bp.get("/admin/api/privacy/requests")
+@require_session_token
+def privacy_requests():
+    """GDPR requests Shopify forwarded for this shop, newest first."""
+    rows = privacy_requests_for(g.shop.domain)
+    return jsonify(
+        requests=[
+            {
+                "id": row.id,
+                "kind": row.kind,
+                "status": row.status,
+                "received_at": row.received_at.isoformat(),
+                "completed_at": row.completed_at.isoformat() if row.completed_at else None,
+                "has_export": row.export is not None,
+            }
+            for row in rows
+        ]
+    )
+
+
+@bp.get("/admin/api/privacy/requests/<int:request_id>/export")
+@require_session_token
+def privacy_export(request_id: int):
+    """Download the JSON export made for a customers/data_request."""
+    row = privacy_request_for(g.shop.domain, request_id)
+    if row is None or row.export is None:
+        raise ApiError(404, "not_found", "No export for that request in this shop")
+    response = jsonify(row.export)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="baton-data-request-{row.id}.json"'
+    )
+    return response
 
 
 def _delivery_json(row) -> dict:

@@ -1,0 +1,169 @@
+"""GDPR webhooks end to end: afterwards, the database holds nothing about the person."""
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import CouponCode, Customer, DeliveryStatus, Order, PrivacyRequest, WebhookDelivery
+from app.models.types import utcnow
+from tests import payloads
+from tests.payloads import BIG_ID
+from tests.shopify_signing import OTHER_SHOP, SHOP, bearer, post_webhook, session_token
+from workers.deliveries import process_delivery
+
+EMAIL = "ana@example.com"
+
+
+@pytest.fixture
+def deliver(client, run_worker):
+    def send(*deliveries, shop=SHOP):
+        for topic, payload in deliveries:
+            path = (
+                "/webhooks/compliance"
+                if topic.startswith(("customers/re", "customers/da", "shop/"))
+                else "/webhooks"
+            )
+            assert post_webhook(client, topic, payload, shop=shop, path=path).status_code == 200
+        run_worker()
+
+    return send
+
+
+def database_mentions(needle: str) -> list[str]:
+    """Every table.column whose stored text contains the needle, case-insensitively."""
+    found = []
+    for table in db.metadata.sorted_tables:
+        for row in db.session.execute(table.select()).mappings():
+            for column, value in row.items():
+                if value is not None and needle.lower() in json.dumps(value, default=str).lower():
+                    found.append(f"{table.name}.{column}")
+    return found
+
+
+def build_profile(deliver, shop=SHOP):
+    deliver(
+        ("customers/create", payloads.customer()),
+        ("carts/create", payloads.cart()),
+        ("checkouts/create", payloads.checkout(visitor="v-1")),
+        ("orders/create", payloads.order(codes=["BATON-AAA"])),
+        shop=shop,
+    )
+
+
+def redact_payload():
+    return {
+        "shop_id": 954889,
+        "shop_domain": SHOP,
+        "customer": {"id": BIG_ID, "email": "Ana@Example.com", "phone": None},
+        "orders_to_redact": [820982911946154508],
+    }
+
+
+def test_customer_redact_leaves_no_trace_of_the_email(deliver, installed_shop):
+    installed_shop()
+    db.session.add(CouponCode(shop_domain=SHOP, code="BATON-AAA", issued_at=utcnow()))
+    db.session.commit()
+    build_profile(deliver)
+    assert database_mentions(EMAIL)  # the search finds the data before the redact
+
+    deliver(("customers/redact", redact_payload()))
+
+    assert database_mentions(EMAIL) == []
+    assert database_mentions(str(BIG_ID)) == []
+    assert db.session.scalar(select(func.count()).select_from(Customer)) == 0
+    order = db.session.scalars(select(Order)).one()  # revenue stays, anonymised
+    assert order.customer_id is None and order.email is None
+    assert db.session.scalars(select(CouponCode)).one().redeemed_at is not None
+
+
+def test_redact_only_touches_that_customer(deliver, installed_shop):
+    installed_shop()
+    build_profile(deliver)
+    deliver(("customers/create", payloads.customer(id=77, email="bo@example.com")))
+    deliver(("customers/redact", redact_payload()))
+    assert db.session.scalars(select(Customer.email)).all() == ["bo@example.com"]
+
+
+def test_a_waiting_delivery_cannot_rebuild_a_redacted_profile(
+    client, deliver, installed_shop, run_worker
+):
+    installed_shop()
+    post_webhook(client, "customers/update", payloads.customer())  # stored, not yet processed
+    post_webhook(client, "customers/redact", redact_payload(), path="/webhooks/compliance")
+    redact_id = db.session.scalar(
+        select(WebhookDelivery.id).where(WebhookDelivery.topic == "customers/redact")
+    )
+    process_delivery(redact_id)  # the redact's job happens to run first
+    run_worker()
+    assert database_mentions(EMAIL) == []
+    update = db.session.scalars(
+        select(WebhookDelivery).where(WebhookDelivery.topic == "customers/update")
+    ).one()
+    assert (update.status, update.error) == (DeliveryStatus.IGNORED, "redacted")
+
+
+def test_data_request_export_is_downloadable_by_that_shop_only(client, deliver, installed_shop):
+    installed_shop()
+    installed_shop(OTHER_SHOP)
+    build_profile(deliver)
+    deliver(
+        (
+            "customers/data_request",
+            {
+                "shop_id": 954889,
+                "shop_domain": SHOP,
+                "orders_requested": [820982911946154508],
+                "customer": {"id": BIG_ID, "email": EMAIL, "phone": None},
+                "data_request": {"id": 9999},
+            },
+        )
+    )
+
+    listing = client.get("/admin/api/privacy/requests", headers=bearer(session_token()))
+    [request] = listing.get_json()["requests"]
+    assert (request["kind"], request["status"]) == ("customers/data_request", "done")
+
+    download = client.get(
+        f"/admin/api/privacy/requests/{request['id']}/export", headers=bearer(session_token())
+    )
+    assert download.status_code == 200
+    assert "attachment" in download.headers["Content-Disposition"]
+    [person] = download.get_json()["customers"]
+    assert person["profile"]["email"] == EMAIL
+    assert person["profile"]["shopify_id"] == BIG_ID
+    assert [o["name"] for o in person["orders"]] == ["#1001"]
+    assert {e["kind"] for e in person["timeline"]} >= {"checkout_started", "order_placed"}
+
+    other = client.get(
+        f"/admin/api/privacy/requests/{request['id']}/export",
+        headers=bearer(session_token(OTHER_SHOP)),
+    )
+    assert other.status_code == 404
+
+
+def test_shop_redact_erases_every_table_for_the_shop(deliver, installed_shop):
+    installed_shop()
+    installed_shop(OTHER_SHOP)
+    build_profile(deliver)
+    build_profile(deliver, shop=OTHER_SHOP)
+    deliver(("shop/redact", {"shop_id": 954889, "shop_domain": SHOP}))
+
+    for table in db.metadata.sorted_tables:
+        if "shop_domain" in table.c and table.name not in ("privacy_request", "webhook_delivery"):
+            rows = db.session.execute(
+                select(func.count()).select_from(table).where(table.c.shop_domain == SHOP)
+            ).scalar()
+            assert rows == 0, table.name
+    remaining = db.session.scalars(
+        select(WebhookDelivery.topic).where(WebhookDelivery.shop_domain == SHOP)
+    ).all()
+    assert remaining == ["shop/redact"]
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(Customer).where(Customer.shop_domain == OTHER_SHOP)
+        )
+        == 1
+    )
+    assert db.session.scalars(select(PrivacyRequest.status)).all() == ["done"]
