@@ -6,6 +6,7 @@ from sqlalchemy import case, delete, func, or_, select, update
 
 from app.extensions import db
 from app.models import (
+    BackfillRun,
     Cart,
     Checkout,
     CouponCode,
@@ -25,7 +26,7 @@ from app.shopify.payloads import shopify_id
 log = logging.getLogger(__name__)
 REDACTED_BODY = '{"redacted": true}'
 # Every table that belongs to one shop, children before parents, for shop/redact.
-SHOP_TABLES = (TimelineEvent, CouponCode, Visitor, Cart, Checkout, Order, Customer)
+SHOP_TABLES = (TimelineEvent, CouponCode, Visitor, Cart, Checkout, Order, Customer, BackfillRun)
 
 
 def record_request(delivery: WebhookDelivery, payload: dict) -> PrivacyRequest:

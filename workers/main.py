@@ -12,6 +12,7 @@ from rq import Queue, SimpleWorker
 
 from app import create_app
 from app.extensions import QUEUE_NAMES, db, redis_queues
+from app.profiles.imports import schedule_reconciliations
 from workers.dispatcher import dispatch_announced
 from workers.sweeper import sweep_deliveries
 
@@ -59,6 +60,7 @@ def sweep_once(interval: int) -> None:
     lock = redis_queues.connection.lock("baton:sweeper", timeout=interval)
     if lock.acquire(blocking=False):
         sweep_deliveries(redis_queues.queue("webhooks"))
+        schedule_reconciliations()
 
 
 def start_background(app, stop: threading.Event) -> None:

@@ -12,6 +12,7 @@ from app.admin.queries import (
     recent_deliveries,
 )
 from app.errors import ApiError
+from app.profiles.imports import latest_import, start_import
 from app.shopify.session_token import (
     InvalidSessionToken,
     decode_session_token,
@@ -117,6 +118,36 @@ def privacy_export(request_id: int):
         f'attachment; filename="baton-data-request-{row.id}.json"'
     )
     return response
+
+
+@bp.get("/admin/api/backfill")
+@require_session_token
+def backfill_status():
+    """The latest backfill or reconciliation, with what the progress bar needs."""
+    run = latest_import(g.shop.domain)
+    return jsonify(run=_run_json(run) if run else None)
+
+
+@bp.post("/admin/api/backfill")
+@require_session_token
+def backfill_start():
+    """Start a backfill of customers and orders; a second click returns the running one."""
+    run = start_import(g.shop.domain)
+    return jsonify(run=_run_json(run)), 202
+
+
+def _run_json(run) -> dict:
+    return {
+        "id": run.id,
+        "kind": run.kind,
+        "status": run.status,
+        "phase": run.phase,
+        "objects_done": run.objects_done,
+        "objects_total": run.objects_total,
+        "percent": run.percent,
+        "skipped": run.skipped,
+        "error": run.error,
+    }
 
 
 def _delivery_json(row) -> dict:

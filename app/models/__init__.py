@@ -1,5 +1,6 @@
 """Models, one module per aggregate; imported here so Alembic sees every table."""
 
+from app.models.backfill import BackfillRun
 from app.models.commerce import Cart, Checkout, CouponCode, Order
 from app.models.customer import CONSENT_STATES, Customer, TimelineEvent, Visitor
 from app.models.privacy import PrivacyRequest
@@ -7,6 +8,7 @@ from app.models.shop import Shop
 from app.models.webhook import DeliveryStatus, WebhookDelivery
 
 __all__ = [
+    "BackfillRun",
     "CONSENT_STATES",
     "Cart",
     "Checkout",
