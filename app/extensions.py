@@ -12,6 +12,9 @@ from sqlalchemy.orm import DeclarativeBase
 
 # Queues are named by workload so a slow vendor sync never delays webhook processing.
 QUEUE_NAMES = ("webhooks", "sync", "default")
+# The worker process runs one RQ worker per group: an hour-long import on "default" must
+# never hold back webhooks or a shopper's code reaching the email platform.
+WORKER_GROUPS = {"fast": ("webhooks", "sync"), "bulk": ("default",)}
 
 
 class Base(DeclarativeBase):

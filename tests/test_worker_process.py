@@ -50,7 +50,8 @@ def test_worker_process_outlives_idle_periods_and_processes_deliveries(
             status = db.session.scalar(select(WebhookDelivery.status))
             return status == DeliveryStatus.PROCESSED
 
-        assert wait_for(processed, seconds=15)
+        ok = wait_for(processed, seconds=15)
     finally:
         worker.terminate()
-        worker.wait(timeout=15)
+        worker.wait(timeout=30)
+    assert ok, worker.stderr.read().decode()[-3000:]

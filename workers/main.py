@@ -1,7 +1,13 @@
-"""Worker entry point: an RQ worker on every queue, the dispatcher and the sweeper."""
+"""Worker entry point: RQ workers for each workload group, the dispatcher and the sweeper.
+
+The process supervises one RQ worker per group in extensions.WORKER_GROUPS (a child process
+each, restarted if it dies) and runs the dispatcher and sweeper threads itself.
+"""
 
 import logging
+import multiprocessing
 import os
+import signal
 import socket
 import sys
 import threading
@@ -11,12 +17,13 @@ from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 
 from app import create_app
-from app.extensions import QUEUE_NAMES, db, redis_queues
+from app.extensions import QUEUE_NAMES, WORKER_GROUPS, db, redis_queues
 from app.profiles.imports import schedule_reconciliations
 from workers.dispatcher import dispatch_announced
 from workers.sweeper import sweep_deliveries
 
 log = logging.getLogger("baton.worker")
+SHUTDOWN_GRACE_SECONDS = 10
 
 
 class BatonWorker(SimpleWorker):
@@ -77,28 +84,61 @@ def start_background(app, stop: threading.Event) -> None:
         ).start()
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Start the worker; --burst drains what is queued and exits (benchmarks, catch-up)."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    burst = "--burst" in (sys.argv[1:] if argv is None else argv)
+def work(queue_names: tuple[str, ...], burst: bool) -> None:
+    """Run one RQ worker on these queues until stopped (or, in burst mode, until empty)."""
     app = create_app()
     with app.app_context():
-        stop = threading.Event()
-        if burst:
-            while dispatch_step(wait_seconds=0.1):
-                pass
-        else:
-            start_background(app, stop)
         connection = redis_queues.blocking_connection()
         worker = BatonWorker(
-            [Queue(name, connection=connection) for name in QUEUE_NAMES],
+            [Queue(name, connection=connection) for name in queue_names],
             connection=connection,
-            name=f"baton-{socket.gethostname()}-{os.getpid()}",
+            name=f"baton-{'-'.join(queue_names)}-{socket.gethostname()}-{os.getpid()}",
         )
-        try:
-            worker.work(burst=burst, with_scheduler=not burst, logging_level="WARNING")
-        finally:
-            stop.set()
+        worker.work(burst=burst, with_scheduler=not burst, logging_level="WARNING")
+
+
+def supervise(stop: threading.Event) -> None:
+    """Keep one child per worker group alive until stopped; then stop them all."""
+    context = multiprocessing.get_context("spawn")
+    children: dict[str, multiprocessing.Process] = {}
+    while not stop.is_set():
+        for group, queue_names in WORKER_GROUPS.items():
+            child = children.get(group)
+            if child is None or not child.is_alive():
+                if child is not None:
+                    log.warning("%s worker exited with %s; restarting", group, child.exitcode)
+                children[group] = context.Process(
+                    target=work, args=(queue_names, False), name=f"rq-{group}"
+                )
+                children[group].start()
+        stop.wait(2.0)
+    # RQ finishes the job in hand on SIGTERM; one that outstays the grace period is killed,
+    # and its claim or import run is picked up again after a restart.
+    for child in children.values():
+        child.terminate()
+    for child in children.values():
+        child.join(timeout=SHUTDOWN_GRACE_SECONDS)
+        if child.is_alive():
+            child.kill()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Start the workers; --burst drains what is queued and exits (benchmarks, catch-up)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    burst = "--burst" in (sys.argv[1:] if argv is None else argv)
+    if burst:
+        app = create_app()
+        with app.app_context():
+            while dispatch_step(wait_seconds=0.1):
+                pass
+        work(QUEUE_NAMES, burst=True)
+        return
+    app = create_app()
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    start_background(app, stop)
+    supervise(stop)
 
 
 if __name__ == "__main__":
