@@ -304,3 +304,15 @@ def test_a_lead_merges_into_the_customer_who_changes_to_its_email(deliver):
     )
     customer = only(Customer)
     assert (customer.shopify_id, customer.email) == (BIG_ID, "ana@example.com")
+
+
+def test_a_block_inside_a_checkout_cannot_block_a_real_customer_update(deliver):
+    deliver(("customers/create", payloads.customer(updated_at="2026-11-22T10:00:00Z")))
+    deliver(("checkouts/create", payloads.checkout()))  # embedded block, no updated_at
+    deliver(
+        (
+            "customers/update",
+            payloads.customer(updated_at="2026-11-22T10:30:00Z", first_name="Renamed"),
+        )
+    )
+    assert only(Customer).first_name == "Renamed"

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, update
 
 from app.extensions import db
 from app.models import CONSENT_STATES, Customer
@@ -29,9 +29,11 @@ def apply_customer(
     )
     if customer is None:
         return None
-    version = parse_timestamp(payload.get("updated_at")) or observed_at
     values = _profile_values(payload, partial)
-    if values:
+    if values and partial:
+        _fill_blanks(customer, values)
+    elif values:
+        version = parse_timestamp(payload.get("updated_at")) or observed_at
         update_if_newer(Customer, [Customer.id == customer.id], values, version)
     apply_consent(customer, "email", payload.get("email_marketing_consent"), observed_at)
     apply_consent(customer, "sms", payload.get("sms_marketing_consent"), observed_at)
@@ -110,6 +112,22 @@ def delete_customer(shop_domain: str, payload: dict, observed_at: datetime) -> N
         customer_id=customer.id,
     )
     db.session.flush()
+
+
+def _fill_blanks(customer: Customer, values: dict) -> None:
+    # A block embedded in a checkout or order has no updated_at of its own, so it cannot
+    # claim to be newer than anything: it only fills fields the profile does not have yet.
+    db.session.execute(
+        update(Customer)
+        .where(Customer.id == customer.id)
+        .values(
+            {
+                column: func.coalesce(getattr(Customer, column), value)
+                for column, value in values.items()
+            }
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _profile_values(payload: dict, partial: bool) -> dict:
