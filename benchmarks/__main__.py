@@ -2,9 +2,9 @@
 
 import sys
 
-from benchmarks import webhook_intake
+from benchmarks import profile_worker, webhook_intake
 
-BENCHMARKS = (webhook_intake,)
+BENCHMARKS = (webhook_intake, profile_worker)
 
 
 def main() -> int:

@@ -23,11 +23,12 @@ class RetryLater(Exception):
 
 def process_deliveries(delivery_ids: list[int]) -> dict[str, int]:
     """Process a batch; finished ones are skipped on a retry, so running it twice is safe."""
-    outcomes: dict[str, int] = {}
+    claimed = _claim(delivery_ids)
+    outcomes: dict[str, int] = {"skipped": len(delivery_ids) - len(claimed)}
     transient = []
-    for delivery_id in delivery_ids:
+    for delivery_id in claimed:
         try:
-            outcome = process_delivery(delivery_id)
+            outcome = _run_claimed(delivery_id)
         except Exception as error:
             # Carry on with the rest of the batch; the failure is on the row and retried.
             transient.append(f"{delivery_id}: {error!r}")
@@ -42,8 +43,12 @@ def process_deliveries(delivery_ids: list[int]) -> dict[str, int]:
 
 def process_delivery(delivery_id: int) -> str:
     """Claim one delivery and run its handler; safe to run twice, and after an uninstall."""
-    if not _claim(delivery_id):
+    if not _claim([delivery_id]):
         return "skipped"
+    return _run_claimed(delivery_id)
+
+
+def _run_claimed(delivery_id: int) -> str:
     delivery = db.session.get(WebhookDelivery, delivery_id)
     if delivery.attempts > MAX_ATTEMPTS:
         return _finish(delivery, DeliveryStatus.FAILED, f"gave up: {delivery.error}")
@@ -66,20 +71,21 @@ def process_delivery(delivery_id: int) -> str:
     return _finish(delivery, DeliveryStatus.PROCESSED, None)
 
 
-def _claim(delivery_id: int) -> bool:
+def _claim(delivery_ids: list[int]) -> list[int]:
+    """Mark waiting deliveries as ours in one statement and one commit; returns their ids."""
     # One atomic UPDATE decides which worker runs a delivery, even if two jobs carry its id.
     # The attempt is counted here, so a worker killed mid-job still uses one up.
-    claimed = db.session.execute(
-        update(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == DeliveryStatus.RECEIVED)
+    table = WebhookDelivery.__table__
+    claimed = db.session.scalars(
+        update(table)
+        .where(table.c.id.in_(delivery_ids), table.c.status == DeliveryStatus.RECEIVED)
         .values(
-            status=DeliveryStatus.PROCESSING,
-            claimed_at=utcnow(),
-            attempts=WebhookDelivery.attempts + 1,
+            status=DeliveryStatus.PROCESSING, claimed_at=utcnow(), attempts=table.c.attempts + 1
         )
-    ).rowcount
+        .returning(table.c.id)
+    ).all()
     db.session.commit()
-    return claimed == 1
+    return sorted(claimed)
 
 
 def _reason_to_ignore(delivery: WebhookDelivery) -> str | None:
