@@ -35,6 +35,7 @@ class Settings:
     shopify_api_version: str = "2026-10"
     shopify_admin_base_url: str = ""
     sweep_interval_seconds: int = 30
+    abandon_after_minutes: int = 60
     testing: bool = False
     missing_for_real_store: tuple[str, ...] = field(default=())
 
@@ -60,6 +61,9 @@ class Settings:
             "shopify_api_version": env.get("SHOPIFY_API_VERSION", "2026-10"),
             "shopify_admin_base_url": env.get("SHOPIFY_ADMIN_BASE_URL", "").rstrip("/"),
             "sweep_interval_seconds": _positive_int(env, "BATON_SWEEP_INTERVAL", 30, problems),
+            "abandon_after_minutes": _positive_int(
+                env, "BATON_ABANDON_AFTER_MINUTES", 60, problems
+            ),
             "testing": env.get("BATON_TESTING", "") == "1",
         }
         _check_formats(values, problems)

@@ -170,7 +170,8 @@ def intake_run(database: str, body: bytes, baseline: WrkResult) -> None:
         f" still waiting after one burst worker: {after.get('received', 0)}"
     )
     print(
-        f"    one RQ worker drained all {stored} deliveries in {drain_seconds:.1f} s"
+        f"    one burst worker processed all {stored} (the same order, re-sent: replays)"
+        f" in {drain_seconds:.1f} s"
         f" ({stored / drain_seconds:.0f}/s; statuses {after})"
     )
 

@@ -48,6 +48,14 @@ def test_postgres_urls_use_the_psycopg_driver():
     assert settings.database_url == "postgresql+psycopg://u:p@db/baton"
 
 
+def test_abandonment_window_is_configurable():
+    assert Settings.from_env(MINIMAL).abandon_after_minutes == 60
+    ninety = Settings.from_env(MINIMAL | {"BATON_ABANDON_AFTER_MINUTES": "90"})
+    assert ninety.abandon_after_minutes == 90
+    with pytest.raises(ConfigError, match="BATON_ABANDON_AFTER_MINUTES"):
+        Settings.from_env(MINIMAL | {"BATON_ABANDON_AFTER_MINUTES": "-5"})
+
+
 def test_key_rotation_takes_several_keys():
     old = Fernet.generate_key().decode()
     settings = Settings.from_env(MINIMAL | {"ENCRYPTION_KEYS": f"{KEY}, {old}"})

@@ -2,6 +2,7 @@
 
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
@@ -17,8 +18,6 @@ from app.profiles.identity import (
 from app.profiles.timeline import record_event
 from app.shopify.payloads import line_items, money, note_attribute, parse_timestamp
 from app.upserts import insert_ignore, update_if_newer
-
-DEFAULT_ABANDON_AFTER = timedelta(hours=1)
 
 
 def apply_checkout(shop_domain: str, payload: dict, observed_at: datetime) -> Checkout:
@@ -83,9 +82,11 @@ def stitch(shop_domain: str, payload: dict, customer) -> None:
 
 
 def abandoned_checkouts(
-    shop_domain: str, now: datetime, after: timedelta = DEFAULT_ABANDON_AFTER
+    shop_domain: str, now: datetime, after: timedelta | None = None
 ) -> list[Checkout]:
-    """Checkouts not completed within the window: what recovery sync and metrics use."""
+    """Checkouts not completed within the window (BATON_ABANDON_AFTER_MINUTES, default 60)."""
+    if after is None:
+        after = timedelta(minutes=current_app.config["BATON"].abandon_after_minutes)
     return list(
         db.session.scalars(
             select(Checkout)
