@@ -153,3 +153,68 @@ def scratch_file(suffix: str, text: str) -> Path:
     handle.write(text)
     handle.close()
     return Path(handle.name)
+
+
+def prepare_database(env: dict) -> None:
+    """Migrate with the release step and install the benchmark shop."""
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    run_in_app(
+        env,
+        "from app.models import Shop; from app.models.types import utcnow;"
+        f"db.session.add(Shop(domain='{SHOP}', access_token='shpat_bench', "
+        "installed_at=utcnow(), token_version=1)); db.session.commit()",
+    )
+
+
+def run_in_app(env: dict, statement: str) -> str:
+    """Run Python inside an app context in a fresh process; returns what it prints."""
+    code = (
+        "from app import create_app; from app.extensions import db\n"
+        f"with create_app().app_context():\n    {statement}"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def count_by_status(env: dict) -> dict:
+    """How many stored deliveries there are of each status."""
+    return json.loads(
+        run_in_app(
+            env,
+            "from sqlalchemy import func, select; from app.models import WebhookDelivery as W;"
+            "import json; print(json.dumps(dict(db.session.execute(select(W.status, func.count())"
+            ".group_by(W.status)).all())))",
+        )
+    )
+
+
+def drain(env: dict) -> float:
+    """Run the Procfile's worker in burst mode until the queues are empty; returns seconds."""
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "workers.main", "--burst"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - started
+
+
+def postgres_reachable() -> bool:
+    """True when PostgreSQL on localhost accepts the benchmark's connection."""
+    probe = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "probe_postgres.py"),
+            "postgresql://postgres@localhost/postgres",
+        ]
+    )
+    return probe.returncode == 0

@@ -10,10 +10,18 @@ building the profile costs.
 import json
 import subprocess
 import sys
-import time
 
-from benchmarks.harness import API_SECRET, ROOT, SHOP, app_environment, services
-from benchmarks.webhook_intake import count_by_status, postgres_reachable, prepare_database
+from benchmarks.harness import (
+    API_SECRET,
+    ROOT,
+    SHOP,
+    app_environment,
+    count_by_status,
+    drain,
+    postgres_reachable,
+    prepare_database,
+    services,
+)
 
 SHOPPERS = 400  # five deliveries each
 
@@ -128,19 +136,6 @@ print(sent)
         [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
     ).stdout
     return int(output.strip().splitlines()[-1])
-
-
-def drain(env: dict) -> float:
-    """Time one burst worker (the Procfile's worker module) until the queues are empty."""
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "workers.main", "--burst"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    return time.perf_counter() - started
 
 
 def measure(database: str, shop: str) -> tuple[int, float, dict]:

@@ -9,9 +9,6 @@ import base64
 import hashlib
 import hmac
 import json
-import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -21,7 +18,11 @@ from benchmarks.harness import (
     SHOP,
     WrkResult,
     app_environment,
+    count_by_status,
+    drain,
     gunicorn,
+    postgres_reachable,
+    prepare_database,
     run_wrk,
     scratch_file,
     services,
@@ -90,59 +91,6 @@ def wrk_run(base_url: str, body: bytes, seconds: int) -> WrkResult:
     return run_wrk(base_url + "/webhooks", script, seconds, CONNECTIONS)
 
 
-def prepare_database(env: dict) -> None:
-    """Migrate with the release step and install the benchmark shop."""
-    subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    run_in_app(
-        env,
-        "from app.models import Shop; from app.models.types import utcnow;"
-        f"db.session.add(Shop(domain='{SHOP}', access_token='shpat_bench', "
-        "installed_at=utcnow(), token_version=1)); db.session.commit()",
-    )
-
-
-def run_in_app(env: dict, statement: str) -> str:
-    """Run Python inside an app context in a fresh process; returns what it prints."""
-    code = (
-        "from app import create_app; from app.extensions import db\n"
-        f"with create_app().app_context():\n    {statement}"
-    )
-    return subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    ).stdout.strip()
-
-
-def count_by_status(env: dict) -> dict:
-    """How many stored deliveries there are of each status."""
-    return json.loads(
-        run_in_app(
-            env,
-            "from sqlalchemy import func, select; from app.models import WebhookDelivery as W;"
-            "import json; print(json.dumps(dict(db.session.execute(select(W.status, func.count())"
-            ".group_by(W.status)).all())))",
-        )
-    )
-
-
-def drain_with_one_worker(env: dict) -> float:
-    """Run the Procfile's worker in burst mode until the queues are empty; returns seconds."""
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "workers.main", "--burst"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    return time.perf_counter() - started
-
-
 def intake_run(database: str, body: bytes, baseline: WrkResult) -> None:
     """Measure intake on one database and print its figures beside the baseline."""
     with services(database) as (redis, database_url):
@@ -153,7 +101,7 @@ def intake_run(database: str, body: bytes, baseline: WrkResult) -> None:
             before = sum(count_by_status(env).values())
             result = wrk_run(base_url, body, SECONDS)
         stored = sum(count_by_status(env).values())
-        drain_seconds = drain_with_one_worker(env)
+        drain_seconds = drain(env)
         after = count_by_status(env)
     answered = result.requests - result.non_2xx - result.socket_errors
     print(
@@ -199,18 +147,6 @@ def main() -> None:
     databases = ["sqlite"] + (["postgres"] if postgres_reachable() else [])
     for database in databases:
         intake_run(database, body, baseline)
-
-
-def postgres_reachable() -> bool:
-    """True when PostgreSQL on localhost accepts the benchmark's connection."""
-    probe = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "scripts" / "probe_postgres.py"),
-            "postgresql://postgres@localhost/postgres",
-        ]
-    )
-    return probe.returncode == 0
 
 
 if __name__ == "__main__":
