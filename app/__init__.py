@@ -53,8 +53,9 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app import auth, cli, health, storefront, webhooks
+    from app.admin import campaigns as admin_campaigns
     from app.admin import views as admin
 
-    for module in (auth, health, storefront, webhooks, admin):
+    for module in (auth, health, storefront, webhooks, admin, admin_campaigns):
         app.register_blueprint(module.bp)
     cli.init_app(app)

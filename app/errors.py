@@ -10,17 +10,33 @@ PAGE_PREFIXES = ("/app", "/auth", "/demo")
 class ApiError(Exception):
     """An error the client caused or must react to; never a 500."""
 
-    def __init__(self, status: int, code: str, message: str, headers: dict | None = None):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        headers: dict | None = None,
+        fields: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.headers = headers or {}
+        # Per-field problems, e.g. {"prizes[0].weight": "must be ..."}, for forms to show.
+        self.fields = fields
 
 
-def error_response(status: int, code: str, message: str, headers: dict | None = None):
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    headers: dict | None = None,
+    fields: dict[str, str] | None = None,
+):
     """Build the JSON body every API error shares."""
-    response = jsonify(error={"code": code, "message": message})
+    error = {"code": code, "message": message} | ({"fields": fields} if fields else {})
+    response = jsonify(error=error)
     response.status_code = status
     response.headers.update(headers or {})
     return response
@@ -31,7 +47,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError):
-        return error_response(error.status, error.code, error.message, error.headers)
+        return error_response(error.status, error.code, error.message, error.headers, error.fields)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

@@ -7,12 +7,14 @@ from sqlalchemy import case, delete, func, or_, select, update
 from app.extensions import db
 from app.models import (
     BackfillRun,
+    Campaign,
     Cart,
     Checkout,
     CouponCode,
     Customer,
     DeliveryStatus,
     Order,
+    Play,
     PrivacyRequest,
     Shop,
     TimelineEvent,
@@ -26,7 +28,18 @@ from app.shopify.payloads import shopify_id
 log = logging.getLogger(__name__)
 REDACTED_BODY = '{"redacted": true}'
 # Every table that belongs to one shop, children before parents, for shop/redact.
-SHOP_TABLES = (TimelineEvent, CouponCode, Visitor, Cart, Checkout, Order, Customer, BackfillRun)
+SHOP_TABLES = (
+    Play,
+    TimelineEvent,
+    CouponCode,
+    Visitor,
+    Cart,
+    Checkout,
+    Order,
+    Customer,
+    BackfillRun,
+    Campaign,
+)
 
 
 def record_request(delivery: WebhookDelivery, payload: dict) -> PrivacyRequest:

@@ -1,6 +1,7 @@
 """Models, one module per aggregate; imported here so Alembic sees every table."""
 
 from app.models.backfill import BackfillRun
+from app.models.campaign import GAMES, PRIZE_KINDS, Campaign, Play, Prize, Variant
 from app.models.commerce import Cart, Checkout, CouponCode, Order
 from app.models.customer import CONSENT_STATES, Customer, TimelineEvent, Visitor
 from app.models.privacy import PrivacyRequest
@@ -8,6 +9,12 @@ from app.models.shop import Shop
 from app.models.webhook import DeliveryStatus, WebhookDelivery
 
 __all__ = [
+    "GAMES",
+    "PRIZE_KINDS",
+    "Campaign",
+    "Play",
+    "Prize",
+    "Variant",
     "BackfillRun",
     "CONSENT_STATES",
     "Cart",

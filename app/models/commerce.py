@@ -109,6 +109,12 @@ class CouponCode(db.Model):
     customer_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("customer.id", ondelete="SET NULL")
     )
+    # Pool codes are created in Shopify ahead of time: available, then issued to one play.
+    prize_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("prize.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(20), default="issued")
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     play_id: Mapped[int | None] = mapped_column(BigInteger)
     campaign_id: Mapped[int | None] = mapped_column(BigInteger)
     variant: Mapped[str | None] = mapped_column(String(64))

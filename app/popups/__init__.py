@@ -1,0 +1,1 @@
+"""Pop-up campaigns: validation, the prize draw, code pools, targeting and plays."""

@@ -1,0 +1,42 @@
+"""The prize draw: weighted, decided on the server, and honest about caps under concurrency."""
+
+import random
+
+from sqlalchemy import or_, update
+
+from app.extensions import db
+from app.models import Prize
+
+_system_random = random.SystemRandom()
+
+
+def choose(prizes: list[Prize], rng: random.Random = _system_random) -> Prize | None:
+    """Pick one prize by weight among those not retired by their cap."""
+    eligible = [prize for prize in prizes if prize.weight > 0 and not prize.retired]
+    if not eligible:
+        return None
+    return rng.choices(eligible, weights=[prize.weight for prize in eligible])[0]
+
+
+def award(prize: Prize) -> bool:
+    """Count one more award, atomically; False when a concurrent play took the last one."""
+    awarded = db.session.execute(
+        update(Prize)
+        .where(Prize.id == prize.id, or_(Prize.cap.is_(None), Prize.awarded_count < Prize.cap))
+        .values(awarded_count=Prize.awarded_count + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return awarded == 1
+
+
+def draw(prizes: list[Prize], rng: random.Random = _system_random) -> Prize | None:
+    """Choose and award a prize; a slice that fills up meanwhile is dropped and we draw again."""
+    remaining = list(prizes)
+    while remaining:
+        prize = choose(remaining, rng)
+        if prize is None:
+            return None
+        if award(prize):
+            return prize
+        remaining.remove(prize)
+    return None
