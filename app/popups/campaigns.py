@@ -46,9 +46,7 @@ def save_campaign(shop_domain: str, clean: dict, campaign: Campaign | None = Non
     for field in SCALAR_FIELDS:
         setattr(campaign, field, clean[field])
     _sync_prizes(campaign, clean["prizes"])
-    campaign.variants = [
-        Variant(key=v["key"], weight=v["weight"], content=v["content"]) for v in clean["variants"]
-    ]
+    _sync_variants(campaign, clean["variants"])
     db.session.flush()
     return campaign
 
@@ -64,6 +62,18 @@ def _sync_prizes(campaign: Campaign, prizes: list[dict]) -> None:
             setattr(prize, key, value)
         kept.append(prize)
     campaign.prizes = kept
+
+
+def _sync_variants(campaign: Campaign, variants: list[dict]) -> None:
+    # Matched by key and updated in place: replacing the list would insert a new "A"
+    # before the old "A" is deleted, against the (campaign, key) unique constraint.
+    existing = {variant.key: variant for variant in campaign.variants}
+    kept = []
+    for fields in variants:
+        variant = existing.get(fields["key"]) or Variant(key=fields["key"])
+        variant.weight, variant.content = fields["weight"], fields["content"]
+        kept.append(variant)
+    campaign.variants = kept
 
 
 def campaign_json(campaign: Campaign) -> dict:

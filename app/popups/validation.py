@@ -291,7 +291,7 @@ def _variants(check: Checker, variants) -> list[dict]:
                 "weight": check.whole(
                     variant, "weight", f"variants[{index}].weight", 0, 100, default=1
                 ),
-                "content": _content(check, variant.get("content") or {}),
+                "content": _overrides(_content(check, variant.get("content") or {})),
             }
         )
     if len({variant["key"] for variant in clean}) != len(clean):
@@ -299,6 +299,11 @@ def _variants(check: Checker, variants) -> list[dict]:
     if clean and sum(variant["weight"] or 0 for variant in clean) == 0:
         check.fail("variants", "the variant weights must add up to more than 0")
     return clean
+
+
+def _overrides(content: dict) -> dict:
+    # A variant stores only what it changes; the rest comes from the campaign.
+    return {key: value for key, value in content.items() if value not in ("", None, False)}
 
 
 def _schedule(check: Checker, data: dict):

@@ -1,0 +1,54 @@
+"""A valid campaign as the editor would send it."""
+
+
+def wheel(**overrides) -> dict:
+    """A spin-to-win campaign with three prizes, one capped."""
+    return {
+        "name": "Spring wheel",
+        "game": "wheel",
+        "status": "live",
+        "holdout_percent": 10,
+        "code_prefix": "SPRING",
+        "content": {
+            "headline": "Spin to win",
+            "body": "One spin per shopper.",
+            "button_text": "Spin",
+            "accent_colour": "#e4572e",
+        },
+        "consent": {
+            "required": True,
+            "text": "Email me offers. Unsubscribe any time.",
+            "version": "2026-11-v1",
+        },
+        "triggers": {"delay_seconds": 5, "exit_intent": True},
+        "targeting": {
+            "devices": ["mobile", "desktop"],
+            "countries": ["DE", "FR"],
+            "visitor": "new",
+            "exclude_urls": ["/checkout"],
+        },
+        "frequency": {"days_after_close": 7, "never_after_signup": True},
+        "suppression": {
+            "known_subscribers": True,
+            "ordered_within_days": 30,
+            "customer_tags": ["wholesale"],
+            "experience": "reminder",
+        },
+        "prizes": [
+            {"label": "10% off", "kind": "percentage", "value": "10", "weight": 60},
+            {"label": "Free shipping", "kind": "free_shipping", "weight": 30},
+            {
+                "label": "€20 off",
+                "kind": "fixed_amount",
+                "value": "20",
+                "weight": 10,
+                "cap": 50,
+                "min_subtotal": "80",
+                "code_expiry_days": 14,
+            },
+        ],
+        "variants": [
+            {"key": "A", "weight": 1},
+            {"key": "B", "weight": 1, "content": {"headline": "Try your luck"}},
+        ],
+    } | overrides
