@@ -3,6 +3,8 @@
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from app.extensions import db
+
 # Paths a browser navigates to get HTML; everything else is an API and gets JSON errors.
 PAGE_PREFIXES = ("/app", "/auth", "/demo")
 
@@ -47,6 +49,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError):
+        # A refused request changes nothing: undo whatever the unit of work had flushed
+        # (a play that drew a prize and then found no code must not keep the award).
+        db.session.rollback()
         return error_response(error.status, error.code, error.message, error.headers, error.fields)
 
     @app.errorhandler(HTTPException)

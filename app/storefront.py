@@ -1,11 +1,27 @@
 """Storefront endpoints, reached through Shopify's app proxy at /apps/baton/..."""
 
-from flask import Blueprint, g, jsonify
+import re
 
+from flask import Blueprint, g, jsonify, request
+
+from app.errors import ApiError
+from app.extensions import db
+from app.models.types import utcnow
+from app.popups.audience import assign_variant, identify, suppression_reason
+from app.popups.offers import public_campaign
+from app.popups.play import (
+    PlayRequest,
+    campaign_for_play,
+    check_rate_limits,
+    issue_play_token,
+    play,
+)
 from app.shopify.proxy import require_proxy_signature
 from app.shops import find_shop
 
 bp = Blueprint("storefront", __name__, url_prefix="/proxy")
+VISITOR_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+DEVICES = ("mobile", "tablet", "desktop")
 
 
 @bp.get("/session")
@@ -13,11 +29,94 @@ bp = Blueprint("storefront", __name__, url_prefix="/proxy")
 def session():
     """Tell the widget whether Baton is active here and who the signed-in shopper is."""
     shop = find_shop(g.shop_domain)
-    response = jsonify(
-        shop=g.shop_domain,
-        active=bool(shop and shop.is_installed),
-        logged_in_customer_id=g.logged_in_customer_id,
+    return _private(
+        jsonify(
+            shop=g.shop_domain,
+            active=bool(shop and shop.is_installed),
+            logged_in_customer_id=g.logged_in_customer_id,
+        )
     )
-    # It names the signed-in shopper, so no shared cache may keep it.
+
+
+@bp.get("/offer")
+@require_proxy_signature
+def offer():
+    """What this visitor should see once a trigger fired: a game, a reminder, or nothing."""
+    campaign = campaign_for_play(g.shop_domain, _campaign_id(request.args.get("campaign_id")))
+    visitor = _visitor_key(request.args.get("visitor_id"))
+    if campaign is None or not campaign.is_running(utcnow()):
+        return _private(jsonify(show="nothing", reason="not_running"))
+    shopper = identify(g.shop_domain, visitor, g.logged_in_customer_id)
+    reason = suppression_reason(campaign, shopper, utcnow())
+    if reason:
+        experience = (campaign.suppression or {}).get("experience", "reminder")
+        return _private(jsonify(show=experience, reason=reason))
+    variant = assign_variant(campaign, visitor)
+    if variant is None:
+        return _private(jsonify(show="nothing", reason="holdout"))
+    return _private(
+        jsonify(
+            show="game",
+            variant=variant,
+            campaign=public_campaign(campaign, variant),
+            play_token=issue_play_token(campaign.id, visitor, variant),
+        )
+    )
+
+
+@bp.post("/play")
+@require_proxy_signature
+def play_game():
+    """Play once: the server draws the prize and hands out a unique code."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_body", "Send the play as a JSON object.")
+    ip = _shopper_ip()
+    check_rate_limits(g.shop_domain, ip)
+    play_request = _play_request(body, ip)
+    campaign = campaign_for_play(g.shop_domain, play_request.campaign_id)
+    shopper = identify(g.shop_domain, play_request.visitor_key, g.logged_in_customer_id)
+    result = play(play_request, campaign, shopper)
+    db.session.commit()
+    return _private(jsonify(result))
+
+
+def _play_request(body: dict, ip: str) -> PlayRequest:
+    device = body.get("device")
+    return PlayRequest(
+        shop_domain=g.shop_domain,
+        campaign_id=_campaign_id(body.get("campaign_id")),
+        play_token=str(body.get("play_token") or ""),
+        email=body.get("email") if isinstance(body.get("email"), str) else "",
+        consented=body.get("consent") is True,
+        visitor_key=_visitor_key(body.get("visitor_id")),
+        cart_token=body.get("cart_token") if isinstance(body.get("cart_token"), str) else None,
+        logged_in_customer_id=g.logged_in_customer_id,
+        ip=ip,
+        user_agent=request.headers.get("User-Agent", ""),
+        device=device if device in DEVICES else None,
+    )
+
+
+def _campaign_id(raw) -> int:
+    if isinstance(raw, int) or (isinstance(raw, str) and raw.isdigit()):
+        return int(raw)
+    raise ApiError(400, "invalid_campaign", "campaign_id must be a number.")
+
+
+def _visitor_key(raw) -> str:
+    if isinstance(raw, str) and VISITOR_KEY.match(raw):
+        return raw
+    raise ApiError(400, "invalid_visitor", "visitor_id must be 8 to 64 letters, digits, - or _.")
+
+
+def _shopper_ip() -> str:
+    # Shopify's proxy forwards the shopper's address first in X-Forwarded-For.
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    return (forwarded.split(",")[0].strip() or request.remote_addr or "unknown")[:64]
+
+
+def _private(response):
+    # Answers name a shopper or hand out a token: no shared cache may keep them.
     response.headers["Cache-Control"] = "private, no-store"
     return response

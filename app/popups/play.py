@@ -1,0 +1,238 @@
+"""A play, decided on the server: token, checks, draw, code, lead and consent, in one go."""
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.errors import ApiError
+from app.extensions import db, redis_queues
+from app.models import Campaign, CouponCode, Play, Prize
+from app.models.types import utcnow
+from app.popups.audience import Shopper, already_played
+from app.popups.codes import take_code
+from app.popups.disposable import is_disposable
+from app.popups.draw import draw
+from app.profiles.identity import attach_visitor, normalise_email, resolve_customer
+from app.profiles.timeline import record_event
+
+TOKEN_TTL_SECONDS = 30 * 60
+# Per shopper IP and per shop, per minute: generous for people, tight for scripts.
+IP_LIMIT_PER_MINUTE = 10
+SHOP_LIMIT_PER_MINUTE = 1200
+
+
+@dataclass(frozen=True)
+class PlayRequest:
+    """What the widget sends, plus what the proxy and the server know about the request."""
+
+    shop_domain: str
+    campaign_id: int
+    play_token: str
+    email: str
+    consented: bool
+    visitor_key: str
+    cart_token: str | None
+    logged_in_customer_id: str | None
+    ip: str
+    user_agent: str
+    device: str | None
+
+
+def issue_play_token(campaign_id: int, visitor_key: str, variant_key: str) -> str:
+    """A one-use token that ties a play to the offer the visitor was shown."""
+    token = secrets.token_urlsafe(24)
+    redis_queues.connection.set(
+        f"baton:play-token:{token}",
+        json.dumps({"campaign": campaign_id, "visitor": visitor_key, "variant": variant_key}),
+        ex=TOKEN_TTL_SECONDS,
+    )
+    return token
+
+
+def check_rate_limits(shop_domain: str, ip: str) -> None:
+    """Fixed one-minute windows in Redis; a 429 says when to come back."""
+    window = int(utcnow().timestamp() // 60)
+    for key, limit in (
+        (f"ip:{shop_domain}:{ip}", IP_LIMIT_PER_MINUTE),
+        (f"shop:{shop_domain}", SHOP_LIMIT_PER_MINUTE),
+    ):
+        name = f"baton:rate:{key}:{window}"
+        pipe = redis_queues.connection.pipeline()
+        count, _ = pipe.incr(name).expire(name, 120).execute()
+        if count > limit:
+            retry = 60 - int(utcnow().timestamp()) % 60
+            raise ApiError(
+                429,
+                "rate_limited",
+                "Too many plays; please wait a moment.",
+                {"Retry-After": str(retry)},
+            )
+
+
+def play(request: PlayRequest, campaign: Campaign | None, shopper: Shopper) -> dict:
+    """Validate, draw, take a code and record everything; raises ApiError with a clear code."""
+    variant = _consume_token(request)
+    now = utcnow()
+    if campaign is None or not campaign.is_running(now):
+        raise ApiError(410, "campaign_not_running", "This offer has ended.")
+    email = _checked_email(request.email)
+    if (campaign.consent or {}).get("required", True) and not request.consented:
+        raise ApiError(400, "consent_required", "Please tick the box to agree to emails.")
+    customer = resolve_customer(request.shop_domain, _shopify_id(request), email)
+    if already_played(campaign, Shopper(request.visitor_key, customer)):
+        raise ApiError(409, "already_played", "You have already played this game.")
+    prize = draw(list(campaign.prizes))
+    if prize is None:
+        raise ApiError(409, "no_prizes_left", "All prizes have been won. Thanks for playing!")
+    code = _code_for(prize, now)
+    recorded = _record(request, campaign, variant, prize, code, customer, now)
+    return _answer(recorded, prize, code)
+
+
+def _consume_token(request: PlayRequest) -> str:
+    # GETDEL makes the token single-use even when two requests race with it.
+    raw = redis_queues.connection.getdel(f"baton:play-token:{request.play_token}")
+    offer = json.loads(raw) if raw else None
+    if (
+        not offer
+        or offer["campaign"] != request.campaign_id
+        or offer["visitor"] != request.visitor_key
+    ):
+        raise ApiError(
+            400, "invalid_play_token", "This game has expired; reload the page to play again."
+        )
+    return offer["variant"]
+
+
+def _checked_email(raw: str) -> str:
+    email = normalise_email(raw)
+    if email is None:
+        raise ApiError(400, "invalid_email", "Please enter a valid email address.")
+    if is_disposable(email):
+        raise ApiError(400, "disposable_email", "Please use an email address you keep.")
+    return email
+
+
+def _shopify_id(request: PlayRequest) -> int | None:
+    raw = request.logged_in_customer_id
+    return int(raw) if raw and raw.isdigit() else None
+
+
+def _code_for(prize: Prize, now: datetime) -> CouponCode | None:
+    if prize.kind == "none":
+        return None
+    code = take_code(prize.id)
+    if code is None:
+        # Never show a code Shopify does not have; the refill worker tops the pool up.
+        raise ApiError(
+            503,
+            "codes_unavailable",
+            "We are preparing more prizes; try again in a minute.",
+            {"Retry-After": "30"},
+        )
+    code.issued_at = now
+    if prize.code_expiry_days:
+        code.expires_at = now + timedelta(days=prize.code_expiry_days)
+    return code
+
+
+def _record(
+    request: PlayRequest,
+    campaign: Campaign,
+    variant: str,
+    prize: Prize,
+    code: CouponCode | None,
+    customer,
+    now: datetime,
+) -> Play:
+    record = Play(
+        shop_domain=request.shop_domain,
+        campaign_id=campaign.id,
+        variant_key=variant,
+        prize_id=prize.id,
+        customer_id=customer.id,
+        email=customer.email,
+        shopify_customer_id=_shopify_id(request),
+        visitor_key=request.visitor_key,
+        code=code.code if code else None,
+        consented=request.consented,
+        consent_text_version=(campaign.consent or {}).get("version"),
+        ip=request.ip,
+        user_agent=request.user_agent[:500],
+        device=request.device,
+        created_at=now,
+    )
+    db.session.add(record)
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        # The unique constraints settle a race between two plays of the same shopper.
+        raise ApiError(409, "already_played", "You have already played this game.") from error
+    if code is not None:
+        code.customer_id, code.play_id = customer.id, record.id
+        code.campaign_id, code.variant = campaign.id, variant
+    attach_visitor(request.shop_domain, request.visitor_key, customer.id, request.cart_token)
+    _timeline(record, campaign, prize, request, now)
+    return record
+
+
+def _timeline(
+    record: Play, campaign: Campaign, prize: Prize, request: PlayRequest, now: datetime
+) -> None:
+    details = {
+        "campaign": campaign.name,
+        "game": campaign.game,
+        "variant": record.variant_key,
+        "prize": prize.label,
+        "code": record.code,
+    }
+    record_event(
+        record.shop_domain,
+        "played",
+        "popup",
+        now,
+        f"play:{record.id}",
+        customer_id=record.customer_id,
+        details=details,
+    )
+    if request.consented:
+        # The consent record: which text, when, from where.
+        record_event(
+            record.shop_domain,
+            "popup_consent",
+            "popup",
+            now,
+            f"play:{record.id}:consent",
+            customer_id=record.customer_id,
+            details={
+                "text_version": record.consent_text_version,
+                "ip": request.ip,
+                "user_agent": record.user_agent,
+            },
+        )
+
+
+def _answer(record: Play, prize: Prize, code: CouponCode | None) -> dict:
+    return {
+        "play_id": record.id,
+        "prize": {
+            "id": prize.id,
+            "label": prize.label,
+            "kind": prize.kind,
+            "value": str(prize.value),
+            "position": prize.position,
+        },
+        "code": code.code if code else None,
+        "expires_at": code.expires_at.isoformat() if code and code.expires_at else None,
+    }
+
+
+def campaign_for_play(shop_domain: str, campaign_id: int) -> Campaign | None:
+    """The campaign a storefront request names, only within that shop."""
+    return db.session.scalar(
+        select(Campaign).where(Campaign.id == campaign_id, Campaign.shop_domain == shop_domain)
+    )

@@ -1,0 +1,283 @@
+"""Offer and play through signed app-proxy requests: the shopper's whole server-side path."""
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import CouponCode, Customer, Play, Prize, TimelineEvent, Visitor
+from app.models.types import utcnow
+from app.popups.codes import new_code
+from tests.campaign_data import wheel
+from tests.shopify_signing import OTHER_SHOP, SHOP, bearer, session_token, signed_proxy_query
+
+PROXY = {"shop": SHOP, "path_prefix": "/apps/baton", "logged_in_customer_id": ""}
+
+
+@pytest.fixture
+def campaign_id(client, installed_shop):
+    """A live wheel made through the admin API, with a pool of codes for every prize."""
+    installed_shop()
+    response = client.post(
+        "/admin/api/campaigns",
+        headers=bearer(session_token()),
+        json=wheel(holdout_percent=0, variants=[{"key": "A", "weight": 1}]),
+    )
+    campaign = response.get_json()
+    for prize in campaign["prizes"]:
+        db.session.add_all(
+            CouponCode(
+                shop_domain=SHOP, code=new_code("SPRING"), prize_id=prize["id"], status="available"
+            )
+            for _ in range(60)
+        )
+    db.session.commit()
+    return campaign["id"]
+
+
+def offer(client, campaign_id, visitor="visitor-0001", customer="", shop=SHOP):
+    query = signed_proxy_query(
+        PROXY
+        | {
+            "shop": shop,
+            "logged_in_customer_id": customer,
+            "campaign_id": str(campaign_id),
+            "visitor_id": visitor,
+        }
+    )
+    return client.get("/proxy/offer", query_string=query)
+
+
+def play(
+    client,
+    campaign,
+    token,
+    email="ana@example.com",
+    visitor="visitor-0001",
+    consent=True,
+    ip="203.0.113.7",
+    **extra,
+):
+    body = {
+        "campaign_id": campaign,
+        "play_token": token,
+        "email": email,
+        "consent": consent,
+        "visitor_id": visitor,
+        "device": "mobile",
+        "cart_token": "c1-9f2b",
+    } | extra
+    return client.post(
+        "/proxy/play",
+        query_string=signed_proxy_query(PROXY),
+        json=body,
+        headers={"X-Forwarded-For": f"{ip}, 10.0.0.1", "User-Agent": "Mozilla/5.0 (iPhone)"},
+    )
+
+
+def token_for(client, campaign_id, visitor="visitor-0001"):
+    answer = offer(client, campaign_id, visitor).get_json()
+    assert answer["show"] == "game", answer
+    return answer["play_token"]
+
+
+def test_offer_shows_the_game_without_the_odds(client, campaign_id):
+    response = offer(client, campaign_id)
+    assert response.headers["Cache-Control"] == "private, no-store"
+    answer = response.get_json()
+    assert answer["show"] == "game" and answer["variant"] == "A" and answer["play_token"]
+    assert answer["campaign"]["slices"] == [
+        {"position": 0, "label": "10% off"},
+        {"position": 1, "label": "Free shipping"},
+        {"position": 2, "label": "€20 off"},
+    ]
+    assert "weight" not in str(answer) and "cap" not in str(answer)
+
+
+def test_a_play_wins_a_pool_code_and_records_lead_consent_and_visitor(client, campaign_id):
+    response = play(client, campaign_id, token_for(client, campaign_id))
+    assert response.status_code == 200, response.get_json()
+    result = response.get_json()
+    assert result["code"].startswith("SPRING-") and result["prize"]["label"]
+
+    code = db.session.scalars(select(CouponCode).where(CouponCode.code == result["code"])).one()
+    record = db.session.scalars(select(Play)).one()
+    customer = db.session.scalars(select(Customer)).one()
+    assert code.status == "issued" and code.play_id == record.id
+    assert (code.customer_id, code.campaign_id, code.variant) == (customer.id, campaign_id, "A")
+    assert customer.email == "ana@example.com"
+    assert (record.consented, record.consent_text_version, record.ip) == (
+        True,
+        "2026-11-v1",
+        "203.0.113.7",
+    )
+    assert record.user_agent == "Mozilla/5.0 (iPhone)" and record.device == "mobile"
+    assert db.session.scalars(select(Visitor)).one().customer_id == customer.id
+    kinds = set(db.session.scalars(select(TimelineEvent.kind)))
+    assert {"played", "popup_consent"} <= kinds
+
+
+def test_the_play_token_works_once(client, campaign_id):
+    token = token_for(client, campaign_id)
+    assert play(client, campaign_id, token).status_code == 200
+    again = play(client, campaign_id, token, email="bo@example.com")
+    assert again.status_code == 400
+    assert again.get_json()["error"]["code"] == "invalid_play_token"
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "code"),
+    [
+        ({"email": "not-an-email"}, 400, "invalid_email"),
+        ({"email": "someone@mailinator.com"}, 400, "disposable_email"),
+        ({"email": "x@sub.yopmail.com"}, 400, "disposable_email"),
+        ({"consent": False}, 400, "consent_required"),
+        ({"visitor_id": "x"}, 400, "invalid_visitor"),
+        ({"campaign_id": "abc"}, 400, "invalid_campaign"),
+    ],
+)
+def test_bad_plays_get_clear_errors_and_win_nothing(client, campaign_id, change, status, code):
+    response = play(client, campaign_id, token_for(client, campaign_id), **change)
+    assert response.status_code == status
+    assert response.get_json()["error"]["code"] == code
+    assert db.session.scalar(select(func.sum(Prize.awarded_count))) == 0
+    assert db.session.scalar(select(func.count()).select_from(Play)) == 0
+
+
+def test_one_play_per_email_and_per_visitor(client, campaign_id):
+    assert play(client, campaign_id, token_for(client, campaign_id)).status_code == 200
+    # Same email from another browser.
+    other = token_for(client, campaign_id, visitor="visitor-0002")
+    response = play(client, campaign_id, other, visitor="visitor-0002", email="ANA@example.com ")
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "already_played"
+    # Same browser: the offer itself now says so.
+    assert offer(client, campaign_id).get_json() == {"show": "reminder", "reason": "already_played"}
+
+
+def test_known_subscriber_sees_a_reminder_not_a_game(client, campaign_id):
+    db.session.add(
+        Customer(
+            shop_domain=SHOP,
+            shopify_id=555,
+            email="sub@example.com",
+            email_consent_state="subscribed",
+        )
+    )
+    db.session.commit()
+    answer = offer(client, campaign_id, customer="555").get_json()
+    assert answer == {"show": "reminder", "reason": "known_subscriber"}
+
+
+def test_recent_buyers_and_excluded_tags_are_suppressed(client, campaign_id):
+    db.session.add_all(
+        [
+            Customer(
+                shop_domain=SHOP, shopify_id=556, email="buyer@example.com", last_order_at=utcnow()
+            ),
+            Customer(
+                shop_domain=SHOP, shopify_id=557, email="b2b@example.com", tags="Wholesale, net30"
+            ),
+        ]
+    )
+    db.session.commit()
+    assert offer(client, campaign_id, customer="556").get_json()["reason"] == "recent_buyer"
+    assert offer(client, campaign_id, customer="557").get_json()["reason"] == "excluded_tag"
+
+
+def test_holdout_visitors_see_nothing_and_keep_their_bucket(client, campaign_id):
+    client.put(
+        f"/admin/api/campaigns/{campaign_id}",
+        headers=bearer(session_token()),
+        json=wheel(holdout_percent=50),
+    )
+    answers = [
+        offer(client, campaign_id, visitor=f"visitor-{n:04d}").get_json()["show"] for n in range(60)
+    ]
+    assert 10 < answers.count("nothing") < 50
+    again = [
+        offer(client, campaign_id, visitor=f"visitor-{n:04d}").get_json()["show"] for n in range(60)
+    ]
+    assert again == answers
+
+
+def test_rate_limit_per_ip_answers_429_with_retry_after(client, campaign_id):
+    statuses = []
+    for n in range(12):
+        visitor = f"visitor-r{n:03d}"
+        response = play(
+            client,
+            campaign_id,
+            token_for(client, campaign_id, visitor),
+            email=f"r{n}@example.com",
+            visitor=visitor,
+            ip="198.51.100.9",
+        )
+        statuses.append(response.status_code)
+    assert statuses[:10] == [200] * 10 and statuses[10:] == [429, 429]
+    assert int(response.headers["Retry-After"]) > 0
+
+
+def test_dry_pool_is_a_503_and_awards_nothing(client, campaign_id):
+    db.session.execute(CouponCode.__table__.delete())
+    db.session.commit()
+    # Every prize of this wheel needs a code, so whatever the draw picks, none is left.
+    response = play(client, campaign_id, token_for(client, campaign_id))
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "codes_unavailable"
+    assert db.session.scalar(select(func.sum(Prize.awarded_count))) == 0
+
+
+def test_paused_campaign_offers_nothing_and_refuses_plays(client, campaign_id):
+    token = token_for(client, campaign_id)
+    client.put(
+        f"/admin/api/campaigns/{campaign_id}",
+        headers=bearer(session_token()),
+        json=wheel(status="paused"),
+    )
+    assert offer(client, campaign_id).get_json()["show"] == "nothing"
+    assert play(client, campaign_id, token).status_code == 410
+
+
+def test_another_shops_campaign_is_not_reachable(client, campaign_id, installed_shop):
+    installed_shop(OTHER_SHOP)
+    answer = offer(client, campaign_id, shop=OTHER_SHOP).get_json()
+    assert answer == {"show": "nothing", "reason": "not_running"}
+
+
+def test_forged_proxy_signature_is_refused(client, campaign_id):
+    query = signed_proxy_query(
+        PROXY | {"campaign_id": str(campaign_id), "visitor_id": "visitor-0001"},
+        secret="forged-forged-forged-forged-forged",
+    )
+    assert client.get("/proxy/offer", query_string=query).status_code == 401
+
+
+def test_forty_concurrent_players_get_forty_distinct_codes(app, campaign_id):
+    tokens = {}
+    with app.test_client() as client:
+        for n in range(40):
+            tokens[n] = token_for(client, campaign_id, visitor=f"visitor-c{n:03d}")
+    results = []
+
+    def player(n):
+        with app.test_client() as own_client:
+            response = play(
+                own_client,
+                campaign_id,
+                tokens[n],
+                email=f"c{n}@example.com",
+                visitor=f"visitor-c{n:03d}",
+                ip=f"192.0.2.{n}",
+            )
+            results.append((response.status_code, response.get_json().get("code")))
+
+    threads = [threading.Thread(target=player, args=(n,)) for n in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [status for status, _ in results] == [200] * 40
+    codes = [code for _, code in results]
+    assert len(set(codes)) == 40
