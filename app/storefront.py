@@ -6,6 +6,7 @@ from flask import Blueprint, g, jsonify, request
 
 from app.errors import ApiError
 from app.extensions import db
+from app.models import Prize
 from app.models.types import utcnow
 from app.popups.audience import assign_variant, identify, suppression_reason
 from app.popups.offers import public_campaign
@@ -16,6 +17,7 @@ from app.popups.play import (
     issue_play_token,
     play,
 )
+from app.popups.pools import refill_if_low
 from app.shopify.proxy import require_proxy_signature
 from app.shops import find_shop
 
@@ -78,6 +80,7 @@ def play_game():
     shopper = identify(g.shop_domain, play_request.visitor_key, g.logged_in_customer_id)
     result = play(play_request, campaign, shopper)
     db.session.commit()
+    refill_if_low(db.session.get(Prize, result["prize"]["id"]))
     return _private(jsonify(result))
 
 

@@ -14,9 +14,17 @@ def dialect_insert(table):
     return insert(table)
 
 
-def insert_ignore(model, values: dict) -> None:
-    """Insert a row unless a unique key already holds one: no check-then-insert race."""
-    db.session.execute(dialect_insert(model.__table__).values(**values).on_conflict_do_nothing())
+def insert_ignore(model, values: dict) -> bool:
+    """Insert a row unless a unique key already holds one; True if this call inserted it."""
+    # RETURNING, not rowcount: psycopg reports -1 as the rowcount of an INSERT.
+    table = model.__table__
+    statement = (
+        dialect_insert(table)
+        .values(**values)
+        .on_conflict_do_nothing()
+        .returning(*table.primary_key.columns)
+    )
+    return db.session.execute(statement).first() is not None
 
 
 def update_if_newer(model, where: list, values: dict, version: datetime | None) -> bool:

@@ -5,6 +5,7 @@ from flask import Blueprint, g, jsonify, request
 from app.errors import ApiError
 from app.extensions import db
 from app.popups.campaigns import campaign_for, campaign_json, campaigns_for, save_campaign
+from app.popups.pools import request_refills
 from app.popups.validation import validate_campaign
 from app.shopify.session_token import require_session_token
 
@@ -24,6 +25,7 @@ def create():
     """Create a campaign; invalid fields come back as a 400 listing each one."""
     campaign = save_campaign(g.shop.domain, _validated())
     db.session.commit()
+    request_refills(campaign)
     return jsonify(campaign_json(campaign)), 201
 
 
@@ -40,6 +42,7 @@ def replace(campaign_id: int):
     """Replace a campaign's settings; prizes keep their award counts by position."""
     campaign = save_campaign(g.shop.domain, _validated(), _owned(campaign_id))
     db.session.commit()
+    request_refills(campaign)
     return jsonify(campaign_json(campaign))
 
 

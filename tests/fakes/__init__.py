@@ -1,0 +1,1 @@
+"""Fakes of the vendors at the network edge; they keep state and answer in vendor shapes."""
