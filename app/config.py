@@ -36,6 +36,7 @@ class Settings:
     shopify_admin_base_url: str = ""
     sweep_interval_seconds: int = 30
     abandon_after_minutes: int = 60
+    play_limit_per_shop_minute: int = 30000
     testing: bool = False
     missing_for_real_store: tuple[str, ...] = field(default=())
 
@@ -61,6 +62,9 @@ class Settings:
             "shopify_api_version": env.get("SHOPIFY_API_VERSION", "2026-10"),
             "shopify_admin_base_url": env.get("SHOPIFY_ADMIN_BASE_URL", "").rstrip("/"),
             "sweep_interval_seconds": _positive_int(env, "BATON_SWEEP_INTERVAL", 30, problems),
+            "play_limit_per_shop_minute": _positive_int(
+                env, "BATON_PLAY_LIMIT_PER_SHOP_MINUTE", 30000, problems
+            ),
             "abandon_after_minutes": _positive_int(
                 env, "BATON_ABANDON_AFTER_MINUTES", 60, problems
             ),

@@ -2,9 +2,9 @@
 
 import sys
 
-from benchmarks import profile_worker, webhook_intake
+from benchmarks import play, profile_worker, webhook_intake
 
-BENCHMARKS = (webhook_intake, profile_worker)
+BENCHMARKS = (webhook_intake, profile_worker, play)
 
 
 def main() -> int:
