@@ -3,15 +3,15 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint format install env redis wrk clean
+.PHONY: run test bench lint format install env redis wrk chromium clean
 
 run: install env redis  ## Start web and worker on embedded defaults (SQLite + a local Redis)
 	scripts/run.sh
 
-test: install redis  ## Lint, then run the whole suite against a real Redis and database
+test: install redis chromium  ## Lint, then run the whole suite against a real Redis and database
 	scripts/test.sh
 
-bench: install redis wrk  ## Run every benchmark; each prints its figure and a same-run baseline ratio
+bench: install redis wrk chromium  ## Run every benchmark; each prints its figure and a same-run baseline ratio
 	$(VENV)/bin/python -m benchmarks
 
 lint: install
@@ -38,6 +38,9 @@ wrk:
 
 redis:
 	scripts/ensure_redis.sh
+
+chromium:
+	scripts/ensure_chromium.sh
 
 clean:
 	rm -rf $(VENV) instance .run .pytest_cache .ruff_cache

@@ -34,7 +34,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     _init_extensions(app)
     _register_blueprints(app)
-    if not settings.shopify_configured:
+    if settings.demo:
+        log.warning("Demo mode: no Shopify credentials set; /demo/storefront uses a local fake")
+    elif not settings.shopify_configured:
         log.warning(
             "Running without a real store: set %s to install on Shopify (see .env.example)",
             ", ".join(settings.missing_for_real_store),
@@ -52,10 +54,11 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app import auth, cli, health, storefront, webhooks
+    from app import auth, cli, demo, health, storefront, webhooks
     from app.admin import campaigns as admin_campaigns
     from app.admin import views as admin
 
     for module in (auth, health, storefront, webhooks, admin, admin_campaigns):
         app.register_blueprint(module.bp)
     cli.init_app(app)
+    demo.init_app(app)

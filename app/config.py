@@ -14,6 +14,10 @@ DEFAULT_SCOPES = (
     "read_discounts,write_discounts,write_draft_orders"
 )
 REAL_STORE_SETTINGS = ("SHOPIFY_API_KEY", "SHOPIFY_API_SECRET", "SHOPIFY_APP_URL")
+# The demo signs its own app-proxy requests and webhooks with this published value. It is not
+# a secret, which is why demo mode only ever runs when no real Shopify credentials are set.
+DEMO_API_KEY = "baton-demo"
+DEMO_API_SECRET = "baton-demo-signing-value"
 
 
 class ConfigError(Exception):
@@ -37,7 +41,9 @@ class Settings:
     sweep_interval_seconds: int = 30
     abandon_after_minutes: int = 60
     play_limit_per_shop_minute: int = 30000
+    code_wait_seconds: int = 10
     testing: bool = False
+    demo: bool = False
     missing_for_real_store: tuple[str, ...] = field(default=())
 
     @property
@@ -65,6 +71,7 @@ class Settings:
             "play_limit_per_shop_minute": _positive_int(
                 env, "BATON_PLAY_LIMIT_PER_SHOP_MINUTE", 30000, problems
             ),
+            "code_wait_seconds": _positive_int(env, "BATON_CODE_WAIT_SECONDS", 10, problems),
             "abandon_after_minutes": _positive_int(
                 env, "BATON_ABANDON_AFTER_MINUTES", 60, problems
             ),
@@ -74,6 +81,13 @@ class Settings:
         if problems:
             raise ConfigError("Invalid configuration:\n  - " + "\n  - ".join(problems))
         missing = tuple(name for name in REAL_STORE_SETTINGS if not env.get(name))
+        # Demo mode: no real store configured, and the developer did not turn it off.
+        if missing == REAL_STORE_SETTINGS and env.get("BATON_DEMO", "1") != "0":
+            values |= {
+                "demo": True,
+                "shopify_api_key": DEMO_API_KEY,
+                "shopify_api_secret": DEMO_API_SECRET,
+            }
         return cls(**values, missing_for_real_store=missing)
 
 

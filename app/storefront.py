@@ -9,7 +9,7 @@ from app.extensions import db
 from app.models import Prize
 from app.models.types import utcnow
 from app.popups.audience import assign_variant, identify, suppression_reason
-from app.popups.offers import public_campaign
+from app.popups.offers import code_status, public_campaign
 from app.popups.play import (
     PlayRequest,
     campaign_for_play,
@@ -82,6 +82,19 @@ def play_game():
     db.session.commit()
     refill_if_low(db.session.get(Prize, result["prize"]["id"]))
     return _private(jsonify(result))
+
+
+@bp.get("/code")
+@require_proxy_signature
+def code():
+    """For the reminder bar: is the code this visitor won still waiting to be used?"""
+    raw = request.args.get("code", "")
+    if not raw or len(raw) > 64:
+        raise ApiError(400, "invalid_code", "code must be the code shown after the game.")
+    status = code_status(g.shop_domain, raw, _visitor_key(request.args.get("visitor_id")), utcnow())
+    if status is None:
+        raise ApiError(404, "unknown_code", "This browser did not win that code.")
+    return _private(jsonify(code=raw, status=status))
 
 
 def _play_request(body: dict, ip: str) -> PlayRequest:

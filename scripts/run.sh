@@ -18,8 +18,18 @@ if [ -z "${REDIS_URL:-}" ]; then
 fi
 
 export PATH="$PWD/.venv/bin:$PATH" FLASK_APP=app
-flask db upgrade
 port="${PORT:-8000}"
+# Demo mode: no Shopify credentials in .env. The demo shop talks to the local Shopify fake.
+demo=""
+if [ -z "${SHOPIFY_API_KEY:-}${SHOPIFY_API_SECRET:-}${SHOPIFY_APP_URL:-}" ] && [ "${BATON_DEMO:-1}" != "0" ]; then
+  demo=1
+  export SHOPIFY_ADMIN_BASE_URL="${SHOPIFY_ADMIN_BASE_URL:-http://127.0.0.1:$port/demo/shopify}"
+fi
+flask db upgrade
+if [ -n "$demo" ]; then
+  flask baton demo-seed
+  echo "Demo storefront: http://127.0.0.1:$port/demo/storefront"
+fi
 echo "Baton: http://127.0.0.1:$port/  (health: http://127.0.0.1:$port/healthz)"
 # .env is already exported above, so honcho must not load it a second time over REDIS_URL.
 honcho --env /dev/null start --port "$port" web worker

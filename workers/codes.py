@@ -13,6 +13,15 @@ log = logging.getLogger(__name__)
 
 def refill_pool(prize_id: int) -> int:
     """Create the prize's discount if needed and top its pool up; safe to run twice."""
+    return _with_shopify(prize_id, shopify_codes.refill)
+
+
+def create_code_now(prize_id: int) -> int:
+    """A shopper is waiting on a dry pool: get one confirmed code into it, fast."""
+    return _with_shopify(prize_id, shopify_codes.add_one)
+
+
+def _with_shopify(prize_id: int, action) -> int:
     prize = db.session.get(Prize, prize_id)
     if prize is None:
         return 0
@@ -21,7 +30,7 @@ def refill_pool(prize_id: int) -> int:
     if shop is None or not shop.is_installed:
         return 0
     try:
-        added = shopify_codes.refill(admin_client_for(shop), campaign, prize)
+        added = action(admin_client_for(shop), campaign, prize)
     except (ShopifyGraphQLError, ShopifyAuthError) as error:
         # Permanent: logged with Shopify's words; the campaign keeps its remaining codes.
         log.warning("refilling prize %s failed: %s", prize_id, error)

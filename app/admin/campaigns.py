@@ -6,6 +6,7 @@ from app.errors import ApiError
 from app.extensions import db
 from app.popups.campaigns import campaign_for, campaign_json, campaigns_for, save_campaign
 from app.popups.pools import request_refills
+from app.popups.storefront_config import request_publish
 from app.popups.validation import validate_campaign
 from app.shopify.session_token import require_session_token
 
@@ -26,6 +27,7 @@ def create():
     campaign = save_campaign(g.shop.domain, _validated())
     db.session.commit()
     request_refills(campaign)
+    request_publish(g.shop.domain)
     return jsonify(campaign_json(campaign)), 201
 
 
@@ -43,6 +45,7 @@ def replace(campaign_id: int):
     campaign = save_campaign(g.shop.domain, _validated(), _owned(campaign_id))
     db.session.commit()
     request_refills(campaign)
+    request_publish(g.shop.domain)
     return jsonify(campaign_json(campaign))
 
 
@@ -52,6 +55,7 @@ def remove(campaign_id: int):
     """Delete a campaign and its prizes and variants; plays go with it."""
     db.session.delete(_owned(campaign_id))
     db.session.commit()
+    request_publish(g.shop.domain)
     return "", 204
 
 

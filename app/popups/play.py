@@ -17,6 +17,7 @@ from app.popups.audience import Shopper, already_played
 from app.popups.codes import take_code
 from app.popups.disposable import is_disposable
 from app.popups.draw import draw
+from app.popups.pools import wait_for_fresh_code
 from app.profiles.identity import attach_visitor, normalise_email, resolve_customer
 from app.profiles.timeline import record_event
 
@@ -75,9 +76,42 @@ def check_rate_limits(shop_domain: str, ip: str) -> None:
             )
 
 
+class PoolDry(Exception):
+    """The drawn prize has no confirmed code left; carries the prize's id."""
+
+
 def play(request: PlayRequest, campaign: Campaign | None, shopper: Shopper) -> dict:
-    """Validate, draw, take a code and record everything; raises ApiError with a clear code."""
+    """Validate, draw, take a code and record everything; raises ApiError with a clear code.
+
+    A dry pool does not fail the play: everything so far is rolled back, the worker creates
+    one code in Shopify while we wait (holding no locks it needs), and the play runs again.
+    """
     variant = _consume_token(request)
+    try:
+        return _play_once(request, campaign, variant)
+    except PoolDry as dry:
+        db.session.rollback()
+        wait = current_app.config["BATON"].code_wait_seconds
+        if not wait_for_fresh_code(dry.args[0], wait):
+            raise _codes_unavailable() from dry
+    try:
+        return _play_once(request, campaign, variant)
+    except PoolDry as dry:
+        db.session.rollback()
+        raise _codes_unavailable() from dry
+
+
+def _codes_unavailable() -> ApiError:
+    # Never show a code Shopify does not have; the refill worker tops the pool up.
+    return ApiError(
+        503,
+        "codes_unavailable",
+        "We are preparing more prizes; try again in a minute.",
+        {"Retry-After": "30"},
+    )
+
+
+def _play_once(request: PlayRequest, campaign: Campaign | None, variant: str) -> dict:
     now = utcnow()
     if campaign is None or not campaign.is_running(now):
         raise ApiError(410, "campaign_not_running", "This offer has ended.")
@@ -129,13 +163,7 @@ def _code_for(prize: Prize, now: datetime) -> CouponCode | None:
         return None
     code = take_code(prize.id)
     if code is None:
-        # Never show a code Shopify does not have; the refill worker tops the pool up.
-        raise ApiError(
-            503,
-            "codes_unavailable",
-            "We are preparing more prizes; try again in a minute.",
-            {"Retry-After": "30"},
-        )
+        raise PoolDry(prize.id)
     code.issued_at = now
     if prize.code_expiry_days:
         code.expires_at = now + timedelta(days=prize.code_expiry_days)

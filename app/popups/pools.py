@@ -3,14 +3,16 @@
 import logging
 
 from redis.exceptions import RedisError
-from rq import Retry
+from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
+from rq.results import Result
 
 from app.extensions import redis_queues
 from app.models import Campaign, Prize
 from app.popups.shopify_codes import LOW_WATER, available_codes
 
 REFILL_JOB = "workers.codes.refill_pool"
+CREATE_NOW_JOB = "workers.codes.create_code_now"
 log = logging.getLogger(__name__)
 
 
@@ -33,6 +35,27 @@ def request_refill(prize: Prize) -> None:
     except RedisError as error:
         # The next play or campaign save asks again; the pool still has codes meanwhile.
         log.warning("could not queue a refill for prize %s: %s", prize.id, error)
+
+
+def wait_for_fresh_code(prize_id: int, timeout_seconds: int) -> bool:
+    """Ask the worker for one code now and wait for it; True once Shopify confirmed one.
+
+    The caller must hold no database locks while it waits: the worker writes the code.
+    """
+    connection = redis_queues.blocking_connection()
+    try:
+        job = Queue("sync", connection=connection).enqueue(
+            CREATE_NOW_JOB, prize_id, at_front=True, result_ttl=60, failure_ttl=3600
+        )
+        result = job.latest_result(timeout=timeout_seconds)
+    except RedisError as error:
+        log.warning("could not ask for a code for prize %s: %s", prize_id, error)
+        return False
+    finally:
+        connection.close()
+    return (
+        result is not None and result.type == Result.Type.SUCCESSFUL and bool(result.return_value)
+    )
 
 
 def refill_if_low(prize: Prize) -> None:

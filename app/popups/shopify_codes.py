@@ -125,6 +125,16 @@ def refill(
     return add_codes(client, campaign, prize, TARGET - available, sleep)
 
 
+def add_one(client: AdminGraphQL, campaign: Campaign, prize: Prize) -> int:
+    """A dry pool's emergency code: make sure at least one confirmed code is waiting."""
+    if prize.kind == "none" or prize.retired:
+        return 0
+    ensure_discount(client, campaign, prize)
+    if available_codes(prize.id) > 0:
+        return 1  # the discount's first code, or a refill that landed meanwhile
+    return add_codes(client, campaign, prize, 1)
+
+
 def available_codes(prize_id: int) -> int:
     """How many confirmed codes are waiting for a winner."""
     return db.session.scalar(

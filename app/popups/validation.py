@@ -17,6 +17,7 @@ TEXT_LIMITS = {
     "button_text": 40,
     "logo_url": 2048,
     "success_text": 300,
+    "teaser_text": 60,
 }
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 

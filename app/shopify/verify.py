@@ -44,8 +44,22 @@ def proxy_signature_valid(pairs: QueryPairs, secret: str, now: float | None = No
     """Check an app-proxy request: sorted key=value pairs, no separator, hex HMAC."""
     params = {key: values for key, values in pairs}
     signature = (params.pop("signature", None) or [""])[0]
-    message = "".join(f"{key}={','.join(values)}" for key, values in sorted(params.items()))
-    return _timestamp_fresh(params, now) and _hex_hmac_matches(message, signature, secret)
+    return _timestamp_fresh(params, now) and _hex_hmac_matches(
+        _proxy_message(params), signature, secret
+    )
+
+
+def proxy_signature(pairs: QueryPairs, secret: str) -> str:
+    """Sign query pairs as Shopify's app proxy does (the demo storefront plays the proxy)."""
+    params: dict[str, list[str]] = {}
+    for key, values in pairs:
+        params.setdefault(key, []).extend(values)
+    message = _proxy_message(params).encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _proxy_message(params: dict[str, list[str]]) -> str:
+    return "".join(f"{key}={','.join(values)}" for key, values in sorted(params.items()))
 
 
 def _join_oauth(values: list[str]) -> str:

@@ -1,0 +1,45 @@
+"""The demo's Shopify Admin GraphQL endpoint: the fake, with its state shared in Redis."""
+
+import json
+
+from flask import Blueprint, Response, request
+
+from app.demo import DEMO_SHOP
+from app.demo.shopify_fake import ShopifyAdminFake, empty_state
+from app.extensions import redis_queues
+
+bp = Blueprint("demo_shopify", __name__, url_prefix="/demo/shopify")
+STATE_KEY = "baton:demo:shopify-admin"
+
+
+@bp.post("/admin/api/<version>/graphql.json")
+def graphql(version: str):
+    """Answer one Admin API call as Shopify would, for the demo shop."""
+    status, body = answer_with_shared_state(
+        lambda fake: fake.answer(request.get_data(), request.headers.get("X-Shopify-Access-Token"))
+    )
+    return Response(json.dumps(body), status=status, mimetype="application/json")
+
+
+def answer_with_shared_state(action):
+    """Run `action(fake)` on the stored state under a lock; every web worker sees one store."""
+    connection = redis_queues.connection
+    with connection.lock(f"{STATE_KEY}:lock", timeout=10, blocking_timeout=10):
+        raw = connection.get(STATE_KEY)
+        state = json.loads(raw) if raw else empty_state()
+        result = action(ShopifyAdminFake(state, DEMO_SHOP))
+        connection.set(STATE_KEY, json.dumps(state))
+    return result
+
+
+def demo_metafield(namespace: str, key: str) -> str | None:
+    """An app-data metafield's value, as Liquid's app.metafields would render it."""
+    raw = redis_queues.connection.get(STATE_KEY)
+    stored = (json.loads(raw)["metafields"] if raw else {}).get(f"{namespace}.{key}")
+    return stored["value"] if stored else None
+
+
+def demo_has_code(code: str) -> bool:
+    """Whether the fake Shopify holds this discount code, as checkout would find it."""
+    raw = redis_queues.connection.get(STATE_KEY)
+    return bool(raw) and code in json.loads(raw)["codes"]

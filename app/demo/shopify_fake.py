@@ -1,0 +1,237 @@
+"""A stateful fake of the Shopify Admin GraphQL API that Baton uses, for tests and the demo.
+
+It checks each input the way Shopify documents it (required fields, one value kind, at most
+250 codes per bulk add, an access token on every call), answers in Shopify's shapes
+(userErrors, bulk creations that finish on a later poll, per-code errors,
+extensions.cost.throttleStatus), and remembers every discount, code and app-data metafield
+so a test, or the demo storefront, can ask what Shopify now holds.
+
+The state is one JSON-able dict, so the tests keep it in memory and the demo keeps it in
+Redis, where every gunicorn worker sees the same store.
+"""
+
+import json
+
+BULK_LIMIT = 250
+COST = {
+    "cost": {
+        "requestedQueryCost": 10,
+        "actualQueryCost": 10,
+        "throttleStatus": {
+            "maximumAvailable": 2000.0,
+            "currentlyAvailable": 1990.0,
+            "restoreRate": 100.0,
+        },
+    }
+}
+INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
+
+
+def empty_state() -> dict:
+    """What a new store holds: nothing yet."""
+    return {
+        "discounts": {},
+        "codes": {},  # code -> discount id
+        "creations": {},
+        "metafields": {},  # "namespace.key" -> {"type", "value"} on the app installation
+        "next_id": 1,
+        "refuse_next": 0,  # codes the next bulk adds will fail, as Shopify reports them
+        "throttle_next": 0,
+    }
+
+
+class ShopifyAdminFake:
+    """Answers one GraphQL request against `state`, mutating it as Shopify would."""
+
+    def __init__(self, state: dict, shop: str):
+        self.state = state
+        self.shop = shop
+
+    def answer(self, body: bytes | str, access_token: str | None) -> tuple[int, dict]:
+        """(HTTP status, JSON body) for one POST to /admin/api/<version>/graphql.json."""
+        if not access_token:
+            return 401, {"errors": INVALID_TOKEN}
+        try:
+            request = json.loads(body)
+            query, variables = request["query"], request.get("variables") or {}
+        except (ValueError, KeyError, TypeError):
+            return 400, {"errors": {"query": "Required parameter missing or invalid"}}
+        if self.state["throttle_next"]:
+            self.state["throttle_next"] -= 1
+            return 200, _reply(
+                None, [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}]
+            )
+        for marker, field, handler in (
+            ("discountCodeBasicCreate", "discountCodeBasicCreate", self.create_basic),
+            (
+                "discountCodeFreeShippingCreate",
+                "discountCodeFreeShippingCreate",
+                self.create_free_shipping,
+            ),
+            ("discountRedeemCodeBulkAdd", "discountRedeemCodeBulkAdd", self.bulk_add),
+            (
+                "discountRedeemCodeBulkCreation",
+                "discountRedeemCodeBulkCreation",
+                self.creation_status,
+            ),
+            ("metafieldsSet", "metafieldsSet", self.set_metafields),
+            ("currentAppInstallation", "currentAppInstallation", self.app_installation),
+            ("bulkOperationRunQuery", "bulkOperationRunQuery", self.run_bulk_query),
+            ("on BulkOperation", "node", self.bulk_operation),
+        ):
+            if marker in query:
+                return 200, _reply({field: handler(variables)})
+        return 200, _reply(None, [{"message": "This fake does not know that operation."}])
+
+    @property
+    def installation_id(self) -> str:
+        return "gid://shopify/AppInstallation/1"
+
+    def app_installation(self, _variables) -> dict:
+        return {"id": self.installation_id}
+
+    def run_bulk_query(self, variables) -> dict:
+        if not variables.get("query"):
+            return {"bulkOperation": None, "userErrors": [_error(["query"], "Invalid bulk query")]}
+        operation_id = f"gid://shopify/BulkOperation/{self._next_id()}"
+        return {"bulkOperation": {"id": operation_id, "status": "CREATED"}, "userErrors": []}
+
+    def bulk_operation(self, variables) -> dict:
+        # The fake store holds no customers or orders of its own: an empty, finished export.
+        return {
+            "id": variables["id"],
+            "status": "COMPLETED",
+            "errorCode": None,
+            "objectCount": "0",
+            "url": None,
+        }
+
+    def set_metafields(self, variables) -> dict:
+        errors, saved = [], []
+        for index, field in enumerate(variables.get("metafields") or []):
+            problem = self._metafield_problem(field)
+            if problem:
+                errors.append(_error(["metafields", str(index), problem[0]], problem[1]))
+                continue
+            key = f"{field['namespace']}.{field['key']}"
+            self.state["metafields"][key] = {"type": field["type"], "value": field["value"]}
+            saved.append({"namespace": field["namespace"], "key": field["key"]})
+        return {"metafields": [] if errors else saved, "userErrors": errors}
+
+    def _metafield_problem(self, field) -> tuple[str, str] | None:
+        for name in ("ownerId", "namespace", "key", "type", "value"):
+            if not field.get(name):
+                return name, f"{name} can't be blank"
+        if field["ownerId"] != self.installation_id:
+            return "ownerId", "Owner does not exist"
+        if field["type"] == "json":
+            try:
+                json.loads(field["value"])
+            except ValueError:
+                return "value", "Value is invalid JSON"
+        return None
+
+    def create_basic(self, variables) -> dict:
+        discount = variables["discount"]
+        errors = self._common_errors(discount)
+        value = (discount.get("customerGets") or {}).get("value") or {}
+        if len(value) != 1 or not set(value) <= {"percentage", "discountAmount"}:
+            errors.append(_error(["customerGets", "value"], "Value must be one kind"))
+        if "percentage" in value and not 0 < value["percentage"] <= 1:
+            errors.append(
+                _error(
+                    ["customerGets", "value", "percentage"], "Percentage must be between 0 and 1"
+                )
+            )
+        return self._create(discount, errors, "basic")
+
+    def create_free_shipping(self, variables) -> dict:
+        discount = variables["discount"]
+        errors = self._common_errors(discount)
+        if "destination" not in discount:
+            errors.append(_error(["destination"], "Destination can't be blank"))
+        return self._create(discount, errors, "free_shipping")
+
+    def bulk_add(self, variables) -> dict:
+        discount_id, codes = variables["discountId"], variables["codes"]
+        if discount_id not in self.state["discounts"]:
+            return {
+                "bulkCreation": None,
+                "userErrors": [_error(["discountId"], "Code discount does not exist.")],
+            }
+        if len(codes) > BULK_LIMIT:
+            return {
+                "bulkCreation": None,
+                "userErrors": [
+                    _error(["codes"], "Codes must contain at most 250 codes", "TOO_LONG")
+                ],
+            }
+        creation_id = f"gid://shopify/DiscountRedeemCodeBulkCreation/{self._next_id()}"
+        refused = self.state["refuse_next"]
+        self.state["refuse_next"] = max(0, refused - len(codes))
+        nodes = []
+        for index, entry in enumerate(codes):
+            code = entry["code"]
+            if index < refused or code in self.state["codes"]:
+                nodes.append(
+                    {
+                        "code": code,
+                        "errors": [{"message": "Code must be unique"}],
+                        "discountRedeemCode": None,
+                    }
+                )
+                continue
+            self.state["codes"][code] = discount_id
+            redeem_id = f"gid://shopify/DiscountRedeemCode/{self._next_id()}"
+            nodes.append({"code": code, "errors": [], "discountRedeemCode": {"id": redeem_id}})
+        self.state["creations"][creation_id] = {"polls": 0, "nodes": nodes}
+        return {"bulkCreation": {"id": creation_id}, "userErrors": []}
+
+    def creation_status(self, variables) -> dict:
+        creation = self.state["creations"][variables["id"]]
+        creation["polls"] += 1
+        done = creation["polls"] > 1  # the first poll finds it still queued
+        nodes = creation["nodes"]
+        return {
+            "id": variables["id"],
+            "done": done,
+            "codesCount": len(nodes),
+            "importedCount": sum(1 for n in nodes if n["discountRedeemCode"]) if done else 0,
+            "failedCount": sum(1 for n in nodes if n["errors"]) if done else 0,
+            "codes": {"nodes": nodes if done else []},
+        }
+
+    def _common_errors(self, discount) -> list[dict]:
+        errors = [
+            _error([field], f"{field} can't be blank")
+            for field in ("title", "code")
+            if not discount.get(field)
+        ]
+        if "context" not in discount and "customerSelection" not in discount:
+            errors.append(_error(["context"], "Context can't be blank"))
+        if discount.get("code") in self.state["codes"]:
+            errors.append(_error(["code"], "Code must be unique", "TAKEN"))
+        return errors
+
+    def _create(self, discount, errors, kind) -> dict:
+        if errors:
+            return {"codeDiscountNode": None, "userErrors": errors}
+        discount_id = f"gid://shopify/DiscountCodeNode/{self._next_id()}"
+        self.state["discounts"][discount_id] = {"kind": kind, **discount}
+        self.state["codes"][discount["code"]] = discount_id
+        return {"codeDiscountNode": {"id": discount_id}, "userErrors": []}
+
+    def _next_id(self) -> int:
+        self.state["next_id"] += 1
+        return self.state["next_id"] - 1
+
+
+def _error(field, message, code="INVALID") -> dict:
+    return {"field": field, "message": message, "code": code}
+
+
+def _reply(data, errors=None) -> dict:
+    body = {"extensions": COST} | ({"data": data} if data is not None else {})
+    if errors:
+        body["errors"] = errors
+    return body

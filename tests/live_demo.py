@@ -1,0 +1,94 @@
+"""The demo, running for real: the app on a local port in demo mode, and the Procfile's worker.
+
+Browser tests drive Debian's chromium against it. The only fake is Shopify's Admin API, which
+the demo app itself serves (app/demo/shopify_admin.py), reached by the worker over HTTP.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+from sqlalchemy import func, select
+from werkzeug.serving import make_server
+
+from app import ROOT, create_app
+from app.demo import DEMO_SHOP
+from app.demo.shopify_admin import demo_metafield
+from app.extensions import db
+from app.models import CouponCode, Prize
+from app.popups.shopify_codes import LOW_WATER
+from app.popups.storefront_config import METAFIELD_KEY, METAFIELD_NAMESPACE
+from tests.conftest import deployment_environment, make_settings
+from tests.services import free_port
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+NO_STORE = {"SHOPIFY_API_KEY": "", "SHOPIFY_API_SECRET": "", "SHOPIFY_APP_URL": ""}
+
+
+def wait_for(predicate, seconds: float, interval: float = 0.1) -> bool:
+    """Poll until predicate() is true or the time is up."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
+
+
+class LiveDemo:
+    """The demo app on a free port, and a worker process pointed at its Shopify fake."""
+
+    def __init__(self, database_url: str, redis_url: str):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.environment = deployment_environment(database_url, redis_url) | NO_STORE
+        self.environment["SHOPIFY_ADMIN_BASE_URL"] = f"{self.url}/demo/shopify"
+        self.environment["BATON_SWEEP_INTERVAL"] = "1"
+        self.app = create_app(make_settings(database_url, redis_url, **self.environment))
+        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.worker: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.thread.start()
+        self.worker = subprocess.Popen(
+            [sys.executable, "-m", "workers.main"],
+            cwd=ROOT,
+            env=os.environ | self.environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        if self.worker is not None:
+            self.worker.terminate()
+            self.worker.wait(timeout=30)
+
+    def worker_log(self) -> str:
+        return self.worker.stderr.read().decode()[-3000:] if self.worker else ""
+
+    def seeded(self) -> bool:
+        """True once every prize has a full-enough pool and the embed config is published."""
+        db.session.rollback()
+        prizes = db.session.scalars(select(Prize).where(Prize.kind != "none")).all()
+        if not prizes or demo_metafield(METAFIELD_NAMESPACE, METAFIELD_KEY) is None:
+            return False
+        return all(
+            db.session.scalar(
+                select(func.count())
+                .select_from(CouponCode)
+                .where(CouponCode.prize_id == prize.id, CouponCode.status == "available")
+            )
+            >= LOW_WATER
+            for prize in prizes
+        )
+
+    def storefront(self, path: str = "") -> str:
+        return f"{self.url}/demo/storefront{path}"
+
+
+__all__ = ["CHROMIUM", "DEMO_SHOP", "LiveDemo", "wait_for"]

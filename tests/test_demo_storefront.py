@@ -1,0 +1,305 @@
+"""The demo storefront: the widget in real headless Chromium (Debian's package), and plays
+through the demo's signed app proxy.
+
+The demo app serves the page, plays Shopify's app proxy and hosts the Shopify Admin fake; the
+Procfile's worker fills the code pools and publishes the embed config, over HTTP, as in
+production.
+"""
+
+import re
+
+import pytest
+import requests
+from playwright.sync_api import expect, sync_playwright
+from sqlalchemy import select
+
+from app.demo.seed import seed_demo_shop
+from app.demo.shopify_admin import demo_has_code
+from app.extensions import db, redis_queues
+from app.models import Customer, Play, Prize
+from app.popups.campaigns import save_campaign
+from app.popups.validation import validate_campaign
+from tests.campaign_data import wheel
+from tests.live_demo import CHROMIUM, DEMO_SHOP, LiveDemo, wait_for
+
+BACKEND = re.compile(r"/demo/apps/baton/|/proxy/")
+
+
+@pytest.fixture(scope="module")
+def demo(app, database_url, redis_server):
+    """The seeded demo, once for the module: pools full and the embed config published."""
+    with app.app_context():
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+        redis_queues.connection.flushdb()
+    live = LiveDemo(database_url, redis_server.url)
+    live.start()
+    try:
+        with live.app.app_context():
+            seed_demo_shop()
+        with app.app_context():
+            assert wait_for(live.seeded, seconds=60, interval=0.5), live.worker_log()
+        yield live
+    finally:
+        live.stop()
+
+
+@pytest.fixture(autouse=True)
+def app_context(app, demo):
+    """Keep the module's seeded demo between tests; only the per-IP play limit resets."""
+    with app.app_context():
+        for key in redis_queues.connection.scan_iter("baton:rate:*"):
+            redis_queues.connection.delete(key)
+        yield
+        db.session.remove()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh visitor: new cookies and storage, so a new cart and a new visitor id."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+def play(page, email: str) -> str:
+    """Fill the form, agree, submit; returns the code the widget shows."""
+    page.get_by_label("Email address").fill(email)
+    page.locator("#baton-consent").check()
+    page.locator(".baton-form .baton-primary").click()
+    return page.locator(".baton-result .baton-code code").inner_text(timeout=15000)
+
+
+def stored_play(email: str) -> Play:
+    db.session.rollback()
+    return db.session.scalar(select(Play).where(Play.email == email))
+
+
+def test_visitors_who_never_engage_send_no_request_to_baton(demo, page):
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    for path in ("", "/products/linen-shirt", "/cart", ""):
+        page.goto(demo.storefront(path))
+        page.wait_for_load_state("networkidle")
+    assert not [url for url in requests if BACKEND.search(url)]
+    # Only the page and the small loader: the game code waits for a trigger.
+    assert not [url for url in requests if "baton-game.js" in url or "baton.css" in url]
+    assert sum("baton-loader.js" in url for url in requests) >= 1
+
+
+@pytest.mark.parametrize("game", ["wheel", "scratch", "giftbox"])
+def test_each_game_plays_to_a_real_code_that_lands_in_the_cart(demo, page, game):
+    email = f"{game}-player@example.com"
+    page.goto(demo.storefront())
+    page.locator(f"#try-{game}").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_have_attribute("data-game", game)
+    if game == "wheel":
+        expect(page.locator(".baton-wheel .baton-slice")).to_have_count(4)
+    if game == "giftbox":
+        page.get_by_role("button", name="Gift box 1").click()
+        expect(page.get_by_role("button", name="Gift box 1")).to_have_attribute(
+            "aria-pressed", "true"
+        )
+    page.get_by_label("Email address").fill(email)
+    page.locator("#baton-consent").check()
+    page.locator(".baton-form .baton-primary").click()
+    if game == "scratch":
+        page.get_by_role("button", name="Reveal now").click()
+    shown = page.locator(".baton-result").inner_text(timeout=15000)
+    record = stored_play(email)
+    assert record is not None and record.consented
+    if record.code is None:  # the "Next time" slice: no code, and the widget says so
+        assert "Next time" in shown
+        return
+    code = page.locator(".baton-result .baton-code code").inner_text()
+    assert code == record.code
+    assert demo_has_code(code), "the shopper was shown a code Shopify does not hold"
+    expect(page.locator(".baton-result")).to_contain_text("Applied to your cart")
+    page.goto(demo.storefront("/cart"))
+    expect(page.locator("#cart-discounts li[data-applicable='true']")).to_have_text(code)
+    # The reminder bar keeps the code in view on later pages.
+    expect(page.locator(".baton-bar code")).to_have_text(code)
+
+
+def test_the_teaser_tab_opens_its_game(demo, page):
+    page.goto(demo.storefront("/products/canvas-tote"))
+    page.get_by_role("button", name="A gift for you").click()
+    expect(page.get_by_role("dialog")).to_have_attribute("data-game", "giftbox")
+
+
+def test_a_known_subscriber_gets_no_email_capture_game(demo, page):
+    db.session.add(
+        Customer(
+            shop_domain=DEMO_SHOP,
+            shopify_id=777001,
+            email="subscriber@example.com",
+            email_consent_state="subscribed",
+        )
+    )
+    db.session.commit()
+    page.goto(demo.storefront("?customer=777001"))
+    with page.expect_response(lambda r: "/offer" in r.url) as offer:
+        page.locator("#try-wheel").click()
+    assert offer.value.json() == {"show": "reminder", "reason": "known_subscriber"}
+    page.wait_for_timeout(300)
+    expect(page.get_by_role("dialog")).to_have_count(0)
+
+
+def test_the_keyboard_alone_can_open_play_and_close(demo, page):
+    page.goto(demo.storefront())
+    page.locator("#try-wheel").focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    expect(page.get_by_label("Email address")).to_be_focused()
+    # Focus stays inside the dialog however far the shopper tabs.
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.closest('.baton-dialog') !== null")
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    expect(page.locator("#try-wheel")).to_be_focused()
+
+    # A second open, played with the keyboard only.
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Email address")).to_be_focused()
+    page.keyboard.type("keyboard-player@example.com")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Space")
+    expect(page.locator("#baton-consent")).to_be_checked()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator(".baton-result")).to_be_visible(timeout=15000)
+    assert stored_play("keyboard-player@example.com") is not None
+
+
+def test_bad_emails_get_a_clear_message_next_to_the_field(demo, page):
+    page.goto(demo.storefront())
+    page.locator("#try-scratch").click()
+    email = page.get_by_label("Email address")
+    email.fill("someone@mailinator.com")
+    page.locator("#baton-consent").check()
+    page.locator(".baton-form .baton-primary").click()
+    expect(email).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#baton-email-error")).to_contain_text("email address you keep")
+    assert stored_play("someone@mailinator.com") is None
+
+
+def test_consent_is_required_before_any_request(demo, page):
+    page.goto(demo.storefront())
+    page.locator("#try-wheel").click()
+    page.get_by_label("Email address").fill("unsure@example.com")
+    page.locator(".baton-form .baton-primary").click()
+    expect(page.locator("#baton-consent")).to_have_attribute("aria-invalid", "true")
+    assert stored_play("unsure@example.com") is None
+
+
+TARGETING_CASES = [
+    ({}, {}, True),
+    ({"include_urls": ["/products"]}, {"path": "/products/linen-shirt"}, True),
+    ({"include_urls": ["/products"]}, {"path": "/productsale"}, False),
+    ({"include_urls": ["/collections/*/sale"]}, {"path": "/collections/summer/sale"}, True),
+    ({"exclude_urls": ["/cart"]}, {"path": "/cart"}, False),
+    ({"exclude_urls": ["https://shop.example/cart"]}, {"path": "/cart"}, False),
+    ({"devices": ["mobile"]}, {"device": "desktop"}, False),
+    ({"devices": ["mobile", "desktop"]}, {"device": "desktop"}, True),
+    ({"utm_source": "Newsletter"}, {"src": "newsletter"}, True),
+    ({"utm_medium": "cpc"}, {"med": "email"}, False),
+    ({"referrer": "instagram.com"}, {"ref": "l.instagram.com"}, True),
+    ({"referrer": "instagram.com"}, {"ref": ""}, False),
+    ({"countries": ["DE", "FR"]}, {"country": "FR"}, True),
+    ({"countries": ["DE", "FR"]}, {"country": "US"}, False),
+    ({"visitor": "new"}, {"returning": True}, False),
+    ({"visitor": "returning"}, {"returning": True}, True),
+    ({"min_cart_value": "50"}, {"cart": 49.99}, False),
+    ({"min_cart_value": "50", "max_cart_value": "200"}, {"cart": 120}, True),
+    ({"max_cart_value": "200"}, {"cart": 250}, False),
+]
+
+
+def test_targeting_rules_in_the_loader(demo, page):
+    page.goto(demo.storefront("/cart"))
+    base = {
+        "path": "/",
+        "device": "desktop",
+        "src": "",
+        "med": "",
+        "ref": "",
+        "country": "US",
+        "returning": False,
+        "cart": 0,
+    }
+    for rules, facts, expected in TARGETING_CASES:
+        got = page.evaluate("([t, c]) => window.Baton.matches(t, c)", [rules, base | facts])
+        assert got is expected, (rules, facts)
+
+
+def test_a_dry_pool_still_pays_out_a_code_the_worker_made_in_shopify(demo):
+    # A live campaign nobody asked codes for: its only prize's pool is empty.
+    clean, errors = validate_campaign(
+        wheel(
+            name="Dry pool",
+            holdout_percent=0,
+            targeting={},
+            variants=[],
+            prizes=[{"label": "5% off", "kind": "percentage", "value": "5", "weight": 1}],
+        )
+    )
+    assert not errors
+    with demo.app.app_context():
+        campaign_id = save_campaign(DEMO_SHOP, clean).id
+        db.session.commit()
+    proxy = f"{demo.url}/demo/apps/baton"
+    visitor = "dry-pool-visitor-0001"
+    with requests.Session() as shopper:
+        offer = shopper.get(
+            f"{proxy}/offer", params={"campaign_id": campaign_id, "visitor_id": visitor}
+        ).json()
+        assert offer["show"] == "game"
+        answer = shopper.post(
+            f"{proxy}/play",
+            json={
+                "campaign_id": campaign_id,
+                "play_token": offer["play_token"],
+                "visitor_id": visitor,
+                "email": "dry-pool@example.com",
+                "consent": True,
+            },
+            timeout=30,
+        )
+    assert answer.status_code == 200, answer.text
+    code = answer.json()["code"]
+    assert code and demo_has_code(code)
+    db.session.rollback()
+    prize = db.session.scalar(select(Prize).where(Prize.campaign_id == campaign_id))
+    assert prize.shopify_discount_id is not None
+    assert stored_play("dry-pool@example.com").code == code
+
+
+def test_the_demo_proxy_drops_a_shoppers_own_signature_fields(demo):
+    # Whatever the browser sends as shop or customer id, the proxy signs its own values.
+    answer = requests.get(
+        f"{demo.url}/demo/apps/baton/session",
+        params={"shop": "evil.myshopify.com", "logged_in_customer_id": "1", "signature": "x"},
+    )
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "shop": DEMO_SHOP,
+        "active": True,
+        "logged_in_customer_id": None,
+    }
