@@ -177,6 +177,17 @@ def _erase_rows(shop: str, ids: list[int], emails: set[str], tokens: set[str]) -
         )
         .values(email=None, customer_id=None),
         update(CouponCode).where(CouponCode.customer_id.in_(ids)).values(customer_id=None),
+        # Plays stay as counts for the campaign's results, with nothing that names the player.
+        update(Play)
+        .where(Play.shop_domain == shop, or_(Play.customer_id.in_(ids), Play.email.in_(emails)))
+        .values(
+            customer_id=None,
+            email=None,
+            shopify_customer_id=None,
+            visitor_key=None,
+            ip=None,
+            user_agent=None,
+        ),
         delete(Customer).where(Customer.id.in_(ids)),
     ]
     for statement in statements:
@@ -213,6 +224,10 @@ def _customer_export(customer: Customer) -> dict:
         "orders": select(Order).where(Order.customer_id == customer.id),
         "discount_codes": select(CouponCode).where(CouponCode.customer_id == customer.id),
         "timeline": select(TimelineEvent).where(TimelineEvent.customer_id == customer.id),
+        # Each play carries the consent record: text version, time, IP and user agent.
+        "popup_plays": select(Play).where(
+            or_(Play.customer_id == customer.id, Play.email == customer.email)
+        ),
     }
     export = {"profile": _row(customer)}
     for name, query in related.items():

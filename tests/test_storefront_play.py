@@ -1,8 +1,10 @@
 """Offer and play through signed app-proxy requests: the shopper's whole server-side path."""
 
+import dataclasses
 import threading
 
 import pytest
+import responses
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -10,7 +12,15 @@ from app.models import CouponCode, Customer, Play, Prize, TimelineEvent, Visitor
 from app.models.types import utcnow
 from app.popups.codes import new_code
 from tests.campaign_data import wheel
-from tests.shopify_signing import OTHER_SHOP, SHOP, bearer, session_token, signed_proxy_query
+from tests.fakes.shopify_admin import FakeShopifyAdmin
+from tests.shopify_signing import (
+    OTHER_SHOP,
+    SHOP,
+    bearer,
+    post_webhook,
+    session_token,
+    signed_proxy_query,
+)
 
 PROXY = {"shop": SHOP, "path_prefix": "/apps/baton", "logged_in_customer_id": ""}
 
@@ -219,7 +229,13 @@ def test_rate_limit_per_ip_answers_429_with_retry_after(client, campaign_id):
     assert int(response.headers["Retry-After"]) > 0
 
 
-def test_dry_pool_is_a_503_and_awards_nothing(client, campaign_id):
+def test_dry_pool_with_no_worker_answering_is_a_503_and_awards_nothing(
+    app, client, campaign_id, monkeypatch
+):
+    # With a worker, a dry pool still pays out (tests/test_demo_storefront.py); without one,
+    # the shopper is told to come back rather than shown a code Shopify does not hold.
+    settings = dataclasses.replace(app.config["BATON"], code_wait_seconds=1)
+    monkeypatch.setitem(app.config, "BATON", settings)
     db.session.execute(CouponCode.__table__.delete())
     db.session.commit()
     # Every prize of this wheel needs a code, so whatever the draw picks, none is left.
@@ -281,3 +297,23 @@ def test_forty_concurrent_players_get_forty_distinct_codes(app, campaign_id):
     assert [status for status, _ in results] == [200] * 40
     codes = [code for _, code in results]
     assert len(set(codes)) == 40
+
+
+def test_customers_redact_leaves_no_personal_data_in_plays(client, campaign_id, run_worker):
+    from tests.test_privacy import database_mentions
+
+    assert play(client, campaign_id, token_for(client, campaign_id)).status_code == 200
+    assert "play.email" in database_mentions("ana@example.com")
+    redact = {"shop_id": 1, "shop_domain": SHOP, "customer": {"email": "ana@example.com"}}
+    assert (
+        post_webhook(client, "customers/redact", redact, path="/webhooks/compliance").status_code
+        == 200
+    )
+    # The worker also runs the campaign's queued refills, which talk to Shopify.
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        FakeShopifyAdmin(mock, SHOP)
+        run_worker()
+    assert database_mentions("ana@example.com") == []
+    assert database_mentions("203.0.113.7") == []
+    kept = db.session.scalars(select(Play)).one()  # the play still counts for the campaign
+    assert kept.visitor_key is None and kept.user_agent is None and kept.code is not None
