@@ -2,9 +2,9 @@
 
 import sys
 
-from benchmarks import play, profile_worker, webhook_intake
+from benchmarks import play, profile_worker, storefront, webhook_intake
 
-BENCHMARKS = (webhook_intake, profile_worker, play)
+BENCHMARKS = (webhook_intake, profile_worker, play, storefront)
 
 
 def main() -> int:

@@ -74,9 +74,9 @@ def app_environment(database_url: str, redis_url: str) -> dict:
 
 
 @contextlib.contextmanager
-def gunicorn(app_factory: str, env: dict):
+def gunicorn(app_factory: str, env: dict, port: int | None = None):
     """Serve a WSGI app factory with the Procfile's gunicorn.conf.py; yields the base URL."""
-    port = free_port()
+    port = port or free_port()
     command = [
         sys.executable,
         "-m",

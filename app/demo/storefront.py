@@ -157,8 +157,10 @@ def _page() -> dict:
         "cart_total_cents": _cart_json()["total_price"],
         "config": json.loads(raw) if raw else None,
     }
+    # ?widget=off renders the page as a theme without the app embed, for comparison.
+    widget_on = request.args.get("widget") != "off"
     return {
-        "embed_json": json.dumps(embed).replace("</", "<\\/"),
+        "embed_json": json.dumps(embed).replace("</", "<\\/") if widget_on else None,
         "loader_url": url_for(".widget_asset", name="baton-loader.js"),
         "item_count": _cart_json()["item_count"],
         "signed_in": session.get("customer_id"),

@@ -78,13 +78,10 @@
     var emailError = el("p", { id: "baton-email-error", class: "baton-field-error" });
     var agree = el("input", { id: "baton-consent", type: "checkbox", name: "consent", "aria-describedby": "baton-consent-error" });
     var agreeError = el("p", { id: "baton-consent-error", class: "baton-field-error" });
-    var phone = content.sms_field ? el("input", { id: "baton-phone", type: "tel", name: "phone", autocomplete: "tel" }) : null;
     var submit = el("button", { type: "submit", class: "baton-primary", text: content.button_text || "Play" });
     message = el("p", { class: "baton-message", role: "status", "aria-live": "polite" });
     form = el("form", { class: "baton-form", novalidate: "" }, [
       el("label", { for: "baton-email", text: "Email address" }), email, emailError,
-      phone && el("label", { for: "baton-phone", text: "Mobile number (optional)" }), phone,
-      phone && consent.sms_text ? el("p", { class: "baton-fine", text: consent.sms_text }) : null,
       el("div", { class: "baton-consent" }, [agree, el("label", { for: "baton-consent", text: consent.text || "Email me offers." })]),
       agreeError, submit, message
     ]);
