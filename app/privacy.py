@@ -185,6 +185,7 @@ def _erase_rows(shop: str, ids: list[int], emails: set[str], tokens: set[str]) -
             email=None,
             shopify_customer_id=None,
             visitor_key=None,
+            phone=None,
             ip=None,
             user_agent=None,
         ),

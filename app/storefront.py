@@ -111,6 +111,8 @@ def _play_request(body: dict, ip: str) -> PlayRequest:
         ip=ip,
         user_agent=request.headers.get("User-Agent", ""),
         device=device if device in DEVICES else None,
+        phone=body.get("phone") if isinstance(body.get("phone"), str) else "",
+        sms_consented=body.get("sms_consent") is True,
     )
 
 

@@ -303,3 +303,24 @@ def test_the_demo_proxy_drops_a_shoppers_own_signature_fields(demo):
         "active": True,
         "logged_in_customer_id": None,
     }
+
+
+def test_the_wheel_opens_on_its_own_after_its_delay(demo, page):
+    page.goto(demo.storefront("/products/wool-beanie"))
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    # The demo wheel's delay trigger is 8 seconds.
+    expect(page.get_by_role("dialog")).to_have_attribute("data-game", "wheel", timeout=12000)
+
+
+def test_the_scratch_card_offers_the_optional_sms_field(demo, page):
+    page.goto(demo.storefront())
+    page.locator("#try-scratch").click()
+    page.get_by_label("Email address").fill("sms-player@example.com")
+    page.get_by_label("Mobile number (optional)").fill("+44 7700 900456")
+    page.locator("#baton-sms").check()
+    page.locator("#baton-consent").check()
+    page.locator(".baton-form .baton-primary").click()
+    page.get_by_role("button", name="Reveal now").click()
+    expect(page.locator(".baton-result")).to_be_visible(timeout=15000)
+    record = stored_play("sms-player@example.com")
+    assert (record.phone, record.sms_consented) == ("+447700900456", True)

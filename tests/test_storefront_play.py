@@ -8,7 +8,7 @@ import responses
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import CouponCode, Customer, Play, Prize, TimelineEvent, Visitor
+from app.models import Campaign, CouponCode, Customer, Play, Prize, TimelineEvent, Visitor
 from app.models.types import utcnow
 from app.popups.codes import new_code
 from tests.campaign_data import wheel
@@ -302,7 +302,9 @@ def test_forty_concurrent_players_get_forty_distinct_codes(app, campaign_id):
 def test_customers_redact_leaves_no_personal_data_in_plays(client, campaign_id, run_worker):
     from tests.test_privacy import database_mentions
 
-    assert play(client, campaign_id, token_for(client, campaign_id)).status_code == 200
+    offer_sms(campaign_id)
+    token = token_for(client, campaign_id)
+    assert play(client, campaign_id, token, phone="+447700900123").status_code == 200
     assert "play.email" in database_mentions("ana@example.com")
     redact = {"shop_id": 1, "shop_domain": SHOP, "customer": {"email": "ana@example.com"}}
     assert (
@@ -315,5 +317,38 @@ def test_customers_redact_leaves_no_personal_data_in_plays(client, campaign_id, 
         run_worker()
     assert database_mentions("ana@example.com") == []
     assert database_mentions("203.0.113.7") == []
+    assert database_mentions("+447700900123") == []
     kept = db.session.scalars(select(Play)).one()  # the play still counts for the campaign
     assert kept.visitor_key is None and kept.user_agent is None and kept.code is not None
+
+
+def offer_sms(campaign_id):
+    campaign = db.session.get(Campaign, campaign_id)
+    campaign.content = dict(campaign.content) | {"sms_field": True}
+    db.session.commit()
+
+
+def test_the_optional_sms_number_is_kept_with_its_consent(client, campaign_id):
+    offer_sms(campaign_id)
+    token = token_for(client, campaign_id)
+    answer = play(client, campaign_id, token, phone="+44 7700 900123", sms_consent=True)
+    assert answer.status_code == 200
+    stored = db.session.scalars(select(Play)).one()
+    assert (stored.phone, stored.sms_consented) == ("+447700900123", True)
+
+
+@pytest.mark.parametrize("phone", ["07700 900123", "+44 77", "+44 7700 9001 2345 6789", "call me"])
+def test_a_malformed_sms_number_is_a_400_and_no_play(client, campaign_id, phone):
+    offer_sms(campaign_id)
+    answer = play(client, campaign_id, token_for(client, campaign_id), phone=phone)
+    assert answer.status_code == 400
+    assert answer.get_json()["error"]["code"] == "invalid_phone"
+    assert db.session.scalar(select(func.count()).select_from(Play)) == 0
+
+
+def test_no_sms_number_is_kept_when_the_campaign_does_not_ask_for_one(client, campaign_id):
+    token = token_for(client, campaign_id)
+    answer = play(client, campaign_id, token, phone="+447700900123", sms_consent=True)
+    assert answer.status_code == 200
+    stored = db.session.scalars(select(Play)).one()
+    assert (stored.phone, stored.sms_consented) == (None, False)

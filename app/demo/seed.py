@@ -16,6 +16,7 @@ CONSENT = {
     "required": True,
     "text": "Email me offers and news from the Baton demo store. Unsubscribe any time.",
     "version": "demo-v1",
+    "sms_text": "Text me offers too. Reply STOP to stop.",
 }
 PRIZES = [
     {"label": "10% off", "kind": "percentage", "value": "10", "weight": 50, "code_expiry_days": 14},
@@ -52,6 +53,7 @@ CAMPAIGNS = [
             "headline": "Scratch for a surprise",
             "body": "Scratch the card to reveal your prize.",
             "button_text": "Scratch my card",
+            "sms_field": True,
             "accent_colour": "#2e86ab",
         },
         "triggers": {"click_selector": "#try-scratch"},

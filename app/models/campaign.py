@@ -130,6 +130,9 @@ class Play(db.Model):
     code: Mapped[str | None] = mapped_column(String(64))
     consented: Mapped[bool] = mapped_column(default=False)
     consent_text_version: Mapped[str | None] = mapped_column(String(32))
+    # The optional SMS field: a number in E.164 form, and whether SMS consent was given.
+    phone: Mapped[str | None] = mapped_column(String(20))
+    sms_consented: Mapped[bool] = mapped_column(default=False)
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(Text)
     device: Mapped[str | None] = mapped_column(String(20))

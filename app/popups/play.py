@@ -42,6 +42,8 @@ class PlayRequest:
     ip: str
     user_agent: str
     device: str | None
+    phone: str = ""
+    sms_consented: bool = False
 
 
 def issue_play_token(campaign_id: int, visitor_key: str, variant_key: str) -> str:
@@ -116,6 +118,7 @@ def _play_once(request: PlayRequest, campaign: Campaign | None, variant: str) ->
     if campaign is None or not campaign.is_running(now):
         raise ApiError(410, "campaign_not_running", "This offer has ended.")
     email = _checked_email(request.email)
+    phone = _checked_phone(request.phone) if (campaign.content or {}).get("sms_field") else None
     if (campaign.consent or {}).get("required", True) and not request.consented:
         raise ApiError(400, "consent_required", "Please tick the box to agree to emails.")
     customer = resolve_customer(request.shop_domain, _shopify_id(request), email)
@@ -125,7 +128,7 @@ def _play_once(request: PlayRequest, campaign: Campaign | None, variant: str) ->
     if prize is None:
         raise ApiError(409, "no_prizes_left", "All prizes have been won. Thanks for playing!")
     code = _code_for(prize, now)
-    recorded = _record(request, campaign, variant, prize, code, customer, now)
+    recorded = _record(request, campaign, variant, prize, code, customer, now, phone)
     return _answer(recorded, prize, code)
 
 
@@ -153,6 +156,18 @@ def _checked_email(raw: str) -> str:
     return email
 
 
+def _checked_phone(raw: str) -> str | None:
+    # Optional: empty means no number. Otherwise E.164: +, then 8 to 15 digits.
+    digits = "".join(ch for ch in raw if ch not in " -().")
+    if not digits:
+        return None
+    if not (digits.startswith("+") and digits[1:].isdigit() and 8 <= len(digits) - 1 <= 15):
+        raise ApiError(
+            400, "invalid_phone", "Please enter your mobile number with its country code, +44…"
+        )
+    return digits
+
+
 def _shopify_id(request: PlayRequest) -> int | None:
     raw = request.logged_in_customer_id
     return int(raw) if raw and raw.isdigit() else None
@@ -178,6 +193,7 @@ def _record(
     code: CouponCode | None,
     customer,
     now: datetime,
+    phone: str | None,
 ) -> Play:
     record = Play(
         shop_domain=request.shop_domain,
@@ -191,6 +207,8 @@ def _record(
         code=code.code if code else None,
         consented=request.consented,
         consent_text_version=(campaign.consent or {}).get("version"),
+        phone=phone,
+        sms_consented=bool(phone) and request.sms_consented,
         ip=request.ip,
         user_agent=request.user_agent[:500],
         device=request.device,
@@ -240,6 +258,7 @@ def _timeline(
             customer_id=record.customer_id,
             details={
                 "text_version": record.consent_text_version,
+                "sms": record.sms_consented,
                 "ip": request.ip,
                 "user_agent": record.user_agent,
             },

@@ -78,24 +78,30 @@
     var emailError = el("p", { id: "baton-email-error", class: "baton-field-error" });
     var agree = el("input", { id: "baton-consent", type: "checkbox", name: "consent", "aria-describedby": "baton-consent-error" });
     var agreeError = el("p", { id: "baton-consent-error", class: "baton-field-error" });
+    var phone = content.sms_field ? el("input", { id: "baton-phone", type: "tel", name: "phone", autocomplete: "tel", placeholder: "+44 7700 900123", "aria-describedby": "baton-phone-error" }) : null;
+    var phoneError = el("p", { id: "baton-phone-error", class: "baton-field-error" });
+    var sms = phone ? el("input", { id: "baton-sms", type: "checkbox", name: "sms_consent" }) : null;
     var submit = el("button", { type: "submit", class: "baton-primary", text: content.button_text || "Play" });
     message = el("p", { class: "baton-message", role: "status", "aria-live": "polite" });
     form = el("form", { class: "baton-form", novalidate: "" }, [
       el("label", { for: "baton-email", text: "Email address" }), email, emailError,
+      phone && el("label", { for: "baton-phone", text: "Mobile number (optional)" }), phone, phone && phoneError,
+      sms && el("div", { class: "baton-consent" }, [sms, el("label", { for: "baton-sms", text: consent.sms_text || "Text me offers." })]),
       el("div", { class: "baton-consent" }, [agree, el("label", { for: "baton-consent", text: consent.text || "Email me offers." })]),
       agreeError, submit, message
     ]);
     form.addEventListener("submit", function (e) {
       e.preventDefault();
-      [email, agree].forEach(function (input) { input.removeAttribute("aria-invalid"); });
-      emailError.textContent = agreeError.textContent = message.textContent = "";
+      [email, agree, phone].forEach(function (input) { if (input) input.removeAttribute("aria-invalid"); });
+      emailError.textContent = agreeError.textContent = phoneError.textContent = message.textContent = "";
       if (!email.value.trim()) return fieldError(email, emailError, "Please enter your email address.");
       if (consent.required !== false && !agree.checked) return fieldError(agree, agreeError, "Please tick the box to agree.");
       submit.disabled = true;
       message.textContent = "Good luck…";
       call("/play", {
         campaign_id: campaign.id, play_token: offer.play_token, visitor_id: B.visitor(),
-        email: email.value.trim(), consent: agree.checked, device: B.device()
+        email: email.value.trim(), consent: agree.checked, device: B.device(),
+        phone: phone ? phone.value.trim() : "", sms_consent: !!(sms && sms.checked)
       }).then(function (answer) {
         if (!answer.ok) return failed(answer);
         remember(campaign, { won: 1 });
@@ -116,6 +122,7 @@
       message.textContent = "";
       if (error.code === "invalid_email" || error.code === "disposable_email") return fieldError(email, emailError, text);
       if (error.code === "consent_required") return fieldError(agree, agreeError, text);
+      if (error.code === "invalid_phone" && phone) return fieldError(phone, phoneError, text);
       if (error.code === "already_played") { remember(campaign, { won: 1 }); submit.disabled = true; }
       if (error.code === "invalid_play_token" || error.code === "campaign_not_running") submit.disabled = true;
       message.textContent = text;
