@@ -54,11 +54,21 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app import auth, cli, demo, health, storefront, webhooks
+    from app import auth, cli, demo, health, mailchimp_webhooks, storefront, webhooks
     from app.admin import campaigns as admin_campaigns
+    from app.admin import connections as admin_connections
     from app.admin import views as admin
 
-    for module in (auth, health, storefront, webhooks, admin, admin_campaigns):
+    for module in (
+        auth,
+        health,
+        storefront,
+        webhooks,
+        mailchimp_webhooks,
+        admin,
+        admin_campaigns,
+        admin_connections,
+    ):
         app.register_blueprint(module.bp)
     cli.init_app(app)
     demo.init_app(app)

@@ -38,6 +38,8 @@ class Settings:
     shopify_app_url: str = ""
     shopify_api_version: str = "2026-10"
     shopify_admin_base_url: str = ""
+    klaviyo_base_url: str = ""
+    mailchimp_base_url: str = ""
     sweep_interval_seconds: int = 30
     abandon_after_minutes: int = 60
     play_limit_per_shop_minute: int = 30000
@@ -67,6 +69,8 @@ class Settings:
             "shopify_app_url": env.get("SHOPIFY_APP_URL", "").rstrip("/"),
             "shopify_api_version": env.get("SHOPIFY_API_VERSION", "2026-10"),
             "shopify_admin_base_url": env.get("SHOPIFY_ADMIN_BASE_URL", "").rstrip("/"),
+            "klaviyo_base_url": env.get("KLAVIYO_BASE_URL", "").rstrip("/"),
+            "mailchimp_base_url": env.get("MAILCHIMP_BASE_URL", "").rstrip("/"),
             "sweep_interval_seconds": _positive_int(env, "BATON_SWEEP_INTERVAL", 30, problems),
             "play_limit_per_shop_minute": _positive_int(
                 env, "BATON_PLAY_LIMIT_PER_SHOP_MINUTE", 30000, problems

@@ -13,10 +13,13 @@ from app.models import (
     CouponCode,
     Customer,
     DeliveryStatus,
+    EmailSuppression,
     Order,
+    PlatformConnection,
     Play,
     PrivacyRequest,
     Shop,
+    SyncTask,
     TimelineEvent,
     Visitor,
     WebhookDelivery,
@@ -39,6 +42,9 @@ SHOP_TABLES = (
     Customer,
     BackfillRun,
     Campaign,
+    SyncTask,
+    EmailSuppression,
+    PlatformConnection,
 )
 
 

@@ -7,8 +7,9 @@ from rq import Queue
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import DeliveryStatus, WebhookDelivery
+from app.models import DeliveryStatus, SyncTask, WebhookDelivery
 from app.models.types import utcnow
+from app.sync.outbox import announce
 from workers.dispatcher import BATCH, enqueue_batch
 
 log = logging.getLogger(__name__)
@@ -53,3 +54,20 @@ def sweep_deliveries(
             "sweeper queued %d deliveries, released %d abandoned claims", len(waiting), released
         )
     return len(waiting)
+
+
+# A pending sync task untouched this long lost its announcement (or its worker died).
+SYNC_STALE_AFTER = timedelta(minutes=15)
+
+
+def sweep_sync_tasks(stale_after: timedelta = SYNC_STALE_AFTER) -> int:
+    """Announce pending sync tasks again; a task run twice is safe (it checks its status)."""
+    stale = db.session.scalars(
+        select(SyncTask.id)
+        .where(SyncTask.status == "pending", SyncTask.updated_at < utcnow() - stale_after)
+        .order_by(SyncTask.id)
+        .limit(MAX_PER_SWEEP)
+    ).all()
+    db.session.rollback()
+    announce(list(stale))
+    return len(stale)

@@ -6,6 +6,7 @@ from app.models.commerce import Cart, Checkout, CouponCode, Order
 from app.models.customer import CONSENT_STATES, Customer, TimelineEvent, Visitor
 from app.models.privacy import PrivacyRequest
 from app.models.shop import Shop
+from app.models.sync import PLATFORMS, EmailSuppression, PlatformConnection, SyncTask
 from app.models.webhook import DeliveryStatus, WebhookDelivery
 
 __all__ = [
@@ -25,6 +26,10 @@ __all__ = [
     "Order",
     "PrivacyRequest",
     "Shop",
+    "PLATFORMS",
+    "EmailSuppression",
+    "PlatformConnection",
+    "SyncTask",
     "TimelineEvent",
     "Visitor",
     "WebhookDelivery",

@@ -20,6 +20,7 @@ from app.popups.draw import draw
 from app.popups.pools import wait_for_fresh_code
 from app.profiles.identity import attach_visitor, normalise_email, resolve_customer
 from app.profiles.timeline import record_event
+from app.sync.outbox import queue_sync
 
 TOKEN_TTL_SECONDS = 30 * 60
 # Per shopper IP per minute: generous for people, tight for scripts. The per-shop ceiling
@@ -224,6 +225,8 @@ def _record(
         code.customer_id, code.play_id = customer.id, record.id
         code.campaign_id, code.variant = campaign.id, variant
     attach_visitor(request.shop_domain, request.visitor_key, customer.id, request.cart_token)
+    # In the play's transaction: the sync task exists exactly when the play does.
+    queue_sync(request.shop_domain, "lead", str(record.id))
     _timeline(record, campaign, prize, request, now)
     return record
 

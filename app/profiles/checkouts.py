@@ -17,6 +17,7 @@ from app.profiles.identity import (
 )
 from app.profiles.timeline import record_event
 from app.shopify.payloads import line_items, money, note_attribute, parse_timestamp
+from app.sync.outbox import queue_sync
 from app.upserts import insert_ignore, update_if_newer
 
 
@@ -59,6 +60,9 @@ def apply_checkout(shop_domain: str, payload: dict, observed_at: datetime) -> Ch
         cart_token=checkout.cart_token,
         details={"total": str(checkout.total), "currency": checkout.currency},
     )
+    if checkout.email and checkout.completed_at is None:
+        # Once per token: the platforms' abandoned-checkout journeys start from it.
+        queue_sync(shop_domain, "checkout", token)
     return checkout
 
 

@@ -9,6 +9,8 @@ from app.models import CONSENT_STATES, Customer
 from app.profiles.identity import normalise_email, resolve_customer
 from app.profiles.timeline import record_event
 from app.shopify.payloads import money, parse_timestamp, shopify_id
+from app.sync.outbox import queue_sync
+from app.sync.suppression import UNSUBSCRIBED_STATES, record_suppression
 from app.upserts import update_if_newer
 
 # Payload key -> column, for the plain profile fields a customer payload carries.
@@ -78,6 +80,10 @@ def apply_consent(
         )
         .execution_options(synchronize_session=False)
     ).rowcount
+    if changed and channel == "email" and state in UNSUBSCRIBED_STATES and customer.email:
+        # Nobody who unsubscribed in Shopify is ever subscribed again, on any platform.
+        record_suppression(customer.shop_domain, customer.email, "shopify", f"{state} in Shopify")
+        queue_sync(customer.shop_domain, "suppress", customer.email)
     if changed:
         record_event(
             customer.shop_domain,

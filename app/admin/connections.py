@@ -1,0 +1,125 @@
+"""Admin JSON API: email-platform connections, and the sync dead letters."""
+
+from flask import Blueprint, current_app, g, jsonify, request, url_for
+from sqlalchemy import select
+
+from app.errors import ApiError
+from app.extensions import db
+from app.models import SyncTask
+from app.models.sync import PLATFORMS
+from app.shopify.session_token import require_session_token
+from app.sync.connections import connect_klaviyo, connect_mailchimp, connections_for, disconnect
+from app.sync.outbox import PENDING_KEY
+
+bp = Blueprint("admin_connections", __name__, url_prefix="/admin/api")
+
+
+@bp.get("/connections")
+@require_session_token
+def index():
+    """The shop's connections; keys never leave the server."""
+    return jsonify(connections=[_connection_json(c) for c in connections_for(g.shop.domain)])
+
+
+@bp.put("/connections/<platform>")
+@require_session_token
+def connect(platform: str):
+    """Check the key and list with the vendor, then save them encrypted."""
+    body = request.get_json(silent=True) or {}
+    settings = current_app.config["BATON"]
+    if platform == "klaviyo":
+        connection = connect_klaviyo(
+            g.shop.domain, body.get("api_key"), body.get("list_id"), settings.klaviyo_base_url
+        )
+    elif platform == "mailchimp":
+        connection = connect_mailchimp(
+            g.shop.domain, body.get("api_key"), body.get("list_id"), settings.mailchimp_base_url
+        )
+    else:
+        raise ApiError(404, "not_found", f"Baton connects {' and '.join(PLATFORMS)}.")
+    db.session.commit()
+    return jsonify(_connection_json(connection))
+
+
+@bp.delete("/connections/<platform>")
+@require_session_token
+def remove(platform: str):
+    if not disconnect(g.shop.domain, platform):
+        raise ApiError(404, "not_found", "That platform is not connected.")
+    db.session.commit()
+    return "", 204
+
+
+@bp.get("/sync/dead-letters")
+@require_session_token
+def dead_letters():
+    """Tasks that will not succeed by waiting, with the vendor's words."""
+    tasks = db.session.scalars(
+        select(SyncTask)
+        .where(SyncTask.shop_domain == g.shop.domain, SyncTask.status == "dead")
+        .order_by(SyncTask.id.desc())
+        .limit(200)
+    )
+    return jsonify(dead_letters=[_task_json(task) for task in tasks])
+
+
+@bp.post("/sync/dead-letters/<int:task_id>/retry")
+@require_session_token
+def retry(task_id: int):
+    task = _dead(task_id)
+    task.status, task.attempts = "pending", 0
+    db.session.info.setdefault(PENDING_KEY, []).append(task.id)
+    db.session.commit()
+    return jsonify(_task_json(task))
+
+
+@bp.post("/sync/dead-letters/<int:task_id>/discard")
+@require_session_token
+def discard(task_id: int):
+    task = _dead(task_id)
+    task.status = "discarded"
+    db.session.commit()
+    return jsonify(_task_json(task))
+
+
+def _dead(task_id: int) -> SyncTask:
+    task = db.session.scalar(
+        select(SyncTask).where(SyncTask.id == task_id, SyncTask.shop_domain == g.shop.domain)
+    )
+    if task is None or task.status != "dead":
+        raise ApiError(404, "not_found", "No such dead letter in this shop.")
+    return task
+
+
+def _connection_json(connection) -> dict:
+    answer = {
+        "platform": connection.platform,
+        "list_id": connection.list_id,
+        "list_name": connection.list_name,
+        "double_optin": connection.double_optin,
+        "last_synced_at": connection.last_synced_at.isoformat()
+        if connection.last_synced_at
+        else None,
+    }
+    if connection.platform == "mailchimp" and connection.webhook_secret:
+        # Paste into Mailchimp: Audience > Settings > Webhooks (unsubscribes and cleaned).
+        answer["webhook_url"] = url_for(
+            "mailchimp_webhooks.receive",
+            connection_id=connection.id,
+            secret=connection.webhook_secret,
+            _external=True,
+        )
+    return answer
+
+
+def _task_json(task: SyncTask) -> dict:
+    return {
+        "id": task.id,
+        "platform": task.platform,
+        "operation": task.operation,
+        "subject": task.subject,
+        "status": task.status,
+        "attempts": task.attempts,
+        "error": task.last_error,
+        "updated_at": task.updated_at.isoformat() if task.updated_at else None,
+    }

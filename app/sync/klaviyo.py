@@ -1,0 +1,195 @@
+"""Klaviyo through its SDK, klaviyo-api: every call returns an Outcome or the data asked for.
+
+The SDK retries 429, 503, 504 and 524 itself (honouring Retry-After, with max_retries as the
+total number of attempts) but not 500, 502 or connection errors; whatever it gives up on
+becomes a transient Outcome here, and the sync task retries later.
+"""
+
+import json
+import logging
+
+from klaviyo_api import KlaviyoAPI
+from openapi_client.api_arg_options import USE_DICTIONARY_FOR_RESPONSE_DATA
+from openapi_client.exceptions import ApiException
+from urllib3.exceptions import HTTPError
+
+from app.sync.outcomes import Outcome, by_status, retry_after_seconds
+
+# Few, short SDK retries: a worker must not sleep for a minute inside one task.
+SDK_ATTEMPTS = 2
+SDK_MAX_DELAY = 3
+SUPPRESS_BATCH = 100  # Klaviyo's maximum per bulk suppression
+LEAD_METRIC = "Baton Popup Won"
+CHECKOUT_METRIC = "Started Checkout"
+log = logging.getLogger(__name__)
+
+
+class KlaviyoError(Exception):
+    """A call that did not succeed; carries its Outcome."""
+
+    def __init__(self, outcome: Outcome):
+        super().__init__(outcome.detail)
+        self.outcome = outcome
+
+
+class KlaviyoAccount:
+    """One shop's Klaviyo account and list."""
+
+    def __init__(self, api_key: str, list_id: str = "", host: str = ""):
+        self.list_id = list_id
+        self.api = KlaviyoAPI(
+            api_key,
+            max_delay=SDK_MAX_DELAY,
+            max_retries=SDK_ATTEMPTS,
+            test_host=host,
+            options={USE_DICTIONARY_FOR_RESPONSE_DATA: True},
+        )
+
+    def account_name(self) -> str:
+        """Check the key: the account's organisation name."""
+        data = self._call(self.api.Accounts.get_accounts)["data"]
+        contact = (data[0]["attributes"].get("contact_information") or {}) if data else {}
+        return contact.get("organization_name") or "Klaviyo account"
+
+    def list_name(self, list_id: str) -> str | None:
+        """The list's name, or None when the account has no such list."""
+        answer = self._call(self.api.Lists.get_lists, filter=f'equals(id,"{list_id}")')
+        found = [item for item in answer["data"] if item["id"] == list_id]
+        return found[0]["attributes"]["name"] if found else None
+
+    def suppression_of(self, email: str) -> str | None:
+        """Why Klaviyo will not email this address (suppressed or unsubscribed), or None."""
+        answer = self._call(
+            self.api.Profiles.get_profiles,
+            filter=f'equals(email,"{_quoted(email)}")',
+            additional_fields_profile=["subscriptions"],
+        )
+        for profile in answer["data"]:
+            marketing = ((profile["attributes"].get("subscriptions") or {}).get("email") or {}).get(
+                "marketing"
+            ) or {}
+            if marketing.get("suppression"):
+                return "suppressed in Klaviyo"
+            if marketing.get("consent") == "UNSUBSCRIBED":
+                return "unsubscribed in Klaviyo"
+        return None
+
+    def track_lead(self, lead: dict) -> None:
+        """The "Baton Popup Won" event, once per play; profile properties carry the code."""
+        self._call(
+            self.api.Events.create_event,
+            _event(
+                LEAD_METRIC,
+                lead["email"],
+                lead["properties"],
+                unique_id=f"baton-play-{lead['play_id']}",
+                time=lead["time"],
+                profile_properties=lead["profile_properties"],
+            ),
+        )
+
+    def track_checkout(self, checkout: dict) -> None:
+        """ "Started Checkout", once per checkout token, with lines, value and recovery URL."""
+        self._call(
+            self.api.Events.create_event,
+            _event(
+                CHECKOUT_METRIC,
+                checkout["email"],
+                checkout["properties"],
+                unique_id=checkout["token"],
+                time=checkout["time"],
+                value=checkout.get("value"),
+            ),
+        )
+
+    def subscribe(self, email: str, source: str) -> None:
+        """Subscribe to the connected list; callers refuse suppressed addresses first."""
+        self._call(
+            self.api.Profiles.bulk_subscribe_profiles,
+            {
+                "data": {
+                    "type": "profile-subscription-bulk-create-job",
+                    "attributes": {
+                        "custom_source": source[:100],
+                        "profiles": {
+                            "data": [
+                                {
+                                    "type": "profile",
+                                    "attributes": {
+                                        "email": email,
+                                        "subscriptions": {
+                                            "email": {"marketing": {"consent": "SUBSCRIBED"}}
+                                        },
+                                    },
+                                }
+                            ]
+                        },
+                    },
+                    "relationships": {"list": {"data": {"type": "list", "id": self.list_id}}},
+                }
+            },
+        )
+
+    def suppress(self, emails: list[str]) -> None:
+        """Suppress addresses, 100 per call."""
+        for start in range(0, len(emails), SUPPRESS_BATCH):
+            batch = emails[start : start + SUPPRESS_BATCH]
+            self._call(
+                self.api.Profiles.bulk_suppress_profiles,
+                {
+                    "data": {
+                        "type": "profile-suppression-bulk-create-job",
+                        "attributes": {
+                            "profiles": {
+                                "data": [
+                                    {"type": "profile", "attributes": {"email": email}}
+                                    for email in batch
+                                ]
+                            }
+                        },
+                    }
+                },
+            )
+
+    def _call(self, method, *args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except ApiException as error:
+            raise KlaviyoError(
+                by_status(error.status or 0, _detail(error), retry_after_seconds(error.headers))
+            ) from error
+        except (HTTPError, OSError) as error:
+            raise KlaviyoError(by_status(0, f"could not reach Klaviyo: {error}")) from error
+
+
+def _event(metric, email, properties, unique_id, time, value=None, profile_properties=None):
+    attributes = {
+        "properties": properties,
+        "time": time,
+        "unique_id": unique_id,
+        "metric": {"data": {"type": "metric", "attributes": {"name": metric}}},
+        "profile": {
+            "data": {
+                "type": "profile",
+                "attributes": {"email": email}
+                | ({"properties": profile_properties} if profile_properties else {}),
+            }
+        },
+    }
+    if value is not None:
+        attributes["value"] = value
+    return {"data": {"type": "event", "attributes": attributes}}
+
+
+def _detail(error: ApiException) -> str:
+    # Klaviyo's JSON:API errors: the first error's detail says what was wrong.
+    try:
+        errors = json.loads(error.body or "{}").get("errors") or []
+        first = errors[0]
+        return f"Klaviyo {error.status}: {first.get('detail') or first.get('title')}"
+    except (ValueError, IndexError, AttributeError, TypeError):
+        return f"Klaviyo {error.status}: {error.reason}"
+
+
+def _quoted(email: str) -> str:
+    return email.replace("\\", "").replace('"', "")

@@ -1,0 +1,140 @@
+"""Mailchimp through its SDK, mailchimp-marketing: every call returns data or raises an Outcome.
+
+The SDK never retries, raises ApiClientError (text is problem+json) for most failures, and
+hands back the raw Response when an error has an empty body; both end as an Outcome here.
+"""
+
+import hashlib
+import json
+
+import mailchimp_marketing
+import requests
+from mailchimp_marketing.api_client import ApiClientError
+
+from app.sync.outcomes import SUPPRESSED, Outcome, by_status
+
+MERGE_FIELDS = {"COUPON": "Baton code", "PRIZE": "Baton prize", "CAMPAIGN": "Baton campaign"}
+TIMEOUT_SECONDS = 15
+# Mailchimp's answer when a PUT would re-subscribe someone who unsubscribed or was cleaned.
+COMPLIANCE_TITLE = "Member In Compliance State"
+
+
+class MailchimpError(Exception):
+    """A call that did not succeed; carries its Outcome."""
+
+    def __init__(self, outcome: Outcome):
+        super().__init__(outcome.detail)
+        self.outcome = outcome
+
+
+def server_of(api_key: str) -> str | None:
+    """The data center a key belongs to: the part after its last dash (…-us21)."""
+    _, dash, server = api_key.rpartition("-")
+    return server if dash and server.isalnum() else None
+
+
+def subscriber_hash(email: str) -> str:
+    return hashlib.md5(email.lower().encode()).hexdigest()  # noqa: S324 - Mailchimp's id
+
+
+class MailchimpAudience:
+    """One shop's Mailchimp audience."""
+
+    def __init__(self, api_key: str, list_id: str = "", host: str = ""):
+        self.list_id = list_id
+        self.client = mailchimp_marketing.Client()
+        self.client.set_config(
+            {"api_key": api_key, "server": server_of(api_key) or "", "timeout": TIMEOUT_SECONDS}
+        )
+        if host:
+            self.client.api_client.host = host
+
+    def ping(self) -> None:
+        """Check the key."""
+        self._call(self.client.ping.get)
+
+    def audience(self, list_id: str) -> dict:
+        """The audience's name and whether it uses double opt-in."""
+        found = self._call(self.client.lists.get_list, list_id)
+        return {"name": found.get("name"), "double_optin": bool(found.get("double_optin"))}
+
+    def ensure_merge_fields(self) -> None:
+        """COUPON, PRIZE and CAMPAIGN, created once per audience."""
+        existing = self._call(self.client.lists.get_list_merge_fields, self.list_id, count=100)
+        tags = {field["tag"] for field in existing.get("merge_fields", [])}
+        for tag, name in MERGE_FIELDS.items():
+            if tag not in tags:
+                self._call(
+                    self.client.lists.add_list_merge_field,
+                    self.list_id,
+                    {"tag": tag, "name": name, "type": "text", "public": False},
+                )
+
+    def upsert_lead(self, email: str, status_if_new: str, merge_fields: dict, tags: list[str]):
+        """Add or update the member. Never sends `status`, so no one is re-subscribed."""
+        member = subscriber_hash(email)
+        self._call(
+            self.client.lists.set_list_member,
+            self.list_id,
+            member,
+            {"email_address": email, "status_if_new": status_if_new, "merge_fields": merge_fields},
+        )
+        if tags:
+            self._call(
+                self.client.lists.update_list_member_tags,
+                self.list_id,
+                member,
+                {"tags": [{"name": tag, "status": "active"} for tag in tags]},
+            )
+
+    def unsubscribe(self, email: str) -> None:
+        """Record the address as unsubscribed, creating the member if needed."""
+        self._call(
+            self.client.lists.set_list_member,
+            self.list_id,
+            subscriber_hash(email),
+            {"email_address": email, "status_if_new": "unsubscribed", "status": "unsubscribed"},
+        )
+
+    def track_event(self, email: str, name: str, properties: dict) -> None:
+        """A member event (for example started_checkout) that a customer journey can start on."""
+        self._call(
+            self.client.lists.create_list_member_event,
+            self.list_id,
+            subscriber_hash(email),
+            {"name": name, "properties": {k: str(v) for k, v in properties.items()}},
+        )
+
+    def _call(self, method, *args, **kwargs):
+        try:
+            answer = method(*args, **kwargs)
+        except ApiClientError as error:
+            raise MailchimpError(_outcome(error.status_code or 0, error.text)) from error
+        except requests.RequestException as error:
+            raise MailchimpError(by_status(0, f"could not reach Mailchimp: {error}")) from error
+        if isinstance(answer, requests.Response):
+            if answer.ok:
+                return {}
+            raise MailchimpError(
+                by_status(answer.status_code, f"Mailchimp {answer.status_code} (empty body)")
+            )
+        return answer
+
+
+def _outcome(status: int, text) -> Outcome:
+    problem = _problem(text)
+    title = problem.get("title") or ""
+    detail = f"Mailchimp {status}: {title}: {problem.get('detail') or text}".strip()
+    if status == 400 and title == COMPLIANCE_TITLE:
+        return Outcome(SUPPRESSED, detail)
+    return by_status(status, detail)
+
+
+def _problem(text) -> dict:
+    if isinstance(text, dict):
+        return text
+    try:
+        parsed = json.loads(text)
+    except (TypeError, ValueError):
+        return {}
+    return parsed if isinstance(parsed, dict) else {}

@@ -1,0 +1,11 @@
+"""What a platform tells us about a person: an unsubscribe, spread to everywhere else."""
+
+from app.models import PlatformConnection
+from app.sync.outbox import queue_sync
+from app.sync.suppression import record_suppression
+
+
+def platform_unsubscribed(connection: PlatformConnection, email: str, reason: str) -> None:
+    """Suppress the address in Baton and on every other connected platform."""
+    record_suppression(connection.shop_domain, email, connection.platform, reason)
+    queue_sync(connection.shop_domain, "suppress", email)
