@@ -11,6 +11,7 @@ from app.models.types import utcnow
 from app.sync.operations import perform
 from app.sync.outbox import announce
 from app.sync.outcomes import PERMANENT, TRANSIENT
+from app.sync.shopify_consent import push_unsubscribe
 
 MAX_ATTEMPTS = 8
 BACKOFF_BASE_SECONDS = 2
@@ -23,6 +24,8 @@ def run_sync_task(task_id: int) -> str:
     task = db.session.get(SyncTask, task_id)
     if task is None or task.status != "pending":
         return task.status if task else "missing"
+    if task.platform == "shopify":
+        return _record(task, push_unsubscribe(task), connection=None)
     connection = db.session.scalar(
         select(PlatformConnection).where(
             PlatformConnection.shop_domain == task.shop_domain,
@@ -33,7 +36,10 @@ def run_sync_task(task_id: int) -> str:
         task.status, task.last_error = "skipped", "the platform was disconnected"
         db.session.commit()
         return task.status
-    outcome = perform(task, connection)
+    return _record(task, perform(task, connection), connection)
+
+
+def _record(task: SyncTask, outcome, connection) -> str:
     task.attempts += 1
     task.last_error = outcome.detail or None
     retry_in = None
@@ -44,7 +50,8 @@ def run_sync_task(task_id: int) -> str:
         log.warning("sync task %s is a dead letter: %s", task.id, outcome.detail)
     else:
         task.status, task.done_at = "done", utcnow()
-        connection.last_synced_at = task.done_at
+        if connection is not None:
+            connection.last_synced_at = task.done_at
     db.session.commit()
     if retry_in is not None:
         announce([task.id], delay_seconds=retry_in)

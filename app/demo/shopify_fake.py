@@ -77,6 +77,11 @@ class ShopifyAdminFake:
             ("metafieldsSet", "metafieldsSet", self.set_metafields),
             ("currentAppInstallation", "currentAppInstallation", self.app_installation),
             ("bulkOperationRunQuery", "bulkOperationRunQuery", self.run_bulk_query),
+            (
+                "customerEmailMarketingConsentUpdate",
+                "customerEmailMarketingConsentUpdate",
+                self.update_email_consent,
+            ),
             ("on BulkOperation", "node", self.bulk_operation),
         ):
             if marker in query:
@@ -89,6 +94,27 @@ class ShopifyAdminFake:
 
     def app_installation(self, _variables) -> dict:
         return {"id": self.installation_id}
+
+    def update_email_consent(self, variables) -> dict:
+        given = variables.get("input") or {}
+        state = (given.get("emailMarketingConsent") or {}).get("marketingState")
+        if not str(given.get("customerId", "")).startswith("gid://shopify/Customer/"):
+            return {"customer": None, "userErrors": [_error(["customerId"], "Customer not found")]}
+        if state not in ("SUBSCRIBED", "UNSUBSCRIBED", "PENDING"):
+            return {
+                "customer": None,
+                "userErrors": [
+                    _error(["emailMarketingConsent", "marketingState"], "Marketing state invalid")
+                ],
+            }
+        self.state.setdefault("email_consent", {})[given["customerId"]] = state
+        return {
+            "customer": {
+                "id": given["customerId"],
+                "emailMarketingConsent": {"marketingState": state},
+            },
+            "userErrors": [],
+        }
 
     def run_bulk_query(self, variables) -> dict:
         if not variables.get("query"):

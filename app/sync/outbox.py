@@ -20,11 +20,14 @@ PENDING_KEY = "baton_sync_tasks"
 log = logging.getLogger(__name__)
 
 
-def queue_sync(shop_domain: str, operation: str, subject: str) -> list[int]:
-    """A task for every platform the shop connected; replays add nothing. Returns new ids."""
-    platforms = db.session.scalars(
-        select(PlatformConnection.platform).where(PlatformConnection.shop_domain == shop_domain)
-    ).all()
+def queue_sync(
+    shop_domain: str, operation: str, subject: str, platforms: list[str] | None = None
+) -> list[int]:
+    """A task for every platform the shop connected (or those named); replays add nothing."""
+    if platforms is None:
+        platforms = db.session.scalars(
+            select(PlatformConnection.platform).where(PlatformConnection.shop_domain == shop_domain)
+        ).all()
     created = []
     for platform in platforms:
         key = {

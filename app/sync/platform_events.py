@@ -9,3 +9,5 @@ def platform_unsubscribed(connection: PlatformConnection, email: str, reason: st
     """Suppress the address in Baton and on every other connected platform."""
     record_suppression(connection.shop_domain, email, connection.platform, reason)
     queue_sync(connection.shop_domain, "suppress", email)
+    # Shopify's consent too, so the store's own emails and every later sync agree.
+    queue_sync(connection.shop_domain, "consent", email, platforms=["shopify"])

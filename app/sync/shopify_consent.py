@@ -1,0 +1,55 @@
+"""An unsubscribe learned from an email platform, written back to the customer in Shopify."""
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Customer, SyncTask
+from app.shopify.graphql import (
+    ShopifyAuthError,
+    ShopifyGraphQLError,
+    ShopifyTransientError,
+    admin_client_for,
+)
+from app.shops import ShopUnavailable, find_shop
+from app.sync.outcomes import PERMANENT, TRANSIENT, Outcome, done
+
+UNSUBSCRIBE = """
+mutation Unsubscribe($input: CustomerEmailMarketingConsentUpdateInput!) {
+  customerEmailMarketingConsentUpdate(input: $input) {
+    customer { id emailMarketingConsent { marketingState } }
+    userErrors { field message code }
+  }
+}"""
+
+
+def push_unsubscribe(task: SyncTask) -> Outcome:
+    """customerEmailMarketingConsentUpdate to UNSUBSCRIBED for the Shopify customer, if any."""
+    customer = db.session.scalar(
+        select(Customer).where(
+            Customer.shop_domain == task.shop_domain, Customer.email == task.subject
+        )
+    )
+    if customer is None or customer.shopify_id is None:
+        return done("no Shopify customer with that email")
+    shop = find_shop(task.shop_domain)
+    if shop is None or not shop.is_installed:
+        return done("the shop uninstalled Baton")
+    try:
+        result = admin_client_for(shop).execute(
+            UNSUBSCRIBE,
+            {
+                "input": {
+                    "customerId": f"gid://shopify/Customer/{customer.shopify_id}",
+                    "emailMarketingConsent": {"marketingState": "UNSUBSCRIBED"},
+                }
+            },
+        )["customerEmailMarketingConsentUpdate"]
+    except ShopUnavailable as error:
+        return Outcome(TRANSIENT if error.transient else PERMANENT, f"Shopify: {error}")
+    except ShopifyTransientError as error:
+        return Outcome(TRANSIENT, f"Shopify: {error}")
+    except (ShopifyGraphQLError, ShopifyAuthError) as error:
+        return Outcome(PERMANENT, f"Shopify: {error}")
+    if result["userErrors"]:
+        return Outcome(PERMANENT, f"Shopify: {result['userErrors'][0]['message']}")
+    return done("unsubscribed in Shopify")
