@@ -2,9 +2,9 @@
 
 import sys
 
-from benchmarks import play, profile_worker, storefront, webhook_intake
+from benchmarks import play, profile_worker, storefront, sync, webhook_intake
 
-BENCHMARKS = (webhook_intake, profile_worker, play, storefront)
+BENCHMARKS = (webhook_intake, profile_worker, play, storefront, sync)
 
 
 def main() -> int:
