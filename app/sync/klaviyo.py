@@ -1,23 +1,25 @@
 """Klaviyo through its SDK, klaviyo-api: every call returns an Outcome or the data asked for.
 
-The SDK retries 429, 503, 504 and 524 itself (honouring Retry-After, with max_retries as the
-total number of attempts) but not 500, 502 or connection errors; whatever it gives up on
-becomes a transient Outcome here, and the sync task retries later.
+The SDK retries 429, 503, 504 and 524 itself, waiting out the whole Retry-After whatever
+max_delay says, and urllib3 underneath retries throttled GETs and timeouts again. A worker
+must not sleep a minute inside one task, so both are switched off here: one attempt per call,
+a timeout on every call, and the task is rescheduled instead (honouring Retry-After).
 """
 
 import json
 import logging
 
 from klaviyo_api import KlaviyoAPI
+from openapi_client import rest
 from openapi_client.api_arg_options import USE_DICTIONARY_FOR_RESPONSE_DATA
 from openapi_client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
 from app.sync.outcomes import Outcome, by_status, retry_after_seconds
 
-# Few, short SDK retries: a worker must not sleep for a minute inside one task.
-SDK_ATTEMPTS = 2
-SDK_MAX_DELAY = 3
+SDK_ATTEMPTS = 1
+SDK_MAX_DELAY = 1
+TIMEOUT_SECONDS = 15
 SUPPRESS_BATCH = 100  # Klaviyo's maximum per bulk suppression
 LEAD_METRIC = "Baton Popup Won"
 CHECKOUT_METRIC = "Started Checkout"
@@ -44,6 +46,9 @@ class KlaviyoAccount:
             test_host=host,
             options={USE_DICTIONARY_FOR_RESPONSE_DATA: True},
         )
+        # The REST client read `retries` when it was built: set it, then build it again.
+        self.api.configuration.retries = False
+        self.api.api_client.rest_client = rest.RESTClientObject(self.api.configuration)
 
     def account_name(self) -> str:
         """Check the key: the account's organisation name."""
@@ -152,6 +157,7 @@ class KlaviyoAccount:
             )
 
     def _call(self, method, *args, **kwargs):
+        kwargs.setdefault("_request_timeout", TIMEOUT_SECONDS)
         try:
             return method(*args, **kwargs)
         except ApiException as error:

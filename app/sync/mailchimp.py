@@ -1,7 +1,8 @@
 """Mailchimp through its SDK, mailchimp-marketing: every call returns data or raises an Outcome.
 
-The SDK never retries, raises ApiClientError (text is problem+json) for most failures, and
-hands back the raw Response when an error has an empty body; both end as an Outcome here.
+The SDK never retries, raises ApiClientError (text is problem+json; status_code None for a
+timeout or refused connection) and hands back the raw Response when an answer has an empty
+body; all of them end as an Outcome here.
 """
 
 import hashlib

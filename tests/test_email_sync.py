@@ -1,0 +1,236 @@
+"""Email-platform sync end to end: a signed play or webhook, the worker, and the Klaviyo and
+Mailchimp fakes (real HTTP servers the vendors' SDKs talk to). Afterwards the test asks the
+fakes what each platform now believes."""
+
+import dataclasses
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import responses
+from sqlalchemy import select
+
+from app.extensions import db, redis_queues
+from app.models import Campaign, EmailSuppression, Play, SyncTask
+from tests import payloads
+from tests.fakes.klaviyo import KlaviyoFake
+from tests.fakes.mailchimp import MailchimpFake
+from tests.fakes.shopify_admin import FakeShopifyAdmin
+from tests.shopify_signing import SHOP, bearer, post_webhook, session_token
+from tests.test_storefront_play import campaign_id, play, token_for  # noqa: F401 - fixture
+from workers.sync import MAX_ATTEMPTS, run_sync_task
+
+EMAIL = "ana@example.com"
+LEAD_METRIC = "Baton Popup Won"
+
+
+@pytest.fixture
+def klaviyo():
+    with KlaviyoFake(api_keys=("pk_test",)) as fake:
+        yield fake
+
+
+@pytest.fixture
+def mailchimp():
+    with MailchimpFake(api_key="key-us1") as fake:
+        yield fake
+
+
+@pytest.fixture
+def platforms(app, monkeypatch, klaviyo, mailchimp):
+    """Settings pointed at the fakes, and Shopify's Admin API fake for the worker's other jobs."""
+    settings = dataclasses.replace(
+        app.config["BATON"], klaviyo_base_url=klaviyo.url, mailchimp_base_url=mailchimp.url
+    )
+    monkeypatch.setitem(app.config, "BATON", settings)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        # The Mailchimp SDK uses requests too: let it through to its fake.
+        mock.add_passthru(mailchimp.server_url)
+        shopify = FakeShopifyAdmin(mock, SHOP)
+        yield shopify
+
+
+@pytest.fixture
+def connected(client, campaign_id, platforms):  # noqa: F811 - the imported fixture
+    headers = bearer(session_token())
+    for platform, body in (
+        ("klaviyo", {"api_key": "pk_test", "list_id": "list1"}),
+        ("mailchimp", {"api_key": "key-us1", "list_id": "list1"}),
+    ):
+        answer = client.put(f"/admin/api/connections/{platform}", json=body, headers=headers)
+        assert answer.status_code == 200, answer.get_json()
+    return campaign_id
+
+
+def win(client, campaign, email=EMAIL, visitor="visitor-0001", consent=True) -> str:
+    answer = play(client, campaign, token_for(client, campaign, visitor), email, visitor, consent)
+    assert answer.status_code == 200, answer.get_json()
+    return answer.get_json()["code"]
+
+
+def task_states() -> dict:
+    db.session.rollback()
+    return {
+        (task.platform, task.operation): task.status
+        for task in db.session.scalars(select(SyncTask))
+    }
+
+
+def test_connecting_checks_keys_and_creates_mailchimp_merge_fields(client, connected, mailchimp):
+    listed = client.get("/admin/api/connections", headers=bearer(session_token())).get_json()
+    assert [(c["platform"], c["list_name"]) for c in listed["connections"]] == [
+        ("klaviyo", "Newsletter"),
+        ("mailchimp", "Newsletter"),
+    ]
+    assert {"COUPON", "PRIZE", "CAMPAIGN"} <= set(mailchimp.lists["list1"].merge_fields)
+
+
+@pytest.mark.parametrize(
+    "platform, body",
+    [
+        ("klaviyo", {"api_key": "pk_wrong", "list_id": "list1"}),
+        ("klaviyo", {"api_key": "pk_test", "list_id": "nope"}),
+        ("mailchimp", {"api_key": "wrong-us1", "list_id": "list1"}),
+        ("mailchimp", {"api_key": "key-us1", "list_id": "nope"}),
+    ],
+)
+def test_a_refused_key_or_list_is_reported_in_plain_words(
+    client, platforms, installed_shop, platform, body
+):
+    installed_shop()
+    answer = client.put(
+        f"/admin/api/connections/{platform}", json=body, headers=bearer(session_token())
+    )
+    assert answer.status_code == 400
+    error = answer.get_json()["error"]
+    assert error["code"] in ("platform_refused", "unknown_list") and error["message"]
+    assert client.get("/admin/api/connections", headers=bearer(session_token())).get_json() == {
+        "connections": []
+    }
+
+
+def test_a_consented_lead_reaches_both_platforms_with_the_code_the_shopper_saw(
+    client, connected, run_worker, klaviyo, mailchimp
+):
+    code = win(client, connected)
+    run_worker()
+    assert task_states() == {("klaviyo", "lead"): "done", ("mailchimp", "lead"): "done"}
+    [event] = klaviyo.events_for(EMAIL, LEAD_METRIC)
+    assert event.properties["code"] == code
+    assert klaviyo.profile(EMAIL).properties["baton_code"] == code
+    assert klaviyo.is_subscribed(EMAIL, "list1")
+    member = mailchimp.member("list1", EMAIL)
+    assert member.status == "subscribed" and member.merge_fields["COUPON"] == code
+    assert "baton-game-wheel" in member.tags
+
+
+def test_a_replayed_task_sends_no_second_event(client, connected, run_worker, klaviyo):
+    win(client, connected)
+    run_worker()
+    task = db.session.scalar(select(SyncTask).filter_by(platform="klaviyo"))
+    task.status = "pending"  # as if the worker died after the call, before recording it
+    db.session.commit()
+    run_sync_task(task.id)
+    assert len(klaviyo.events_for(EMAIL, LEAD_METRIC)) == 1
+
+
+def test_a_lead_without_consent_is_never_subscribed(
+    client, connected, run_worker, klaviyo, mailchimp
+):
+    campaign = db.session.get(Campaign, connected)
+    campaign.consent = dict(campaign.consent) | {"required": False}
+    db.session.commit()
+    win(client, connected, consent=False)
+    run_worker()
+    assert klaviyo.events_for(EMAIL, LEAD_METRIC)
+    assert not klaviyo.is_subscribed(EMAIL)
+    assert mailchimp.status("list1", EMAIL) == "transactional"
+
+
+def test_klaviyo_suppression_is_never_cleared_by_our_subscribe(
+    client, connected, run_worker, klaviyo
+):
+    klaviyo.suppress(EMAIL)
+    win(client, connected)
+    run_worker()
+    assert klaviyo.is_suppressed(EMAIL) and not klaviyo.is_subscribed(EMAIL)
+    assert db.session.scalar(select(EmailSuppression.source)) == "klaviyo"
+
+
+def test_mailchimp_compliance_state_is_a_suppression_not_a_retry(
+    client, connected, run_worker, mailchimp, klaviyo
+):
+    mailchimp.compliance(EMAIL)
+    win(client, connected)
+    run_worker()
+    assert task_states()[("mailchimp", "lead")] == "done"
+    assert mailchimp.status("list1", EMAIL) != "subscribed"
+    assert db.session.scalar(select(EmailSuppression.source)) == "mailchimp"
+
+
+def test_an_unsubscribe_in_shopify_reaches_both_platforms_and_blocks_later_signups(
+    client, connected, run_worker, klaviyo, mailchimp
+):
+    for topic, payload in (
+        ("customers/create", payloads.customer()),
+        ("customers_email_marketing_consent/update", payloads.consent_update()),
+    ):
+        assert post_webhook(client, topic, payload).status_code == 200
+    run_worker()
+    assert klaviyo.is_suppressed(EMAIL)
+    assert mailchimp.status("list1", EMAIL) == "unsubscribed"
+    win(client, connected)  # the same person plays a pop-up later, ticking the box
+    run_worker()
+    assert not klaviyo.is_subscribed(EMAIL) and klaviyo.is_suppressed(EMAIL)
+    assert mailchimp.status("list1", EMAIL) == "unsubscribed"
+
+
+def test_a_mailchimp_unsubscribe_reaches_klaviyo_and_shopify(
+    client, connected, run_worker, klaviyo, platforms
+):
+    assert post_webhook(client, "customers/create", payloads.customer()).status_code == 200
+    run_worker()
+    listed = client.get("/admin/api/connections", headers=bearer(session_token())).get_json()
+    url = listed["connections"][1]["webhook_url"].split("://", 1)[1].split("/", 1)[1]
+    form = {"type": "unsubscribe", "data[email]": EMAIL, "data[list_id]": "list1"}
+    assert client.post(f"/{url}", data=form).status_code == 200
+    run_worker()
+    assert klaviyo.is_suppressed(EMAIL)
+    shopify_id = f"gid://shopify/Customer/{payloads.BIG_ID}"
+    assert platforms.state["email_consent"][shopify_id] == "UNSUBSCRIBED"
+
+
+def test_a_klaviyo_429_reschedules_the_task_instead_of_blocking_the_worker(
+    client, connected, run_worker, klaviyo
+):
+    klaviyo.fail_next(429, times=1, retry_after=30)
+    win(client, connected)
+    started = time.monotonic()
+    run_worker()
+    assert time.monotonic() - started < 10  # the 30 s Retry-After was not slept in the worker
+    task = db.session.scalar(select(SyncTask).filter_by(platform="klaviyo"))
+    assert task.status == "pending" and "429" in task.last_error
+    scheduled = redis_queues.queue("sync").scheduled_job_registry
+    assert scheduled.count == 1
+    when = scheduled.get_scheduled_time(scheduled.get_job_ids()[0])
+    assert when.replace(tzinfo=UTC) >= datetime.now(UTC) + timedelta(seconds=25)
+    run_sync_task(task.id)  # the scheduled retry, after Retry-After
+    assert task_states()[("klaviyo", "lead")] == "done"
+    assert len(klaviyo.events_for(EMAIL, LEAD_METRIC)) == 1
+
+
+def test_persistent_5xx_ends_in_a_dead_letter_with_the_vendors_words(
+    client, connected, run_worker, mailchimp
+):
+    win(client, connected)
+    mailchimp.fail_next(500, times=MAX_ATTEMPTS * 2)
+    run_worker()
+    task = db.session.scalar(select(SyncTask).filter_by(platform="mailchimp"))
+    assert task.status == "pending" and "500" in task.last_error  # retried later, not lost
+    for _ in range(MAX_ATTEMPTS):
+        run_sync_task(task.id)
+    db.session.refresh(task)
+    assert task.status == "dead" and "Mailchimp 500" in task.last_error
+    letters = client.get("/admin/api/sync/dead-letters", headers=bearer(session_token()))
+    assert letters.get_json()["dead_letters"][0]["id"] == task.id
+    assert db.session.scalar(select(Play.email)) == EMAIL  # the lead itself is kept
