@@ -11,14 +11,14 @@ import responses
 from sqlalchemy import select
 
 from app.extensions import db, redis_queues
-from app.models import Campaign, EmailSuppression, Play, SyncTask
+from app.models import Campaign, EmailSuppression, PlatformConnection, Play, SyncTask
 from tests import payloads
 from tests.fakes.klaviyo import KlaviyoFake
 from tests.fakes.mailchimp import MailchimpFake
 from tests.fakes.shopify_admin import FakeShopifyAdmin
 from tests.shopify_signing import SHOP, bearer, post_webhook, session_token
 from tests.test_storefront_play import campaign_id, play, token_for  # noqa: F401 - fixture
-from workers.sync import MAX_ATTEMPTS, run_sync_task
+from workers.sync import MAX_ATTEMPTS, poll_klaviyo_suppressions, run_sync_task
 
 EMAIL = "ana@example.com"
 LEAD_METRIC = "Baton Popup Won"
@@ -234,3 +234,25 @@ def test_persistent_5xx_ends_in_a_dead_letter_with_the_vendors_words(
     letters = client.get("/admin/api/sync/dead-letters", headers=bearer(session_token()))
     assert letters.get_json()["dead_letters"][0]["id"] == task.id
     assert db.session.scalar(select(Play.email)) == EMAIL  # the lead itself is kept
+
+
+def test_suppressions_made_in_klaviyo_reach_mailchimp_and_shopify(
+    client, connected, run_worker, klaviyo, mailchimp, platforms
+):
+    from workers.sweeper import schedule_suppression_polls
+
+    assert post_webhook(client, "customers/create", payloads.customer()).status_code == 200
+    win(client, connected)  # subscribed on both platforms
+    run_worker()
+    assert mailchimp.status("list1", EMAIL) == "subscribed"
+    klaviyo.suppress(EMAIL)  # the person unsubscribes from a Klaviyo email
+    assert schedule_suppression_polls() == 1
+    assert schedule_suppression_polls() == 0  # one queued poll per connection
+    run_worker()
+    assert mailchimp.status("list1", EMAIL) == "unsubscribed"
+    shopify_id = f"gid://shopify/Customer/{payloads.BIG_ID}"
+    assert platforms.state["email_consent"][shopify_id] == "UNSUBSCRIBED"
+    assert db.session.scalar(select(EmailSuppression.source)) == "klaviyo"
+    # Polled again later: nothing new, nothing queued twice.
+    connection = db.session.scalar(select(PlatformConnection).filter_by(platform="klaviyo"))
+    assert poll_klaviyo_suppressions(connection.id) == 0

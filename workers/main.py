@@ -20,7 +20,7 @@ from app import create_app
 from app.extensions import QUEUE_NAMES, WORKER_GROUPS, db, redis_queues
 from app.profiles.imports import schedule_reconciliations
 from workers.dispatcher import dispatch_announced
-from workers.sweeper import sweep_deliveries, sweep_sync_tasks
+from workers.sweeper import schedule_suppression_polls, sweep_deliveries, sweep_sync_tasks
 
 log = logging.getLogger("baton.worker")
 SHUTDOWN_GRACE_SECONDS = 10
@@ -68,6 +68,7 @@ def sweep_once(interval: int) -> None:
     if lock.acquire(blocking=False):
         sweep_deliveries(redis_queues.queue("webhooks"))
         sweep_sync_tasks()
+        schedule_suppression_polls()
         schedule_reconciliations()
 
 

@@ -4,10 +4,11 @@ import logging
 from datetime import timedelta
 
 from rq import Queue
+from rq.exceptions import DuplicateJobError
 from sqlalchemy import select, update
 
-from app.extensions import db
-from app.models import DeliveryStatus, SyncTask, WebhookDelivery
+from app.extensions import db, redis_queues
+from app.models import DeliveryStatus, PlatformConnection, SyncTask, WebhookDelivery
 from app.models.types import utcnow
 from app.sync.outbox import announce
 from workers.dispatcher import BATCH, enqueue_batch
@@ -71,3 +72,34 @@ def sweep_sync_tasks(stale_after: timedelta = SYNC_STALE_AFTER) -> int:
     db.session.rollback()
     announce(list(stale))
     return len(stale)
+
+
+# How often each Klaviyo connection is asked for suppressions made inside Klaviyo.
+SUPPRESSION_POLL_EVERY = timedelta(minutes=10)
+POLL_JOB = "workers.sync.poll_klaviyo_suppressions"
+
+
+def schedule_suppression_polls(every: timedelta = SUPPRESSION_POLL_EVERY) -> int:
+    """Queue a suppression poll for each Klaviyo connection not polled recently."""
+    due = db.session.scalars(
+        select(PlatformConnection.id).where(
+            PlatformConnection.platform == "klaviyo",
+            (PlatformConnection.suppressions_polled_at.is_(None))
+            | (PlatformConnection.suppressions_polled_at < utcnow() - every),
+        )
+    ).all()
+    db.session.rollback()
+    queued = 0
+    for connection_id in due:
+        try:
+            redis_queues.queue("sync").enqueue(
+                POLL_JOB,
+                connection_id,
+                job_id=f"klaviyo-poll-{connection_id}",
+                unique=True,
+                result_ttl=0,
+            )
+            queued += 1
+        except DuplicateJobError:
+            pass  # the last poll is still waiting its turn
+    return queued

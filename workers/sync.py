@@ -8,9 +8,11 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import PlatformConnection, SyncTask
 from app.models.types import utcnow
-from app.sync.operations import perform
+from app.sync.klaviyo import KlaviyoError
+from app.sync.operations import client_for, perform
 from app.sync.outbox import announce
 from app.sync.outcomes import PERMANENT, TRANSIENT
+from app.sync.platform_events import platform_unsubscribed
 from app.sync.shopify_consent import push_unsubscribe
 
 MAX_ATTEMPTS = 8
@@ -62,3 +64,26 @@ def _backoff(attempt: int) -> float:
     # Full jitter, so a storm of 429s does not come back as a synchronised second storm.
     ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt)
     return random.uniform(ceiling / 2, ceiling)
+
+
+def poll_klaviyo_suppressions(connection_id: int) -> int:
+    """Read suppressions Klaviyo recorded since the last poll and spread them; returns how many."""
+    connection = db.session.get(PlatformConnection, connection_id)
+    if connection is None or connection.platform != "klaviyo":
+        return 0
+    since = connection.suppressions_read_until or connection.created_at
+    newest, found = since, 0
+    try:
+        for email, reason, at in client_for(connection).suppressed_since(since):
+            found += platform_unsubscribed(connection, email, f"{reason} in Klaviyo")
+            newest = max(newest, at)
+    except KlaviyoError as error:
+        db.session.rollback()
+        if error.outcome.kind == TRANSIENT:
+            raise  # RQ retries the poll; nothing was recorded
+        log.warning("polling Klaviyo suppressions for %s failed: %s", connection.shop_domain, error)
+        return 0
+    connection.suppressions_read_until = newest
+    connection.suppressions_polled_at = utcnow()
+    db.session.commit()
+    return found

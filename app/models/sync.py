@@ -31,6 +31,9 @@ class PlatformConnection(db.Model):
     # Mailchimp signs nothing: its list webhook URL carries this secret instead.
     webhook_secret: Mapped[str | None] = mapped_column(EncryptedText)
     last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Klaviyo: the newest suppression timestamp read so far, and when we last asked.
+    suppressions_read_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suppressions_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -8,6 +8,8 @@ a timeout on every call, and the task is rescheduled instead (honouring Retry-Af
 
 import json
 import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
 from klaviyo_api import KlaviyoAPI
 from openapi_client import rest
@@ -78,6 +80,31 @@ class KlaviyoAccount:
             if marketing.get("consent") == "UNSUBSCRIBED":
                 return "unsubscribed in Klaviyo"
         return None
+
+    def suppressed_since(self, since: datetime) -> Iterator[tuple[str, str, datetime]]:
+        """(email, reason, timestamp) for every address suppressed after `since`, page by page."""
+        moment = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        cursor = None
+        while True:
+            answer = self._call(
+                self.api.Profiles.get_profiles,
+                filter=f"greater-than(subscriptions.email.marketing.suppression.timestamp,{moment})",
+                additional_fields_profile=["subscriptions"],
+                page_size=100,
+                **({"page_cursor": cursor} if cursor else {}),
+            )
+            for profile in answer["data"]:
+                attributes = profile["attributes"]
+                marketing = ((attributes.get("subscriptions") or {}).get("email") or {}).get(
+                    "marketing"
+                ) or {}
+                for entry in marketing.get("suppression") or []:
+                    if attributes.get("email") and entry.get("timestamp"):
+                        at = datetime.fromisoformat(str(entry["timestamp"]).replace("Z", "+00:00"))
+                        yield attributes["email"].lower(), entry.get("reason") or "", at
+            cursor = (answer.get("links") or {}).get("next")
+            if not cursor:
+                return
 
     def track_lead(self, lead: dict) -> None:
         """The "Baton Popup Won" event, once per play; profile properties carry the code."""

@@ -111,8 +111,6 @@ class MailchimpAudience:
             answer = method(*args, **kwargs)
         except ApiClientError as error:
             raise MailchimpError(_outcome(error.status_code or 0, error.text)) from error
-        except requests.RequestException as error:
-            raise MailchimpError(by_status(0, f"could not reach Mailchimp: {error}")) from error
         if isinstance(answer, requests.Response):
             if answer.ok:
                 return {}
