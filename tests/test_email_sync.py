@@ -256,3 +256,39 @@ def test_suppressions_made_in_klaviyo_reach_mailchimp_and_shopify(
     # Polled again later: nothing new, nothing queued twice.
     connection = db.session.scalar(select(PlatformConnection).filter_by(platform="klaviyo"))
     assert poll_klaviyo_suppressions(connection.id) == 0
+
+
+def test_customer_profiles_and_segments_follow_shopify(
+    client, connected, run_worker, klaviyo, mailchimp
+):
+    deliveries = [
+        ("customers/create", payloads.customer(consent_state="not_subscribed")),
+        ("orders/create", payloads.order(id=1001, checkout_token="ck-1")),
+        ("orders/create", payloads.order(id=1002, checkout_token="ck-2")),
+    ]
+    for topic, payload in deliveries:
+        assert post_webhook(client, topic, payload).status_code == 200
+    run_worker()
+    properties = klaviyo.profile(EMAIL).properties
+    assert properties["shopify_orders_count"] == 2
+    assert properties["baton_repeat_customer"] is True and properties["baton_popup_lead"] is False
+    assert not klaviyo.is_subscribed(EMAIL)  # a profile update never subscribes anyone
+    member = mailchimp.member("list1", EMAIL)
+    assert member.status == "transactional" and member.merge_fields["ORDERS"] == "2"
+    assert {"baton-repeat-customer", "baton-recent-buyer"} <= member.tags
+    assert "baton-popup-lead" not in member.tags
+
+    win(client, connected)  # now a pop-up lead: the next profile change says so
+    assert (
+        post_webhook(
+            client,
+            "customers/update",
+            payloads.customer(
+                consent_state="not_subscribed", updated_at="2026-11-22T12:00:00-05:00"
+            ),
+        ).status_code
+        == 200
+    )
+    run_worker()
+    assert klaviyo.profile(EMAIL).properties["baton_popup_lead"] is True
+    assert "baton-popup-lead" in mailchimp.member("list1", EMAIL).tags

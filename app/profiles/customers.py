@@ -40,7 +40,14 @@ def apply_customer(
     apply_consent(customer, "email", payload.get("email_marketing_consent"), observed_at)
     apply_consent(customer, "sms", payload.get("sms_marketing_consent"), observed_at)
     db.session.flush()
+    if not partial:
+        queue_profile_sync(customer, observed_at)
     return customer
+
+
+def queue_profile_sync(customer: Customer, changed_at: datetime) -> None:
+    """The platforms get the profile's latest state after each change (replays add nothing)."""
+    queue_sync(customer.shop_domain, "profile", f"{customer.id}@{changed_at.isoformat()}")
 
 
 def apply_consent_update(shop_domain: str, payload: dict, observed_at: datetime) -> None:

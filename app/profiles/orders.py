@@ -7,6 +7,7 @@ from sqlalchemy import func, select, update
 from app.extensions import db
 from app.models import Checkout, CouponCode, Customer, Order
 from app.profiles.checkouts import customer_of, stitch
+from app.profiles.customers import queue_profile_sync
 from app.profiles.timeline import record_event
 from app.shopify.payloads import money, parse_timestamp, shopify_id
 from app.upserts import insert_ignore, update_if_newer
@@ -46,6 +47,7 @@ def apply_order(shop_domain: str, payload: dict, observed_at: datetime) -> Order
     _redeem_codes(order)
     if customer is not None:
         _update_totals(customer.id)
+        queue_profile_sync(customer, observed_at)
     record_event(
         shop_domain,
         "order_placed",

@@ -106,6 +106,13 @@ class KlaviyoAccount:
             if not cursor:
                 return
 
+    def upsert_profile(self, email: str, properties: dict) -> None:
+        """Create or update the profile's custom properties (orders, spend, tags, segments)."""
+        self._call(
+            self.api.Profiles.create_or_update_profile,
+            {"data": {"type": "profile", "attributes": {"email": email, "properties": properties}}},
+        )
+
     def track_lead(self, lead: dict) -> None:
         """The "Baton Popup Won" event, once per play; profile properties carry the code."""
         self._call(

@@ -14,7 +14,14 @@ from mailchimp_marketing.api_client import ApiClientError
 
 from app.sync.outcomes import SUPPRESSED, Outcome, by_status
 
-MERGE_FIELDS = {"COUPON": "Baton code", "PRIZE": "Baton prize", "CAMPAIGN": "Baton campaign"}
+MERGE_FIELDS = {
+    "COUPON": "Baton code",
+    "PRIZE": "Baton prize",
+    "CAMPAIGN": "Baton campaign",
+    "ORDERS": "Shopify orders",
+    "SPENT": "Shopify total spent",
+    "LASTORDER": "Shopify last order",
+}
 TIMEOUT_SECONDS = 15
 # Mailchimp's answer when a PUT would re-subscribe someone who unsubscribed or was cleaned.
 COMPLIANCE_TITLE = "Member In Compliance State"
@@ -87,6 +94,31 @@ class MailchimpAudience:
                 member,
                 {"tags": [{"name": tag, "status": "active"} for tag in tags]},
             )
+
+    def upsert_profile(self, email: str, merge_fields: dict, tags: dict[str, bool]) -> None:
+        """Update what the audience knows; a new member joins as transactional, never subscribed."""
+        member = subscriber_hash(email)
+        self._call(
+            self.client.lists.set_list_member,
+            self.list_id,
+            member,
+            {
+                "email_address": email,
+                "status_if_new": "transactional",
+                "merge_fields": merge_fields,
+            },
+        )
+        self._call(
+            self.client.lists.update_list_member_tags,
+            self.list_id,
+            member,
+            {
+                "tags": [
+                    {"name": name, "status": "active" if on else "inactive"}
+                    for name, on in tags.items()
+                ]
+            },
+        )
 
     def unsubscribe(self, email: str) -> None:
         """Record the address as unsubscribed, creating the member if needed."""

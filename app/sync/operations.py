@@ -6,10 +6,21 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Campaign, Checkout, CouponCode, PlatformConnection, Play, Prize, SyncTask
+from app.models import (
+    Campaign,
+    Checkout,
+    CouponCode,
+    Customer,
+    PlatformConnection,
+    Play,
+    Prize,
+    SyncTask,
+)
+from app.models.types import utcnow
 from app.sync.klaviyo import KlaviyoAccount, KlaviyoError
 from app.sync.mailchimp import MailchimpAudience, MailchimpError
 from app.sync.outcomes import SUPPRESSED, Outcome, done
+from app.sync.segments import segments_of
 from app.sync.suppression import record_suppression, suppression_reason
 
 
@@ -105,11 +116,29 @@ def mailchimp_checkout(audience: MailchimpAudience, connection, task) -> Outcome
     return None
 
 
+def klaviyo_profile(account: KlaviyoAccount, connection, task) -> Outcome | None:
+    profile = _profile(task)
+    if profile is None:
+        return done("the customer is gone or has no email")
+    account.upsert_profile(profile["email"], profile["klaviyo"])
+    return None
+
+
+def mailchimp_profile(audience: MailchimpAudience, connection, task) -> Outcome | None:
+    profile = _profile(task)
+    if profile is None:
+        return done("the customer is gone or has no email")
+    audience.upsert_profile(profile["email"], profile["mailchimp"], profile["tags"])
+    return None
+
+
 OPERATIONS = {
     ("klaviyo", "lead"): klaviyo_lead,
     ("mailchimp", "lead"): mailchimp_lead,
     ("klaviyo", "suppress"): klaviyo_suppress,
     ("mailchimp", "suppress"): mailchimp_suppress,
+    ("klaviyo", "profile"): klaviyo_profile,
+    ("mailchimp", "profile"): mailchimp_profile,
     ("klaviyo", "checkout"): klaviyo_checkout,
     ("mailchimp", "checkout"): mailchimp_checkout,
 }
@@ -150,6 +179,37 @@ def _lead(task: SyncTask) -> dict | None:
             "baton_campaign": properties["campaign"],
             "baton_code_expires_at": expires,
         },
+    }
+
+
+def _profile(task: SyncTask) -> dict | None:
+    # The subject is "<customer id>@<change time>": one task per change, the latest state sent.
+    customer = db.session.scalar(
+        select(Customer).where(
+            Customer.id == int(task.subject.split("@", 1)[0]),
+            Customer.shop_domain == task.shop_domain,
+        )
+    )
+    if customer is None or not customer.email:
+        return None
+    segments = segments_of(customer, utcnow())
+    last_order = customer.last_order_at.isoformat() if customer.last_order_at else None
+    spent = str(customer.total_spent or 0)
+    return {
+        "email": customer.email,
+        "klaviyo": {
+            "shopify_orders_count": customer.orders_count or 0,
+            "shopify_total_spent": spent,
+            "shopify_last_order_at": last_order,
+            "shopify_tags": [t.strip() for t in (customer.tags or "").split(",") if t.strip()],
+        }
+        | {f"baton_{name}": on for name, on in segments.items()},
+        "mailchimp": {
+            "ORDERS": str(customer.orders_count or 0),
+            "SPENT": spent,
+            "LASTORDER": last_order or "",
+        },
+        "tags": {f"baton-{name.replace('_', '-')}": on for name, on in segments.items()},
     }
 
 
