@@ -44,6 +44,7 @@ class Settings:
     abandon_after_minutes: int = 60
     play_limit_per_shop_minute: int = 30000
     code_wait_seconds: int = 10
+    sync_window_seconds: float = 2.0
     testing: bool = False
     demo: bool = False
     missing_for_real_store: tuple[str, ...] = field(default=())
@@ -76,6 +77,7 @@ class Settings:
                 env, "BATON_PLAY_LIMIT_PER_SHOP_MINUTE", 30000, problems
             ),
             "code_wait_seconds": _positive_int(env, "BATON_CODE_WAIT_SECONDS", 10, problems),
+            "sync_window_seconds": _seconds(env, "BATON_SYNC_WINDOW_SECONDS", 2.0, problems),
             "abandon_after_minutes": _positive_int(
                 env, "BATON_ABANDON_AFTER_MINUTES", 60, problems
             ),
@@ -129,6 +131,18 @@ def _positive_int(env: Mapping[str, str], name: str, default: int, problems: lis
         problems.append(f"{name} must be a positive whole number, got {raw!r}")
         return default
     return int(raw)
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float, problems: list[str]) -> float:
+    raw = env.get(name, str(default))
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 60:
+        problems.append(f"{name} must be a number of seconds from 0 to 60, got {raw!r}")
+        return default
+    return value
 
 
 def _check_formats(values: dict, problems: list[str]) -> None:

@@ -22,6 +22,7 @@ LEADS = int(os.environ.get("BENCH_SYNC_LEADS", "1000"))
 LIVE_LEADS = 20  # committed one at a time, about a second apart, for capture-to-platform
 # The vendors' largest batch for each kind of call a lead needs.
 BATCH = {"klaviyo events": 1000, "klaviyo subscriptions": 1000, "mailchimp members": 500}
+WINDOW_SECONDS = 2.0  # the default BATON_SYNC_WINDOW_SECONDS
 
 
 def seed(env: dict, count: int, first: int) -> None:
@@ -107,8 +108,11 @@ def main() -> None:
             "BATON_SWEEP_INTERVAL": "1",
         }
         prepare_database(env)
-        seed(env, LEADS, 0)
-        seconds = drain(env)
+        # The backlog is flushed at once (a burst worker runs no scheduled jobs); the live
+        # part below uses the default batching window, as production does.
+        backlog = env | {"BATON_SYNC_WINDOW_SECONDS": "0"}
+        seed(backlog, LEADS, 0)
+        seconds = drain(backlog)
         kinds = calls_by_kind(klaviyo, mailchimp)
         calls = sum(kinds.values())
         floor = sum(math.ceil(LEADS / size) for size in BATCH.values())
@@ -117,7 +121,7 @@ def main() -> None:
             print(f"    {kind:60s} {count:6d}")
         print(
             f"  API calls: {calls} for {LEADS} leads; batch floor ⌈N/batch⌉ = {floor};"
-            f" ratio {calls / floor:.0f}x (no micro-batching yet: one call set per lead)"
+            f" ratio {calls / floor:.1f}x"
         )
 
         worker = subprocess.Popen(
@@ -139,7 +143,8 @@ def main() -> None:
         p95 = statistics.quantiles(live, n=20)[18] if len(live) >= 20 else float("nan")
         print(
             f"  capture-to-platform (play commit to the vendor's acknowledgement, recorded by"
-            f" the worker), {len(live)} tasks: median {statistics.median(live):.2f} s,"
+            f" the worker, batching window {WINDOW_SECONDS:g} s), {len(live)} tasks:"
+            f" median {statistics.median(live):.2f} s,"
             f" p95 {p95:.2f} s (target: well within 5 s)"
         )
 

@@ -44,6 +44,8 @@ def deployment_environment(database_url: str, redis_url: str) -> dict[str, str]:
         "SHOPIFY_API_SECRET": API_SECRET,
         "SHOPIFY_APP_URL": "https://baton.test",
         "BATON_TESTING": "1",
+        # Flush sync batches at once: the in-process burst worker runs no scheduled jobs.
+        "BATON_SYNC_WINDOW_SECONDS": "0",
     }
 
 

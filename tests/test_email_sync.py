@@ -292,3 +292,24 @@ def test_customer_profiles_and_segments_follow_shopify(
     run_worker()
     assert klaviyo.profile(EMAIL).properties["baton_popup_lead"] is True
     assert "baton-popup-lead" in mailchimp.member("list1", EMAIL).tags
+
+
+def test_leads_reach_klaviyo_in_batches_not_one_call_each(client, connected, run_worker, klaviyo):
+    klaviyo.suppress("lead7@example.com")  # one of them unsubscribed in Klaviyo earlier
+    codes = {}
+    for n in range(30):
+        email, visitor = f"lead{n}@example.com", f"visitor-{n:04d}"
+        token = token_for(client, connected, visitor)
+        answer = play(client, connected, token, email, visitor, ip=f"203.0.113.{n}")
+        codes[email] = answer.get_json()["code"]
+    run_worker()
+    calls = [path.split("?")[0] for method, path in klaviyo.requests]
+    assert calls.count("/api/event-bulk-create-jobs") == 1
+    assert calls.count("/api/profiles") == 1  # one suppression check for all 30
+    assert calls.count("/api/profile-subscription-bulk-create-jobs") == 1
+    assert all(
+        klaviyo.events_for(email, LEAD_METRIC)[0].properties["code"] == code
+        for email, code in codes.items()
+    )
+    assert sum(klaviyo.is_subscribed(email, "list1") for email in codes) == 29
+    assert klaviyo.is_suppressed("lead7@example.com")

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from app.extensions import db, redis_queues
 from app.models import DeliveryStatus, PlatformConnection, SyncTask, WebhookDelivery
 from app.models.types import utcnow
-from app.sync.outbox import announce
+from app.sync.outbox import schedule_flush
 from workers.dispatcher import BATCH, enqueue_batch
 
 log = logging.getLogger(__name__)
@@ -62,16 +62,24 @@ SYNC_STALE_AFTER = timedelta(minutes=15)
 
 
 def sweep_sync_tasks(stale_after: timedelta = SYNC_STALE_AFTER) -> int:
-    """Announce pending sync tasks again; a task run twice is safe (it checks its status)."""
-    stale = db.session.scalars(
-        select(SyncTask.id)
-        .where(SyncTask.status == "pending", SyncTask.updated_at < utcnow() - stale_after)
-        .order_by(SyncTask.id)
+    """Put back tasks a dead worker was sending, and flush batches nobody flushed."""
+    cutoff = utcnow() - stale_after
+    db.session.execute(
+        update(SyncTask)
+        .where(SyncTask.status == "sending", SyncTask.updated_at < cutoff)
+        .values(status="pending")
+    )
+    db.session.commit()
+    keys = db.session.execute(
+        select(SyncTask.shop_domain, SyncTask.platform, SyncTask.operation)
+        .where(SyncTask.status == "pending", SyncTask.updated_at < cutoff)
+        .distinct()
         .limit(MAX_PER_SWEEP)
     ).all()
     db.session.rollback()
-    announce(list(stale))
-    return len(stale)
+    for key in keys:
+        schedule_flush(tuple(key), delay_seconds=0)
+    return len(keys)
 
 
 # How often each Klaviyo connection is asked for suppressions made inside Klaviyo.

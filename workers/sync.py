@@ -1,63 +1,139 @@
-"""run_sync_task(task_id): one piece of work for one email platform; safe to run twice."""
+"""Sync jobs: flush a batch of outbox tasks to one platform, and poll Klaviyo's suppressions.
+
+Each task ends done, retried later (transient, with backoff), or dead (a dead letter with the
+vendor's words). Every job is safe to run twice: a task is claimed before it is sent.
+"""
 
 import logging
 import random
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.extensions import db
 from app.models import PlatformConnection, SyncTask
 from app.models.types import utcnow
 from app.sync.klaviyo import KlaviyoError
-from app.sync.operations import client_for, perform
-from app.sync.outbox import announce
-from app.sync.outcomes import PERMANENT, TRANSIENT
+from app.sync.operations import BATCH_SIZES, client_for, perform_batch
+from app.sync.outbox import flush_started, schedule_flush
+from app.sync.outcomes import PERMANENT, TRANSIENT, Outcome
 from app.sync.platform_events import platform_unsubscribed
 from app.sync.shopify_consent import push_unsubscribe
 
 MAX_ATTEMPTS = 8
+# Operations sent one call per task are still claimed a few at a time.
+ONE_BY_ONE_CLAIM = 10
 BACKOFF_BASE_SECONDS = 2
 BACKOFF_CAP_SECONDS = 600
 log = logging.getLogger(__name__)
 
 
+def flush_sync(shop_domain: str, platform: str, operation: str) -> int:
+    """Send every due pending task of one batch key, a vendor-sized batch at a time."""
+    key = (shop_domain, platform, operation)
+    flush_started(key)
+    sent = 0
+    while True:
+        tasks = _claim(key, BATCH_SIZES.get((platform, operation), ONE_BY_ONE_CLAIM))
+        if not tasks:
+            break
+        _process(tasks)
+        sent += len(tasks)
+    _schedule_retries(key)
+    return sent
+
+
 def run_sync_task(task_id: int) -> str:
-    """Perform a pending task, then record done, a later retry, or a dead letter."""
+    """Send one pending task now, whatever its backoff says (replays, the admin's retry)."""
     task = db.session.get(SyncTask, task_id)
     if task is None or task.status != "pending":
         return task.status if task else "missing"
-    if task.platform == "shopify":
-        return _record(task, push_unsubscribe(task), connection=None)
-    connection = db.session.scalar(
-        select(PlatformConnection).where(
-            PlatformConnection.shop_domain == task.shop_domain,
-            PlatformConnection.platform == task.platform,
+    _process([task])
+    return task.status
+
+
+def _claim(key, limit: int) -> list[SyncTask]:
+    # One UPDATE ... RETURNING: two flushes of the same key never send the same task.
+    skip_locked = " FOR UPDATE SKIP LOCKED" if db.engine.dialect.name == "postgresql" else ""
+    ids = (
+        db.session.execute(
+            text(
+                "UPDATE sync_task SET status = 'sending', updated_at = :now WHERE id IN ("
+                "SELECT id FROM sync_task WHERE shop_domain = :shop AND platform = :platform "
+                "AND operation = :operation AND status = 'pending' "
+                "AND (next_attempt_at IS NULL OR next_attempt_at <= :now) "
+                f"ORDER BY id LIMIT :limit{skip_locked}) RETURNING id"
+            ),
+            {
+                "now": utcnow().replace(tzinfo=None),
+                "shop": key[0],
+                "platform": key[1],
+                "operation": key[2],
+                "limit": limit,
+            },
         )
+        .scalars()
+        .all()
     )
-    if connection is None:
-        task.status, task.last_error = "skipped", "the platform was disconnected"
-        db.session.commit()
-        return task.status
-    return _record(task, perform(task, connection), connection)
+    db.session.commit()
+    return list(
+        db.session.scalars(select(SyncTask).where(SyncTask.id.in_(ids)).order_by(SyncTask.id))
+    )
 
 
-def _record(task: SyncTask, outcome, connection) -> str:
+def _process(tasks: list[SyncTask]) -> None:
+    first = tasks[0]
+    if first.platform == "shopify":
+        outcomes = {task.id: push_unsubscribe(task) for task in tasks}
+        connection = None
+    else:
+        connection = db.session.scalar(
+            select(PlatformConnection).where(
+                PlatformConnection.shop_domain == first.shop_domain,
+                PlatformConnection.platform == first.platform,
+            )
+        )
+        if connection is None:
+            outcomes = {t.id: Outcome(PERMANENT, "the platform was disconnected") for t in tasks}
+        else:
+            outcomes = perform_batch(tasks, connection)
+    for task in tasks:
+        _record(task, outcomes[task.id], connection)
+    db.session.commit()
+
+
+def _record(task: SyncTask, outcome: Outcome, connection) -> None:
     task.attempts += 1
     task.last_error = outcome.detail or None
-    retry_in = None
     if outcome.kind == TRANSIENT and task.attempts < MAX_ATTEMPTS:
-        retry_in = max(outcome.retry_after or 0, _backoff(task.attempts))
+        delay = max(outcome.retry_after or 0, _backoff(task.attempts))
+        task.status, task.next_attempt_at = "pending", utcnow() + timedelta(seconds=delay)
     elif outcome.kind in (TRANSIENT, PERMANENT):
         task.status = "dead"  # shown to the merchant with the vendor's words, to retry or drop
         log.warning("sync task %s is a dead letter: %s", task.id, outcome.detail)
     else:
-        task.status, task.done_at = "done", utcnow()
+        task.status, task.done_at, task.next_attempt_at = "done", utcnow(), None
         if connection is not None:
             connection.last_synced_at = task.done_at
-    db.session.commit()
-    if retry_in is not None:
-        announce([task.id], delay_seconds=retry_in)
-    return task.status
+
+
+def _schedule_retries(key) -> None:
+    # Tasks backing off need a flush when their wait ends; an early flush just skips them.
+    due = db.session.scalar(
+        select(SyncTask.next_attempt_at)
+        .where(
+            SyncTask.shop_domain == key[0],
+            SyncTask.platform == key[1],
+            SyncTask.operation == key[2],
+            SyncTask.status == "pending",
+            SyncTask.next_attempt_at.is_not(None),
+        )
+        .order_by(SyncTask.next_attempt_at)
+        .limit(1)
+    )
+    db.session.rollback()
+    if due is not None:
+        schedule_flush(key, delay_seconds=max((due - utcnow()).total_seconds(), 0.1))
 
 
 def _backoff(attempt: int) -> float:

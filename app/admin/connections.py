@@ -9,7 +9,7 @@ from app.models import SyncTask
 from app.models.sync import PLATFORMS
 from app.shopify.session_token import require_session_token
 from app.sync.connections import connect_klaviyo, connect_mailchimp, connections_for, disconnect
-from app.sync.outbox import PENDING_KEY
+from app.sync.outbox import announce_after_commit
 
 bp = Blueprint("admin_connections", __name__, url_prefix="/admin/api")
 
@@ -67,8 +67,8 @@ def dead_letters():
 @require_session_token
 def retry(task_id: int):
     task = _dead(task_id)
-    task.status, task.attempts = "pending", 0
-    db.session.info.setdefault(PENDING_KEY, []).append(task.id)
+    task.status, task.attempts, task.next_attempt_at = "pending", 0, None
+    announce_after_commit((task.shop_domain, task.platform, task.operation))
     db.session.commit()
     return jsonify(_task_json(task))
 

@@ -23,6 +23,9 @@ SDK_ATTEMPTS = 1
 SDK_MAX_DELAY = 1
 TIMEOUT_SECONDS = 15
 SUPPRESS_BATCH = 100  # Klaviyo's maximum per bulk suppression
+EVENTS_BATCH = 1000  # per bulk event job
+SUBSCRIBE_BATCH = 1000  # profiles per bulk subscription job
+PROFILES_PAGE = 100  # get_profiles page size, and emails per any() filter
 LEAD_METRIC = "Baton Popup Won"
 CHECKOUT_METRIC = "Started Checkout"
 log = logging.getLogger(__name__)
@@ -64,23 +67,6 @@ class KlaviyoAccount:
         found = [item for item in answer["data"] if item["id"] == list_id]
         return found[0]["attributes"]["name"] if found else None
 
-    def suppression_of(self, email: str) -> str | None:
-        """Why Klaviyo will not email this address (suppressed or unsubscribed), or None."""
-        answer = self._call(
-            self.api.Profiles.get_profiles,
-            filter=f'equals(email,"{_quoted(email)}")',
-            additional_fields_profile=["subscriptions"],
-        )
-        for profile in answer["data"]:
-            marketing = ((profile["attributes"].get("subscriptions") or {}).get("email") or {}).get(
-                "marketing"
-            ) or {}
-            if marketing.get("suppression"):
-                return "suppressed in Klaviyo"
-            if marketing.get("consent") == "UNSUBSCRIBED":
-                return "unsubscribed in Klaviyo"
-        return None
-
     def suppressed_since(self, since: datetime) -> Iterator[tuple[str, str, datetime]]:
         """(email, reason, timestamp) for every address suppressed after `since`, page by page."""
         moment = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -113,19 +99,60 @@ class KlaviyoAccount:
             {"data": {"type": "profile", "attributes": {"email": email, "properties": properties}}},
         )
 
-    def track_lead(self, lead: dict) -> None:
-        """The "Baton Popup Won" event, once per play; profile properties carry the code."""
-        self._call(
-            self.api.Events.create_event,
-            _event(
-                LEAD_METRIC,
-                lead["email"],
-                lead["properties"],
-                unique_id=f"baton-play-{lead['play_id']}",
-                time=lead["time"],
-                profile_properties=lead["profile_properties"],
-            ),
-        )
+    def suppressions_of(self, emails: list[str]) -> dict[str, str]:
+        """{email: why} for the addresses Klaviyo will not email, 100 per call."""
+        found = {}
+        for start in range(0, len(emails), PROFILES_PAGE):
+            batch = ",".join(
+                f'"{_quoted(email)}"' for email in emails[start : start + PROFILES_PAGE]
+            )
+            answer = self._call(
+                self.api.Profiles.get_profiles,
+                filter=f"any(email,[{batch}])",
+                additional_fields_profile=["subscriptions"],
+                page_size=PROFILES_PAGE,
+            )
+            for profile in answer["data"]:
+                reason = _refusal(profile["attributes"])
+                if reason and profile["attributes"].get("email"):
+                    found[profile["attributes"]["email"].lower()] = reason
+        return found
+
+    def track_leads(self, leads: list[dict]) -> None:
+        """ "Baton Popup Won" for many plays at once, 1,000 per bulk job."""
+        for start in range(0, len(leads), EVENTS_BATCH):
+            entries = [
+                {
+                    "type": "event-bulk-create",
+                    "attributes": {
+                        "profile": {
+                            "data": {
+                                "type": "profile",
+                                "attributes": {
+                                    "email": lead["email"],
+                                    "properties": lead["profile_properties"],
+                                },
+                            }
+                        },
+                        "events": {"data": [_bulk_event(LEAD_METRIC, lead)]},
+                    },
+                }
+                for lead in leads[start : start + EVENTS_BATCH]
+            ]
+            self._call(
+                self.api.Events.bulk_create_events,
+                {
+                    "data": {
+                        "type": "event-bulk-create-job",
+                        "attributes": {"events-bulk-create": {"data": entries}},
+                    }
+                },
+            )
+
+    def subscribe_many(self, emails: list[str], source: str) -> None:
+        """Subscribe addresses to the list, 1,000 per job; callers refuse suppressed ones."""
+        for start in range(0, len(emails), SUBSCRIBE_BATCH):
+            self._subscribe(emails[start : start + SUBSCRIBE_BATCH], source)
 
     def track_checkout(self, checkout: dict) -> None:
         """ "Started Checkout", once per checkout token, with lines, value and recovery URL."""
@@ -141,8 +168,7 @@ class KlaviyoAccount:
             ),
         )
 
-    def subscribe(self, email: str, source: str) -> None:
-        """Subscribe to the connected list; callers refuse suppressed addresses first."""
+    def _subscribe(self, emails: list[str], source: str) -> None:
         self._call(
             self.api.Profiles.bulk_subscribe_profiles,
             {
@@ -161,6 +187,7 @@ class KlaviyoAccount:
                                         },
                                     },
                                 }
+                                for email in emails
                             ]
                         },
                     },
@@ -202,23 +229,39 @@ class KlaviyoAccount:
             raise KlaviyoError(by_status(0, f"could not reach Klaviyo: {error}")) from error
 
 
-def _event(metric, email, properties, unique_id, time, value=None, profile_properties=None):
+def _event(metric, email, properties, unique_id, time, value=None):
     attributes = {
         "properties": properties,
         "time": time,
         "unique_id": unique_id,
         "metric": {"data": {"type": "metric", "attributes": {"name": metric}}},
-        "profile": {
-            "data": {
-                "type": "profile",
-                "attributes": {"email": email}
-                | ({"properties": profile_properties} if profile_properties else {}),
-            }
-        },
+        "profile": {"data": {"type": "profile", "attributes": {"email": email}}},
     }
     if value is not None:
         attributes["value"] = value
     return {"data": {"type": "event", "attributes": attributes}}
+
+
+def _bulk_event(metric: str, lead: dict) -> dict:
+    return {
+        "type": "event",
+        "attributes": {
+            "properties": lead["properties"],
+            "time": lead["time"],
+            "unique_id": f"baton-play-{lead['play_id']}",
+            "metric": {"data": {"type": "metric", "attributes": {"name": metric}}},
+        },
+    }
+
+
+def _refusal(attributes: dict) -> str | None:
+    """Why Klaviyo will not email this profile (suppressed or unsubscribed), or None."""
+    marketing = ((attributes.get("subscriptions") or {}).get("email") or {}).get("marketing") or {}
+    if marketing.get("suppression"):
+        return "suppressed in Klaviyo"
+    if marketing.get("consent") == "UNSUBSCRIBED":
+        return "unsubscribed in Klaviyo"
+    return None
 
 
 def _detail(error: ApiException) -> str:

@@ -32,6 +32,17 @@ def client_for(connection: PlatformConnection):
     return MailchimpAudience(connection.api_key, connection.list_id, settings.mailchimp_base_url)
 
 
+def perform_batch(tasks: list[SyncTask], connection: PlatformConnection) -> dict[int, Outcome]:
+    """Send tasks of one operation; batched where the vendor takes many per call."""
+    batch = BATCH_OPERATIONS.get((connection.platform, tasks[0].operation))
+    if batch is None:
+        return {task.id: perform(task, connection) for task in tasks}
+    try:
+        return batch(client_for(connection), connection, tasks)
+    except (KlaviyoError, MailchimpError) as error:
+        return {task.id: error.outcome for task in tasks}
+
+
 def perform(task: SyncTask, connection: PlatformConnection) -> Outcome:
     """Run one task against its platform."""
     operation = OPERATIONS[(connection.platform, task.operation)]
@@ -43,23 +54,51 @@ def perform(task: SyncTask, connection: PlatformConnection) -> Outcome:
         return error.outcome
 
 
-def klaviyo_lead(account: KlaviyoAccount, connection, task) -> Outcome | None:
-    lead = _lead(task)
-    if lead is None:
-        return done("the play is gone or was redacted")
-    account.track_lead(lead)
-    if not lead["consented"]:
-        return done("no consent: event and properties only")
-    reason = suppression_reason(task.shop_domain, lead["email"])
-    if reason is None:
-        reason = account.suppression_of(lead["email"])
-        if reason:
-            # Klaviyo's subscribe would clear its own suppression: refuse, and remember why.
-            record_suppression(task.shop_domain, lead["email"], "klaviyo", reason)
-    if reason:
-        return done(f"not subscribed: {reason}")
-    account.subscribe(lead["email"], f"Baton pop-up: {lead['properties']['campaign']}")
-    return None
+def klaviyo_leads(account: KlaviyoAccount, connection, tasks) -> dict[int, Outcome]:
+    """Events for every play in one bulk job, then one subscription job for the consented."""
+    found = {task.id: _lead(task) for task in tasks}
+    outcomes = {
+        task_id: done("the play is gone or was redacted")
+        for task_id, lead in found.items()
+        if lead is None
+    }
+    leads = {task_id: lead for task_id, lead in found.items() if lead is not None}
+    if leads:
+        account.track_leads(list(leads.values()))
+    consented = {task_id: lead for task_id, lead in leads.items() if lead["consented"]}
+    outcomes.update(
+        (task_id, done("no consent: event and properties only"))
+        for task_id in leads
+        if task_id not in consented
+    )
+    refused = _refused(account, connection.shop_domain, consented)
+    outcomes.update((task_id, done(f"not subscribed: {why}")) for task_id, why in refused.items())
+    by_campaign: dict[str, list[tuple[int, str]]] = {}
+    for task_id, lead in consented.items():
+        if task_id not in refused:
+            campaign = lead["properties"]["campaign"]
+            by_campaign.setdefault(campaign, []).append((task_id, lead["email"]))
+    for campaign, members in by_campaign.items():
+        account.subscribe_many([email for _, email in members], f"Baton pop-up: {campaign}")
+        outcomes.update((task_id, done("subscribed")) for task_id, _ in members)
+    return outcomes
+
+
+def _refused(account: KlaviyoAccount, shop_domain: str, leads: dict) -> dict[int, str]:
+    # Baton's list first, then Klaviyo's own: its subscribe would clear its suppression.
+    refused = {
+        task_id: reason
+        for task_id, lead in leads.items()
+        if (reason := suppression_reason(shop_domain, lead["email"]))
+    }
+    to_check = [lead["email"] for task_id, lead in leads.items() if task_id not in refused]
+    in_klaviyo = account.suppressions_of(to_check) if to_check else {}
+    for task_id, lead in leads.items():
+        reason = in_klaviyo.get(lead["email"])
+        if reason and task_id not in refused:
+            record_suppression(shop_domain, lead["email"], "klaviyo", reason)
+            refused[task_id] = reason
+    return refused
 
 
 def mailchimp_lead(audience: MailchimpAudience, connection, task) -> Outcome | None:
@@ -87,8 +126,9 @@ def mailchimp_lead(audience: MailchimpAudience, connection, task) -> Outcome | N
     return done(f"member added as {status} if new")
 
 
-def klaviyo_suppress(account: KlaviyoAccount, connection, task) -> None:
-    account.suppress([task.subject])
+def klaviyo_suppressions(account: KlaviyoAccount, connection, tasks) -> dict[int, Outcome]:
+    account.suppress([task.subject for task in tasks])
+    return {task.id: done() for task in tasks}
 
 
 def mailchimp_suppress(audience: MailchimpAudience, connection, task) -> None:
@@ -133,9 +173,7 @@ def mailchimp_profile(audience: MailchimpAudience, connection, task) -> Outcome 
 
 
 OPERATIONS = {
-    ("klaviyo", "lead"): klaviyo_lead,
     ("mailchimp", "lead"): mailchimp_lead,
-    ("klaviyo", "suppress"): klaviyo_suppress,
     ("mailchimp", "suppress"): mailchimp_suppress,
     ("klaviyo", "profile"): klaviyo_profile,
     ("mailchimp", "profile"): mailchimp_profile,
@@ -251,3 +289,11 @@ def _learn_suppression(task: SyncTask, connection, detail: str) -> None:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "campaign"
+
+
+# Sent many per call: the vendor's maximum batch for each.
+BATCH_OPERATIONS = {
+    ("klaviyo", "lead"): klaviyo_leads,
+    ("klaviyo", "suppress"): klaviyo_suppressions,
+}
+BATCH_SIZES = {("klaviyo", "lead"): 1000, ("klaviyo", "suppress"): 100}

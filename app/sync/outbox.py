@@ -1,12 +1,16 @@
-"""The sync outbox: a task row per platform and piece of work, announced to RQ after commit.
+"""The sync outbox: a task row per platform and piece of work, flushed to the vendor in batches.
 
-Rows first, jobs second: a task written in a transaction that rolls back is never announced,
-and a task whose announcement is lost (Redis down) is found again by the worker's sweeper.
+Rows first, jobs second: a task written in a transaction that rolls back is never sent, and
+one whose announcement is lost (Redis down) is found again by the worker's sweeper. Tasks are
+sent in micro-batches per shop, platform and operation: the first task of a batch schedules
+a flush a short window later (BATON_SYNC_WINDOW_SECONDS), which sends everything then
+pending, up to the vendor's maximum per call, and goes on until nothing is left.
 """
 
 import logging
 from datetime import timedelta
 
+from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
@@ -15,53 +19,74 @@ from app.extensions import db, redis_queues
 from app.models import PlatformConnection, SyncTask
 from app.upserts import insert_ignore
 
-SYNC_JOB = "workers.sync.run_sync_task"
-PENDING_KEY = "baton_sync_tasks"
+FLUSH_JOB = "workers.sync.flush_sync"
+PENDING_KEY = "baton_sync_batches"
 log = logging.getLogger(__name__)
+
+BatchKey = tuple[str, str, str]  # shop, platform, operation
 
 
 def queue_sync(
     shop_domain: str, operation: str, subject: str, platforms: list[str] | None = None
-) -> list[int]:
+) -> int:
     """A task for every platform the shop connected (or those named); replays add nothing."""
     if platforms is None:
         platforms = db.session.scalars(
             select(PlatformConnection.platform).where(PlatformConnection.shop_domain == shop_domain)
         ).all()
-    created = []
+    created = 0
     for platform in platforms:
-        key = {
+        row = {
             "shop_domain": shop_domain,
             "platform": platform,
             "operation": operation,
             "subject": subject,
+            "status": "pending",
+            "attempts": 0,
         }
-        if insert_ignore(SyncTask, key | {"status": "pending", "attempts": 0}):
-            created.append(
-                db.session.scalar(
-                    select(SyncTask.id).filter_by(**key)  # the row this call inserted
-                )
-            )
-    db.session.info.setdefault(PENDING_KEY, []).extend(created)
+        if insert_ignore(SyncTask, row):
+            created += 1
+            announce_after_commit((shop_domain, platform, operation))
     return created
 
 
-def announce(task_ids: list[int], delay_seconds: float = 0) -> None:
-    """Put tasks on the sync queue; a lost announcement is re-made by the sweeper."""
-    queue = redis_queues.queue("sync")
-    for task_id in task_ids:
-        try:
-            if delay_seconds:
-                queue.enqueue_in(timedelta(seconds=delay_seconds), SYNC_JOB, task_id)
-            else:
-                queue.enqueue(SYNC_JOB, task_id, result_ttl=0)
-        except RedisError as error:
-            log.warning("could not announce sync task %s: %s", task_id, error)
+def announce_after_commit(key: BatchKey) -> None:
+    """Flush this batch once the current transaction commits."""
+    db.session.info.setdefault(PENDING_KEY, set()).add(key)
+
+
+def schedule_flush(key: BatchKey, delay_seconds: float | None = None) -> None:
+    """One flush per batch key at a time: later tasks ride along with the one scheduled."""
+    window = current_app.config["BATON"].sync_window_seconds
+    delay = window if delay_seconds is None else delay_seconds
+    connection = redis_queues.connection
+    try:
+        if delay_seconds is None and not connection.set(
+            _flag(key), 1, nx=True, ex=int(window) + 120
+        ):
+            return  # a flush is already on its way and will take these tasks too
+        queue = redis_queues.queue("sync")
+        if delay > 0:
+            queue.enqueue_in(timedelta(seconds=delay), FLUSH_JOB, *key, result_ttl=0)
+        else:
+            queue.enqueue(FLUSH_JOB, *key, result_ttl=0)
+    except RedisError as error:
+        log.warning("could not schedule a sync flush for %s: %s", key, error)
+
+
+def flush_started(key: BatchKey) -> None:
+    """Tasks written from now on need a flush of their own."""
+    redis_queues.connection.delete(_flag(key))
+
+
+def _flag(key: BatchKey) -> str:
+    return "baton:sync-flush:" + ":".join(key)
 
 
 @event.listens_for(Session, "after_commit")
 def _announce_committed(session: Session) -> None:
-    announce(session.info.pop(PENDING_KEY, []))
+    for key in session.info.pop(PENDING_KEY, set()):
+        schedule_flush(key)
 
 
 @event.listens_for(Session, "after_rollback")
