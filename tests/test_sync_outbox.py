@@ -184,3 +184,34 @@ def test_dead_letters_can_be_retried_or_discarded_by_their_shop_only(client, con
 )
 def test_vendor_statuses_become_outcomes(status, kind):
     assert by_status(status, "x").kind == kind
+
+
+def test_the_sweeper_puts_back_tasks_a_dead_worker_was_sending(connected):
+    from datetime import timedelta
+
+    from app.models.types import utcnow
+    from workers.sweeper import sweep_sync_tasks
+
+    long_ago = utcnow() - timedelta(hours=1)
+    db.session.add_all(
+        [
+            SyncTask(
+                shop_domain=SHOP,
+                platform="klaviyo",
+                operation="lead",
+                subject=str(n),
+                status=status,
+                attempts=0,
+                updated_at=long_ago,
+            )
+            for n, status in enumerate(["sending", "pending", "done"])
+        ]
+    )
+    db.session.commit()
+    assert sweep_sync_tasks() == 1  # one batch key to flush
+    assert sorted(db.session.scalars(select(SyncTask.status)).all()) == [
+        "done",
+        "pending",
+        "pending",
+    ]
+    assert redis_queues.queue("sync").count == 1
