@@ -24,8 +24,15 @@ from jsonschema.exceptions import best_match
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-# The specs live beside the repository (../shared/specs) and are read-only.
-SPECS_DIR = Path(__file__).resolve().parents[3] / "shared" / "specs"
+
+def _specs_dir() -> Path:
+    # The shared, read-only specs beside the repository when they are there; otherwise the
+    # copy in tests/specs, so a clone anywhere (CI clones into a temporary directory) runs.
+    shared = Path(__file__).resolve().parents[3] / "shared" / "specs"
+    return shared if shared.is_dir() else Path(__file__).resolve().parents[1] / "specs"
+
+
+SPECS_DIR = _specs_dir()
 RATE_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
