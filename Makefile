@@ -33,14 +33,16 @@ $(STAMP): pyproject.toml
 env: install  ## Create .env with fresh SECRET_KEY and ENCRYPTION_KEYS (never overwrites)
 	$(VENV)/bin/python scripts/make_env.py
 
+# Debian packages the targets need: tests and `make run` start their own redis-server, the
+# benchmarks drive load with wrk, and the widget tests drive chromium.
 wrk:
-	scripts/ensure_wrk.sh
+	scripts/ensure_package.sh wrk wrk
 
 redis:
-	scripts/ensure_redis.sh
+	scripts/ensure_package.sh redis-server redis-server "or set REDIS_URL to a running Redis."
 
 chromium:
-	scripts/ensure_chromium.sh
+	scripts/ensure_package.sh chromium chromium
 
 clean:
 	rm -rf $(VENV) instance .run .pytest_cache .ruff_cache

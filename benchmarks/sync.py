@@ -37,7 +37,7 @@ if not db.session.scalar(select(PlatformConnection.id)):
         PlatformConnection(shop_domain="{SHOP}", platform="klaviyo", api_key="pk_bench",
                            list_id="list1"),
         PlatformConnection(shop_domain="{SHOP}", platform="mailchimp", api_key="bench-us1",
-                           list_id="list1", server="us1")])
+                           list_id="list1")])
     campaign = Campaign(shop_domain="{SHOP}", name="Bench wheel", game="wheel", status="live")
     campaign.prizes = [Prize(label="10% off", kind="percentage", value=10)]
     db.session.add(campaign)

@@ -8,6 +8,7 @@ import pytest
 import responses
 from sqlalchemy import select
 
+from app.demo.shopify_fake import COST
 from app.extensions import db
 from app.models import BackfillRun, Customer, Order
 from app.models.types import utcnow
@@ -17,17 +18,6 @@ from tests.shopify_signing import SHOP, bearer, session_token
 
 GRAPHQL = f"https://{SHOP}/admin/api/2026-10/graphql.json"
 RESULT_URL = "https://storage.example/bulk/{}.jsonl"
-COST = {
-    "cost": {
-        "requestedQueryCost": 10,
-        "actualQueryCost": 10,
-        "throttleStatus": {
-            "maximumAvailable": 2000.0,
-            "currentlyAvailable": 1990.0,
-            "restoreRate": 100.0,
-        },
-    }
-}
 
 CUSTOMER_LINES = [
     {

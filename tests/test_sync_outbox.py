@@ -28,7 +28,6 @@ def connected(installed_shop):
                 platform="mailchimp",
                 api_key="k-us1",
                 list_id="a1",
-                server="us1",
                 webhook_secret="s3cret-value-for-the-url",
             ),
         ]

@@ -145,6 +145,7 @@ def app_proxy(subpath: str):
 def _page() -> dict:
     """What every page needs: the embed's settings, as the Liquid block renders them."""
     raw = demo_metafield(METAFIELD_NAMESPACE, METAFIELD_KEY)
+    cart = _cart_json()
     embed = {
         "shop": DEMO_SHOP,
         "proxy": url_for(".app_proxy", subpath="x")[: -len("/x")],
@@ -154,7 +155,7 @@ def _page() -> dict:
             "css": url_for(".widget_asset", name="baton.css"),
         },
         "country": session.get("country", "US"),
-        "cart_total_cents": _cart_json()["total_price"],
+        "cart_total_cents": cart["total_price"],
         "config": json.loads(raw) if raw else None,
     }
     # ?widget=off renders the page as a theme without the app embed, for comparison.
@@ -162,7 +163,7 @@ def _page() -> dict:
     return {
         "embed_json": json.dumps(embed).replace("</", "<\\/") if widget_on else None,
         "loader_url": url_for(".widget_asset", name="baton-loader.js"),
-        "item_count": _cart_json()["item_count"],
+        "item_count": cart["item_count"],
         "signed_in": session.get("customer_id"),
     }
 

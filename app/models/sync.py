@@ -25,8 +25,6 @@ class PlatformConnection(db.Model):
     # Klaviyo list id, or Mailchimp audience (list) id.
     list_id: Mapped[str] = mapped_column(String(64))
     list_name: Mapped[str | None] = mapped_column(String(255))
-    # Mailchimp's data center (us1, ...), from the key's suffix.
-    server: Mapped[str | None] = mapped_column(String(20))
     double_optin: Mapped[bool] = mapped_column(default=False)
     # Mailchimp signs nothing: its list webhook URL carries this secret instead.
     webhook_secret: Mapped[str | None] = mapped_column(EncryptedText)

@@ -59,7 +59,6 @@ def connect_mailchimp(shop_domain: str, api_key: str, list_id: str, host: str = 
     except MailchimpError as error:
         raise _refused("Mailchimp", error.outcome) from error
     connection = _save(shop_domain, "mailchimp", api_key, list_id, found["name"])
-    connection.server = server_of(api_key)
     connection.double_optin = found["double_optin"]
     if not connection.webhook_secret:
         connection.webhook_secret = secrets.token_urlsafe(24)

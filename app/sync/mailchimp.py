@@ -157,7 +157,7 @@ def _outcome(status: int, text) -> Outcome:
     title = problem.get("title") or ""
     detail = f"Mailchimp {status}: {title}: {problem.get('detail') or text}".strip()
     if status == 400 and title == COMPLIANCE_TITLE:
-        return Outcome(SUPPRESSED, detail)
+        return Outcome(SUPPRESSED, detail, status=status)
     return by_status(status, detail)
 
 

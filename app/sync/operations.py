@@ -34,20 +34,21 @@ def client_for(connection: PlatformConnection):
 
 def perform_batch(tasks: list[SyncTask], connection: PlatformConnection) -> dict[int, Outcome]:
     """Send tasks of one operation; batched where the vendor takes many per call."""
+    client = client_for(connection)
     batch = BATCH_OPERATIONS.get((connection.platform, tasks[0].operation))
     if batch is None:
-        return {task.id: perform(task, connection) for task in tasks}
+        return {task.id: perform(task, connection, client) for task in tasks}
     try:
-        return batch(client_for(connection), connection, tasks)
+        return batch(client, connection, tasks)
     except (KlaviyoError, MailchimpError) as error:
         return {task.id: error.outcome for task in tasks}
 
 
-def perform(task: SyncTask, connection: PlatformConnection) -> Outcome:
+def perform(task: SyncTask, connection: PlatformConnection, client) -> Outcome:
     """Run one task against its platform."""
     operation = OPERATIONS[(connection.platform, task.operation)]
     try:
-        return operation(client_for(connection), connection, task) or done()
+        return operation(client, connection, task) or done()
     except (KlaviyoError, MailchimpError) as error:
         if error.outcome.kind == SUPPRESSED:
             _learn_suppression(task, connection, error.outcome.detail)
@@ -150,7 +151,7 @@ def mailchimp_checkout(audience: MailchimpAudience, connection, task) -> Outcome
     try:
         audience.track_event(checkout["email"], "started_checkout", checkout["flat"])
     except MailchimpError as error:
-        if "404" in error.outcome.detail:
+        if error.outcome.status == 404:
             return done("not a member of the audience: nothing to journey on")
         raise
     return None

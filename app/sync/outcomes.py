@@ -13,10 +13,7 @@ class Outcome:
     kind: str
     detail: str = ""
     retry_after: float | None = None
-
-    @property
-    def finished(self) -> bool:
-        return self.kind in (DONE, SUPPRESSED)
+    status: int = 0  # the vendor's HTTP status, 0 when it never answered
 
 
 def done(detail: str = "") -> Outcome:
@@ -35,5 +32,5 @@ def retry_after_seconds(headers) -> float | None:
 def by_status(status: int, detail: str, retry_after: float | None = None) -> Outcome:
     """Throttling, timeouts and server errors pass; any other refusal will not."""
     if status == 0 or status in (408, 409, 423, 425, 429) or status >= 500:
-        return Outcome(TRANSIENT, detail, retry_after)
-    return Outcome(PERMANENT, detail)
+        return Outcome(TRANSIENT, detail, retry_after, status)
+    return Outcome(PERMANENT, detail, status=status)
