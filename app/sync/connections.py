@@ -5,7 +5,7 @@ import secrets
 from sqlalchemy import select
 
 from app.errors import ApiError
-from app.extensions import db
+from app.extensions import db, redis_queues
 from app.models import PlatformConnection
 from app.sync.klaviyo import KlaviyoAccount, KlaviyoError
 from app.sync.mailchimp import MailchimpAudience, MailchimpError, server_of
@@ -25,7 +25,7 @@ def connections_for(shop_domain: str) -> list[PlatformConnection]:
 def connect_klaviyo(shop_domain: str, api_key: str, list_id: str, host: str = ""):
     """Check the key with get_accounts and the list with get_lists, then save."""
     _require(api_key, list_id)
-    account = KlaviyoAccount(api_key, list_id, host)
+    account = KlaviyoAccount(api_key, list_id, host, redis_queues.connection)
     try:
         account.account_name()
         list_name = account.list_name(list_id)
@@ -51,7 +51,7 @@ def connect_mailchimp(shop_domain: str, api_key: str, list_id: str, host: str = 
             "A Mailchimp API key ends with its data center, such as -us21.",
             fields={"api_key": "must end with the data center, such as -us21"},
         )
-    audience = MailchimpAudience(api_key, list_id, host)
+    audience = MailchimpAudience(api_key, list_id, host, redis_queues.connection)
     try:
         audience.ping()
         found = audience.audience(list_id)

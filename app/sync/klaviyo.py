@@ -15,9 +15,11 @@ from klaviyo_api import KlaviyoAPI
 from openapi_client import rest
 from openapi_client.api_arg_options import USE_DICTIONARY_FOR_RESPONSE_DATA
 from openapi_client.exceptions import ApiException
+from redis import Redis
 from urllib3.exceptions import HTTPError
 
-from app.sync.outcomes import Outcome, by_status, retry_after_seconds
+from app.sync.outcomes import TRANSIENT, Outcome, by_status, retry_after_seconds
+from app.sync.rate_limits import KlaviyoRateLimiter, RateLimited
 
 SDK_ATTEMPTS = 1
 SDK_MAX_DELAY = 1
@@ -42,8 +44,9 @@ class KlaviyoError(Exception):
 class KlaviyoAccount:
     """One shop's Klaviyo account and list."""
 
-    def __init__(self, api_key: str, list_id: str = "", host: str = ""):
+    def __init__(self, api_key: str, list_id: str = "", host: str = "", redis: Redis | None = None):
         self.list_id = list_id
+        self.limiter = KlaviyoRateLimiter(redis, api_key) if redis is not None else None
         self.api = KlaviyoAPI(
             api_key,
             max_delay=SDK_MAX_DELAY,
@@ -57,13 +60,13 @@ class KlaviyoAccount:
 
     def account_name(self) -> str:
         """Check the key: the account's organisation name."""
-        data = self._call(self.api.Accounts.get_accounts)["data"]
+        data = self._call("get_accounts", self.api.Accounts.get_accounts)["data"]
         contact = (data[0]["attributes"].get("contact_information") or {}) if data else {}
         return contact.get("organization_name") or "Klaviyo account"
 
     def list_name(self, list_id: str) -> str | None:
         """The list's name, or None when the account has no such list."""
-        answer = self._call(self.api.Lists.get_lists, filter=f'equals(id,"{list_id}")')
+        answer = self._call("get_lists", self.api.Lists.get_lists, filter=f'equals(id,"{list_id}")')
         found = [item for item in answer["data"] if item["id"] == list_id]
         return found[0]["attributes"]["name"] if found else None
 
@@ -73,6 +76,7 @@ class KlaviyoAccount:
         cursor = None
         while True:
             answer = self._call(
+                "get_profiles",
                 self.api.Profiles.get_profiles,
                 filter=f"greater-than(subscriptions.email.marketing.suppression.timestamp,{moment})",
                 additional_fields_profile=["subscriptions"],
@@ -95,6 +99,7 @@ class KlaviyoAccount:
     def upsert_profile(self, email: str, properties: dict) -> None:
         """Create or update the profile's custom properties (orders, spend, tags, segments)."""
         self._call(
+            "create_or_update_profile",
             self.api.Profiles.create_or_update_profile,
             {"data": {"type": "profile", "attributes": {"email": email, "properties": properties}}},
         )
@@ -107,6 +112,7 @@ class KlaviyoAccount:
                 f'"{_quoted(email)}"' for email in emails[start : start + PROFILES_PAGE]
             )
             answer = self._call(
+                "get_profiles",
                 self.api.Profiles.get_profiles,
                 filter=f"any(email,[{batch}])",
                 additional_fields_profile=["subscriptions"],
@@ -140,6 +146,7 @@ class KlaviyoAccount:
                 for lead in leads[start : start + EVENTS_BATCH]
             ]
             self._call(
+                "bulk_create_events",
                 self.api.Events.bulk_create_events,
                 {
                     "data": {
@@ -157,6 +164,7 @@ class KlaviyoAccount:
     def track_checkout(self, checkout: dict) -> None:
         """ "Started Checkout", once per checkout token, with lines, value and recovery URL."""
         self._call(
+            "create_event",
             self.api.Events.create_event,
             _event(
                 CHECKOUT_METRIC,
@@ -170,6 +178,7 @@ class KlaviyoAccount:
 
     def _subscribe(self, emails: list[str], source: str) -> None:
         self._call(
+            "bulk_subscribe_profiles",
             self.api.Profiles.bulk_subscribe_profiles,
             {
                 "data": {
@@ -201,6 +210,7 @@ class KlaviyoAccount:
         for start in range(0, len(emails), SUPPRESS_BATCH):
             batch = emails[start : start + SUPPRESS_BATCH]
             self._call(
+                "bulk_suppress_profiles",
                 self.api.Profiles.bulk_suppress_profiles,
                 {
                     "data": {
@@ -217,10 +227,16 @@ class KlaviyoAccount:
                 },
             )
 
-    def _call(self, method, *args, **kwargs):
+    def _call(self, operation: str, method, *args, **kwargs):
         kwargs.setdefault("_request_timeout", TIMEOUT_SECONDS)
         try:
+            if self.limiter is not None:
+                self.limiter.acquire(operation)
             return method(*args, **kwargs)
+        except RateLimited as error:
+            raise KlaviyoError(
+                Outcome(TRANSIENT, f"Klaviyo {operation}: {error}", retry_after=error.retry_after)
+            ) from error
         except ApiException as error:
             raise KlaviyoError(
                 by_status(error.status or 0, _detail(error), retry_after_seconds(error.headers))

@@ -7,12 +7,15 @@ body; all of them end as an Outcome here.
 
 import hashlib
 import json
+from contextlib import nullcontext
 
 import mailchimp_marketing
 import requests
 from mailchimp_marketing.api_client import ApiClientError
+from redis import Redis
 
-from app.sync.outcomes import SUPPRESSED, Outcome, by_status
+from app.sync.outcomes import SUPPRESSED, TRANSIENT, Outcome, by_status
+from app.sync.rate_limits import MailchimpConnectionLimiter, RateLimited
 
 MERGE_FIELDS = {
     "COUPON": "Baton code",
@@ -48,8 +51,9 @@ def subscriber_hash(email: str) -> str:
 class MailchimpAudience:
     """One shop's Mailchimp audience."""
 
-    def __init__(self, api_key: str, list_id: str = "", host: str = ""):
+    def __init__(self, api_key: str, list_id: str = "", host: str = "", redis: Redis | None = None):
         self.list_id = list_id
+        self.limiter = MailchimpConnectionLimiter(redis, api_key) if redis is not None else None
         self.client = mailchimp_marketing.Client()
         self.client.set_config(
             {"api_key": api_key, "server": server_of(api_key) or "", "timeout": TIMEOUT_SECONDS}
@@ -140,7 +144,12 @@ class MailchimpAudience:
 
     def _call(self, method, *args, **kwargs):
         try:
-            answer = method(*args, **kwargs)
+            with self.limiter.slot() if self.limiter is not None else nullcontext():
+                answer = method(*args, **kwargs)
+        except RateLimited as error:
+            raise MailchimpError(
+                Outcome(TRANSIENT, f"Mailchimp: {error}", retry_after=error.retry_after)
+            ) from error
         except ApiClientError as error:
             raise MailchimpError(_outcome(error.status_code or 0, error.text)) from error
         if isinstance(answer, requests.Response):

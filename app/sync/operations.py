@@ -5,7 +5,7 @@ import re
 from flask import current_app
 from sqlalchemy import select
 
-from app.extensions import db
+from app.extensions import db, redis_queues
 from app.models import (
     Campaign,
     Checkout,
@@ -28,8 +28,15 @@ def client_for(connection: PlatformConnection):
     """The SDK wrapper for a connection, pointed at the fakes when settings say so."""
     settings = current_app.config["BATON"]
     if connection.platform == "klaviyo":
-        return KlaviyoAccount(connection.api_key, connection.list_id, settings.klaviyo_base_url)
-    return MailchimpAudience(connection.api_key, connection.list_id, settings.mailchimp_base_url)
+        return KlaviyoAccount(
+            connection.api_key,
+            connection.list_id,
+            settings.klaviyo_base_url,
+            redis_queues.connection,
+        )
+    return MailchimpAudience(
+        connection.api_key, connection.list_id, settings.mailchimp_base_url, redis_queues.connection
+    )
 
 
 def perform_batch(tasks: list[SyncTask], connection: PlatformConnection) -> dict[int, Outcome]:
