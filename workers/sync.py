@@ -10,17 +10,23 @@ from datetime import timedelta
 
 from sqlalchemy import select, text
 
-from app.extensions import db
+from app.extensions import db, redis_queues
 from app.models import PlatformConnection, SyncTask
 from app.models.types import utcnow
 from app.sync.klaviyo import KlaviyoError
-from app.sync.operations import BATCH_SIZES, client_for, perform_batch
+from app.sync.mailchimp import MailchimpError
+from app.sync.operations import BATCH_SIZES, client_for, collect_mailchimp_batch, perform_batch
 from app.sync.outbox import flush_started, schedule_flush
-from app.sync.outcomes import PERMANENT, TRANSIENT, Outcome
+from app.sync.outcomes import PERMANENT, TRANSIENT, WAITING, Outcome
 from app.sync.platform_events import platform_unsubscribed
 from app.sync.shopify_consent import push_unsubscribe
 
 MAX_ATTEMPTS = 8
+COLLECT_JOB = "workers.sync.collect_batch"
+# A Mailchimp batch is asked after 1, 2, 4... seconds, then every minute, for about half an hour.
+BATCH_POLL_FIRST_SECONDS = 1
+BATCH_POLL_CAP_SECONDS = 60
+MAX_BATCH_POLLS = 36
 # Operations sent one call per task are still claimed a few at a time.
 ONE_BY_ONE_CLAIM = 10
 BACKOFF_BASE_SECONDS = 2
@@ -100,9 +106,71 @@ def _process(tasks: list[SyncTask]) -> None:
     for task in tasks:
         _record(task, outcomes[task.id], connection)
     db.session.commit()
+    for batch_id in {outcome.detail for outcome in outcomes.values() if outcome.kind == WAITING}:
+        _collect_later(first.shop_domain, batch_id, polls=0)
+
+
+def collect_batch(shop_domain: str, batch_id: str, polls: int = 0) -> int:
+    """Record the results of a Mailchimp batch for the tasks still waiting on it."""
+    tasks = list(
+        db.session.scalars(
+            select(SyncTask).where(
+                SyncTask.shop_domain == shop_domain,
+                SyncTask.vendor_batch_id == batch_id,
+                SyncTask.status == "sending",
+            )
+        )
+    )
+    if not tasks:
+        return 0  # collected already (a job run twice), or swept back to pending
+    connection = db.session.scalar(
+        select(PlatformConnection).where(
+            PlatformConnection.shop_domain == shop_domain,
+            PlatformConnection.platform == "mailchimp",
+        )
+    )
+    outcomes = None
+    if connection is None:
+        outcomes = dict.fromkeys(
+            (task.id for task in tasks), Outcome(PERMANENT, "the platform was disconnected")
+        )
+    else:
+        try:
+            outcomes = collect_mailchimp_batch(tasks, connection, batch_id)
+        except MailchimpError as error:
+            # A blip while asking is asked again later; a refusal is every task's outcome.
+            if error.outcome.kind != TRANSIENT or polls >= MAX_BATCH_POLLS:
+                outcomes = dict.fromkeys((task.id for task in tasks), error.outcome)
+    if outcomes is None and polls < MAX_BATCH_POLLS:
+        for task in tasks:
+            task.updated_at = utcnow()  # still being watched: the sweeper leaves it alone
+        db.session.commit()
+        _collect_later(shop_domain, batch_id, polls + 1)
+        return 0
+    if outcomes is None:
+        outcomes = {
+            task.id: Outcome(TRANSIENT, f"Mailchimp batch {batch_id} did not finish in time")
+            for task in tasks
+        }
+    for task in tasks:
+        task.vendor_batch_id = None
+        _record(task, outcomes[task.id], connection)
+    db.session.commit()
+    _schedule_retries((shop_domain, "mailchimp", tasks[0].operation))
+    return len(tasks)
+
+
+def _collect_later(shop_domain: str, batch_id: str, polls: int) -> None:
+    delay = min(BATCH_POLL_FIRST_SECONDS * 2**polls, BATCH_POLL_CAP_SECONDS)
+    redis_queues.queue("sync").enqueue_in(
+        timedelta(seconds=delay), COLLECT_JOB, shop_domain, batch_id, polls, result_ttl=0
+    )
 
 
 def _record(task: SyncTask, outcome: Outcome, connection) -> None:
+    if outcome.kind == WAITING:
+        task.vendor_batch_id = outcome.detail  # stays "sending" until collect_batch
+        return
     task.attempts += 1
     task.last_error = outcome.detail or None
     if outcome.kind == TRANSIENT and task.attempts < MAX_ATTEMPTS:

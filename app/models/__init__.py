@@ -6,7 +6,13 @@ from app.models.commerce import Cart, Checkout, CouponCode, Order
 from app.models.customer import CONSENT_STATES, Customer, TimelineEvent, Visitor
 from app.models.privacy import PrivacyRequest
 from app.models.shop import Shop
-from app.models.sync import PLATFORMS, EmailSuppression, PlatformConnection, SyncTask
+from app.models.sync import (
+    PLATFORMS,
+    EmailBackfill,
+    EmailSuppression,
+    PlatformConnection,
+    SyncTask,
+)
 from app.models.webhook import DeliveryStatus, WebhookDelivery
 
 __all__ = [
@@ -27,6 +33,7 @@ __all__ = [
     "PrivacyRequest",
     "Shop",
     "PLATFORMS",
+    "EmailBackfill",
     "EmailSuppression",
     "PlatformConnection",
     "SyncTask",

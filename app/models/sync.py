@@ -66,6 +66,8 @@ class SyncTask(db.Model):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A task backing off after a transient failure is left out of batches until then.
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Sent inside a Mailchimp batch operation whose results are still to be collected.
+    vendor_batch_id: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class EmailSuppression(db.Model):
@@ -85,3 +87,29 @@ class EmailSuppression(db.Model):
     source: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(String(120))
     suppressed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EmailBackfill(db.Model):
+    """Sending a shop's existing customers to a newly connected platform, with its progress.
+
+    Resumable: `cursor` is the last customer id sent, so a worker that dies mid-run is
+    followed by one that carries on from there instead of starting over.
+    """
+
+    __tablename__ = "email_backfill"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_domain: Mapped[str] = mapped_column(String(255), index=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # running, done, failed
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    subscribed: Mapped[int] = mapped_column(Integer, default=0)
+    # Consented in Shopify but suppressed somewhere: imported, never subscribed.
+    held_back: Mapped[int] = mapped_column(Integer, default=0)
+    cursor: Mapped[int] = mapped_column(BigId, default=0)
+    api_calls: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -6,15 +6,18 @@ body; all of them end as an Outcome here.
 """
 
 import hashlib
+import io
 import json
+import tarfile
 from contextlib import nullcontext
+from dataclasses import dataclass
 
 import mailchimp_marketing
 import requests
 from mailchimp_marketing.api_client import ApiClientError
 from redis import Redis
 
-from app.sync.outcomes import SUPPRESSED, TRANSIENT, Outcome, by_status
+from app.sync.outcomes import DONE, SUPPRESSED, TRANSIENT, Outcome, by_status
 from app.sync.rate_limits import MailchimpConnectionLimiter, RateLimited
 
 MERGE_FIELDS = {
@@ -84,63 +87,70 @@ class MailchimpAudience:
 
     def upsert_lead(self, email: str, status_if_new: str, merge_fields: dict, tags: list[str]):
         """Add or update the member. Never sends `status`, so no one is re-subscribed."""
-        member = subscriber_hash(email)
-        self._call(
-            self.client.lists.set_list_member,
-            self.list_id,
-            member,
-            {"email_address": email, "status_if_new": status_if_new, "merge_fields": merge_fields},
-        )
-        if tags:
-            self._call(
-                self.client.lists.update_list_member_tags,
-                self.list_id,
-                member,
-                {"tags": [{"name": tag, "status": "active"} for tag in tags]},
-            )
+        self.send(lead_calls(email, status_if_new, merge_fields, tags))
 
     def upsert_profile(self, email: str, merge_fields: dict, tags: dict[str, bool]) -> None:
         """Update what the audience knows; a new member joins as transactional, never subscribed."""
-        member = subscriber_hash(email)
-        self._call(
-            self.client.lists.set_list_member,
-            self.list_id,
-            member,
-            {
-                "email_address": email,
-                "status_if_new": "transactional",
-                "merge_fields": merge_fields,
-            },
-        )
-        self._call(
-            self.client.lists.update_list_member_tags,
-            self.list_id,
-            member,
-            {
-                "tags": [
-                    {"name": name, "status": "active" if on else "inactive"}
-                    for name, on in tags.items()
-                ]
-            },
-        )
+        self.send(profile_calls(email, merge_fields, tags))
 
     def unsubscribe(self, email: str) -> None:
         """Record the address as unsubscribed, creating the member if needed."""
-        self._call(
-            self.client.lists.set_list_member,
-            self.list_id,
-            subscriber_hash(email),
-            {"email_address": email, "status_if_new": "unsubscribed", "status": "unsubscribed"},
-        )
+        self.send(unsubscribe_calls(email))
 
     def track_event(self, email: str, name: str, properties: dict) -> None:
         """A member event (for example started_checkout) that a customer journey can start on."""
-        self._call(
-            self.client.lists.create_list_member_event,
-            self.list_id,
-            subscriber_hash(email),
-            {"name": name, "properties": {k: str(v) for k, v in properties.items()}},
+        self.send(event_calls(email, name, properties))
+
+    def send(self, calls: list["MemberCall"]) -> None:
+        """Make each call now, through the SDK, stopping at the first failure."""
+        sdk = {
+            "member": self.client.lists.set_list_member,
+            "tags": self.client.lists.update_list_member_tags,
+            "events": self.client.lists.create_list_member_event,
+        }
+        for call in calls:
+            self._call(sdk[call.resource], self.list_id, subscriber_hash(call.email), call.body)
+
+    def start_batch(self, operations: list[tuple[str, "MemberCall"]]) -> str:
+        """Send many calls as one batch operation; returns the batch id to collect results by.
+
+        Each operation is (operation_id, call); the id comes back with that call's result.
+        """
+        batch = self._call(
+            self.client.batches.start,
+            {
+                "operations": [
+                    {
+                        "method": call.method,
+                        "path": call.path(self.list_id),
+                        "body": json.dumps(call.body),
+                        "operation_id": operation_id,
+                    }
+                    for operation_id, call in operations
+                ]
+            },
         )
+        return batch["id"]
+
+    def batch_results(self, batch_id: str) -> dict[str, Outcome] | None:
+        """{operation_id: Outcome} once the batch has finished, None while it is still running."""
+        batch = self._call(self.client.batches.status, batch_id)
+        if batch.get("status") != "finished":
+            return None
+        try:
+            # A pre-signed download: no key goes with it.
+            archive = requests.get(batch["response_body_url"], timeout=TIMEOUT_SECONDS)
+            archive.raise_for_status()
+            results = _archived_results(archive.content)
+        except (requests.RequestException, tarfile.TarError, ValueError) as error:
+            raise MailchimpError(
+                by_status(0, f"could not read Mailchimp batch {batch_id}: {error}")
+            ) from error
+        return {
+            str(result.get("operation_id")): _result_outcome(result)
+            for result in results
+            if result.get("operation_id") is not None
+        }
 
     def _call(self, method, *args, **kwargs):
         try:
@@ -159,6 +169,78 @@ class MailchimpAudience:
                 by_status(answer.status_code, f"Mailchimp {answer.status_code} (empty body)")
             )
         return answer
+
+
+@dataclass(frozen=True)
+class MemberCall:
+    """One call about one member, made now through the SDK or later inside a batch."""
+
+    method: str
+    resource: str  # member, tags or events
+    email: str
+    body: dict
+
+    def path(self, list_id: str) -> str:
+        member = f"/lists/{list_id}/members/{subscriber_hash(self.email)}"
+        return member if self.resource == "member" else f"{member}/{self.resource}"
+
+
+def lead_calls(email: str, status_if_new: str, merge_fields: dict, tags: list[str]):
+    """Upsert a lead, never sending `status`, so no one is re-subscribed; then tag it."""
+    calls = [
+        MemberCall(
+            "PUT",
+            "member",
+            email,
+            {"email_address": email, "status_if_new": status_if_new, "merge_fields": merge_fields},
+        )
+    ]
+    if tags:
+        tagged = {"tags": [{"name": tag, "status": "active"} for tag in tags]}
+        calls.append(MemberCall("POST", "tags", email, tagged))
+    return calls
+
+
+def profile_calls(email: str, merge_fields: dict, tags: dict[str, bool]) -> list[MemberCall]:
+    """A new member joins as transactional, never subscribed; tags move in and out."""
+    member = {
+        "email_address": email,
+        "status_if_new": "transactional",
+        "merge_fields": merge_fields,
+    }
+    tagged = {
+        "tags": [
+            {"name": name, "status": "active" if on else "inactive"} for name, on in tags.items()
+        ]
+    }
+    return [MemberCall("PUT", "member", email, member), MemberCall("POST", "tags", email, tagged)]
+
+
+def unsubscribe_calls(email: str) -> list[MemberCall]:
+    body = {"email_address": email, "status_if_new": "unsubscribed", "status": "unsubscribed"}
+    return [MemberCall("PUT", "member", email, body)]
+
+
+def event_calls(email: str, name: str, properties: dict) -> list[MemberCall]:
+    body = {"name": name, "properties": {k: str(v) for k, v in properties.items()}}
+    return [MemberCall("POST", "events", email, body)]
+
+
+def _archived_results(content: bytes) -> list[dict]:
+    # The archive holds one or more JSON files, each a list of operation results.
+    results = []
+    with tarfile.open(fileobj=io.BytesIO(content), mode="r:gz") as archive:
+        for entry in archive.getmembers():
+            if entry.isfile() and entry.name.endswith(".json"):
+                results.extend(json.load(archive.extractfile(entry)))
+    return results
+
+
+def _result_outcome(result: dict) -> Outcome:
+    status = int(result.get("status_code") or 0)
+    if 200 <= status < 300:
+        return Outcome(DONE, status=status)
+    return _outcome(status, result.get("response") or "")
 
 
 def _outcome(status: int, text) -> Outcome:

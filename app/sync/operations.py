@@ -1,6 +1,7 @@
 """What each sync task does on each platform, ending in one Outcome."""
 
 import re
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import select
@@ -18,10 +19,29 @@ from app.models import (
 )
 from app.models.types import utcnow
 from app.sync.klaviyo import KlaviyoAccount, KlaviyoError
-from app.sync.mailchimp import MailchimpAudience, MailchimpError
-from app.sync.outcomes import SUPPRESSED, Outcome, done
+from app.sync.mailchimp import (
+    MailchimpAudience,
+    MailchimpError,
+    MemberCall,
+    event_calls,
+    lead_calls,
+    profile_calls,
+    unsubscribe_calls,
+)
+from app.sync.outcomes import DONE, SUPPRESSED, TRANSIENT, WAITING, Outcome, done
 from app.sync.segments import segments_of
 from app.sync.suppression import record_suppression, suppression_reason
+
+# Mailchimp: below this many tasks, calls at once are quicker than a batch's round trips.
+MAILCHIMP_BATCH_FROM = 10
+MAILCHIMP_BATCH_SIZE = 500
+
+
+class Planned(NamedTuple):
+    """The member calls one task needs, and what to say when they succeed."""
+
+    calls: list[MemberCall]
+    detail: str
 
 
 def client_for(connection: PlatformConnection):
@@ -109,7 +129,7 @@ def _refused(account: KlaviyoAccount, shop_domain: str, leads: dict) -> dict[int
     return refused
 
 
-def mailchimp_lead(audience: MailchimpAudience, connection, task) -> Outcome | None:
+def mailchimp_lead(connection, task) -> Outcome | Planned:
     lead = _lead(task)
     if lead is None:
         return done("the play is gone or was redacted")
@@ -121,17 +141,14 @@ def mailchimp_lead(audience: MailchimpAudience, connection, task) -> Outcome | N
     else:
         status = "transactional"
     facts = lead["properties"]
-    audience.upsert_lead(
-        lead["email"],
-        status,
-        {
-            "COUPON": facts["code"] or "",
-            "PRIZE": facts["prize"],
-            "CAMPAIGN": facts["campaign"],
-        },
-        [f"baton-campaign-{_slug(facts['campaign'])}", f"baton-game-{facts['game']}"],
-    )
-    return done(f"member added as {status} if new")
+    merge_fields = {
+        "COUPON": facts["code"] or "",
+        "PRIZE": facts["prize"],
+        "CAMPAIGN": facts["campaign"],
+    }
+    tags = [f"baton-campaign-{_slug(facts['campaign'])}", f"baton-game-{facts['game']}"]
+    calls = lead_calls(lead["email"], status, merge_fields, tags)
+    return Planned(calls, f"member added as {status} if new")
 
 
 def klaviyo_suppressions(account: KlaviyoAccount, connection, tasks) -> dict[int, Outcome]:
@@ -139,8 +156,8 @@ def klaviyo_suppressions(account: KlaviyoAccount, connection, tasks) -> dict[int
     return {task.id: done() for task in tasks}
 
 
-def mailchimp_suppress(audience: MailchimpAudience, connection, task) -> None:
-    audience.unsubscribe(task.subject)
+def mailchimp_suppress(connection, task) -> Planned:
+    return Planned(unsubscribe_calls(task.subject), "unsubscribed")
 
 
 def klaviyo_checkout(account: KlaviyoAccount, connection, task) -> Outcome | None:
@@ -151,17 +168,11 @@ def klaviyo_checkout(account: KlaviyoAccount, connection, task) -> Outcome | Non
     return None
 
 
-def mailchimp_checkout(audience: MailchimpAudience, connection, task) -> Outcome | None:
+def mailchimp_checkout(connection, task) -> Outcome | Planned:
     checkout = _checkout(task)
     if checkout is None:
         return done("no email on the checkout yet")
-    try:
-        audience.track_event(checkout["email"], "started_checkout", checkout["flat"])
-    except MailchimpError as error:
-        if error.outcome.status == 404:
-            return done("not a member of the audience: nothing to journey on")
-        raise
-    return None
+    return Planned(event_calls(checkout["email"], "started_checkout", checkout["flat"]), "")
 
 
 def klaviyo_profile(account: KlaviyoAccount, connection, task) -> Outcome | None:
@@ -172,22 +183,85 @@ def klaviyo_profile(account: KlaviyoAccount, connection, task) -> Outcome | None
     return None
 
 
-def mailchimp_profile(audience: MailchimpAudience, connection, task) -> Outcome | None:
+def mailchimp_profile(connection, task) -> Outcome | Planned:
     profile = _profile(task)
     if profile is None:
         return done("the customer is gone or has no email")
-    audience.upsert_profile(profile["email"], profile["mailchimp"], profile["tags"])
-    return None
+    return Planned(profile_calls(profile["email"], profile["mailchimp"], profile["tags"]), "")
 
 
 OPERATIONS = {
-    ("mailchimp", "lead"): mailchimp_lead,
-    ("mailchimp", "suppress"): mailchimp_suppress,
     ("klaviyo", "profile"): klaviyo_profile,
-    ("mailchimp", "profile"): mailchimp_profile,
     ("klaviyo", "checkout"): klaviyo_checkout,
-    ("mailchimp", "checkout"): mailchimp_checkout,
 }
+# Mailchimp operations plan their calls, which go out one by one or inside a batch.
+MAILCHIMP_PLANS = {
+    "lead": mailchimp_lead,
+    "suppress": mailchimp_suppress,
+    "profile": mailchimp_profile,
+    "checkout": mailchimp_checkout,
+}
+
+
+def mailchimp_tasks(audience: MailchimpAudience, connection, tasks) -> dict[int, Outcome]:
+    """A few tasks go out call by call, at once; more go as one batch operation."""
+    if len(tasks) < MAILCHIMP_BATCH_FROM:
+        return {task.id: _mailchimp_now(audience, connection, task) for task in tasks}
+    outcomes, operations = {}, []
+    for task in tasks:
+        plan = MAILCHIMP_PLANS[task.operation](connection, task)
+        if isinstance(plan, Outcome):
+            outcomes[task.id] = plan
+            continue
+        operations += [(f"{task.id}.{n}", call) for n, call in enumerate(plan.calls)]
+    if operations:
+        batch_id = audience.start_batch(operations)
+        outcomes.update(
+            (task.id, Outcome(WAITING, batch_id)) for task in tasks if task.id not in outcomes
+        )
+    return outcomes
+
+
+def collect_mailchimp_batch(
+    tasks: list[SyncTask], connection: PlatformConnection, batch_id: str
+) -> dict[int, Outcome] | None:
+    """Each task's outcome from a finished batch, or None while Mailchimp is still working."""
+    results = client_for(connection).batch_results(batch_id)
+    if results is None:
+        return None
+    by_task: dict[str, list[Outcome]] = {}
+    for operation_id, outcome in sorted(results.items()):
+        by_task.setdefault(operation_id.split(".", 1)[0], []).append(outcome)
+    outcomes = {}
+    for task in tasks:
+        mine = by_task.get(str(task.id))
+        failed = next((outcome for outcome in mine or () if outcome.kind != DONE), None)
+        if not mine:
+            outcomes[task.id] = Outcome(TRANSIENT, f"batch {batch_id} returned nothing for it")
+        elif failed is not None:
+            outcomes[task.id] = _mailchimp_refusal(task, connection, failed)
+        else:
+            outcomes[task.id] = done(f"sent in batch {batch_id}")
+    return outcomes
+
+
+def _mailchimp_now(audience: MailchimpAudience, connection, task) -> Outcome:
+    plan = MAILCHIMP_PLANS[task.operation](connection, task)
+    if isinstance(plan, Outcome):
+        return plan
+    try:
+        audience.send(plan.calls)
+    except MailchimpError as error:
+        return _mailchimp_refusal(task, connection, error.outcome)
+    return done(plan.detail)
+
+
+def _mailchimp_refusal(task: SyncTask, connection, outcome: Outcome) -> Outcome:
+    if task.operation == "checkout" and outcome.status == 404:
+        return done("not a member of the audience: nothing to journey on")
+    if outcome.kind == SUPPRESSED:
+        _learn_suppression(task, connection, outcome.detail)
+    return outcome
 
 
 def _lead(task: SyncTask) -> dict | None:
@@ -303,5 +377,7 @@ def _slug(text: str) -> str:
 BATCH_OPERATIONS = {
     ("klaviyo", "lead"): klaviyo_leads,
     ("klaviyo", "suppress"): klaviyo_suppressions,
+} | {("mailchimp", operation): mailchimp_tasks for operation in MAILCHIMP_PLANS}
+BATCH_SIZES = {("klaviyo", "lead"): 1000, ("klaviyo", "suppress"): 100} | {
+    ("mailchimp", operation): MAILCHIMP_BATCH_SIZE for operation in MAILCHIMP_PLANS
 }
-BATCH_SIZES = {("klaviyo", "lead"): 1000, ("klaviyo", "suppress"): 100}

@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 
 DONE, TRANSIENT, PERMANENT, SUPPRESSED = "done", "transient", "permanent", "suppressed"
+# Handed to the vendor inside a batch whose results come later; detail is the batch id.
+WAITING = "waiting"
 
 
 @dataclass(frozen=True)
