@@ -8,6 +8,7 @@ from app.extensions import db
 from app.models import SyncTask
 from app.models.sync import PLATFORMS
 from app.shopify.session_token import require_session_token
+from app.sync.backfill import latest_backfill, queue_backfill, start_backfill
 from app.sync.connections import connect_klaviyo, connect_mailchimp, connections_for, disconnect
 from app.sync.outbox import announce_after_commit
 
@@ -50,6 +51,28 @@ def remove(platform: str):
     return "", 204
 
 
+@bp.post("/connections/<platform>/backfill")
+@require_session_token
+def backfill(platform: str):
+    """Send every existing customer to the platform; a second click returns the same run."""
+    connection = _connection(platform)
+    run = start_backfill(connection)
+    queued = run.id is None
+    db.session.commit()
+    if queued:
+        queue_backfill(run)
+    return jsonify(_backfill_json(run)), 202
+
+
+@bp.get("/connections/<platform>/backfill")
+@require_session_token
+def backfill_progress(platform: str):
+    run = latest_backfill(g.shop.domain, _connection(platform).platform)
+    if run is None:
+        raise ApiError(404, "not_found", "No backfill has run for this platform yet.")
+    return jsonify(_backfill_json(run))
+
+
 @bp.get("/sync/dead-letters")
 @require_session_token
 def dead_letters():
@@ -82,6 +105,30 @@ def discard(task_id: int):
     return jsonify(_task_json(task))
 
 
+def _connection(platform: str):
+    found = [c for c in connections_for(g.shop.domain) if c.platform == platform]
+    if not found:
+        raise ApiError(404, "not_found", "That platform is not connected.")
+    return found[0]
+
+
+def _backfill_json(run) -> dict:
+    return {
+        "id": run.id,
+        "platform": run.platform,
+        "status": run.status,
+        "total": run.total,
+        "sent": run.sent,
+        "subscribed": run.subscribed,
+        "held_back": run.held_back,
+        "api_calls": run.api_calls,
+        "percent": round(100 * run.sent / run.total) if run.total else 100,
+        "error": run.last_error,
+        "started_at": run.started_at.isoformat() if run.started_at else None,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+    }
+
+
 def _dead(task_id: int) -> SyncTask:
     task = db.session.scalar(
         select(SyncTask).where(SyncTask.id == task_id, SyncTask.shop_domain == g.shop.domain)
@@ -101,6 +148,8 @@ def _connection_json(connection) -> dict:
         if connection.last_synced_at
         else None,
     }
+    run = latest_backfill(connection.shop_domain, connection.platform)
+    answer["backfill"] = _backfill_json(run) if run else None
     if connection.platform == "mailchimp" and connection.webhook_secret:
         # Paste into Mailchimp: Audience > Settings > Webhooks (unsubscribes and cleaned).
         answer["webhook_url"] = url_for(

@@ -46,6 +46,7 @@ class KlaviyoAccount:
 
     def __init__(self, api_key: str, list_id: str = "", host: str = "", redis: Redis | None = None):
         self.list_id = list_id
+        self.calls = 0  # requests made, for progress and benchmarks
         self.limiter = KlaviyoRateLimiter(redis, api_key) if redis is not None else None
         self.api = KlaviyoAPI(
             api_key,
@@ -156,6 +157,43 @@ class KlaviyoAccount:
                 },
             )
 
+    def import_profiles(self, profiles: list[dict]) -> str:
+        """One bulk import job (callers keep it within 10,000 profiles and 5 MB); its id."""
+        answer = self._call(
+            "bulk_import_profiles",
+            self.api.Profiles.bulk_import_profiles,
+            {
+                "data": {
+                    "type": "profile-bulk-import-job",
+                    "attributes": {
+                        "profiles": {
+                            "data": [
+                                {"type": "profile", "attributes": profile} for profile in profiles
+                            ]
+                        }
+                    },
+                }
+            },
+        )
+        return answer["data"]["id"]
+
+    def import_job(self, job_id: str) -> dict:
+        """An import job's status ("queued", "processing", "complete"...) and its counts."""
+        answer = self._call(
+            "get_bulk_import_profiles_job", self.api.Profiles.get_bulk_import_profiles_job, job_id
+        )
+        return answer["data"]["attributes"]
+
+    def subscribe_historical(self, consents: list[tuple[str, str]], source: str) -> None:
+        """Subscribe (email, consented_at) pairs whose consent was given in Shopify earlier."""
+        for start in range(0, len(consents), SUBSCRIBE_BATCH):
+            batch = consents[start : start + SUBSCRIBE_BATCH]
+            self._subscribe(
+                [email for email, _ in batch],
+                source,
+                consented_at=[moment for _, moment in batch],
+            )
+
     def subscribe_many(self, emails: list[str], source: str) -> None:
         """Subscribe addresses to the list, 1,000 per job; callers refuse suppressed ones."""
         for start in range(0, len(emails), SUBSCRIBE_BATCH):
@@ -176,30 +214,32 @@ class KlaviyoAccount:
             ),
         )
 
-    def _subscribe(self, emails: list[str], source: str) -> None:
+    def _subscribe(self, emails: list[str], source: str, consented_at=None) -> None:
+        # consented_at, one per email, makes this a historical import of earlier consent.
+        profiles = []
+        for n, email in enumerate(emails):
+            marketing = {"consent": "SUBSCRIBED"}
+            if consented_at:
+                marketing["consented_at"] = consented_at[n]
+            profiles.append(
+                {
+                    "type": "profile",
+                    "attributes": {
+                        "email": email,
+                        "subscriptions": {"email": {"marketing": marketing}},
+                    },
+                }
+            )
+        attributes = {"custom_source": source[:100], "profiles": {"data": profiles}}
+        if consented_at:
+            attributes["historical_import"] = True
         self._call(
             "bulk_subscribe_profiles",
             self.api.Profiles.bulk_subscribe_profiles,
             {
                 "data": {
                     "type": "profile-subscription-bulk-create-job",
-                    "attributes": {
-                        "custom_source": source[:100],
-                        "profiles": {
-                            "data": [
-                                {
-                                    "type": "profile",
-                                    "attributes": {
-                                        "email": email,
-                                        "subscriptions": {
-                                            "email": {"marketing": {"consent": "SUBSCRIBED"}}
-                                        },
-                                    },
-                                }
-                                for email in emails
-                            ]
-                        },
-                    },
+                    "attributes": attributes,
                     "relationships": {"list": {"data": {"type": "list", "id": self.list_id}}},
                 }
             },
@@ -229,6 +269,7 @@ class KlaviyoAccount:
 
     def _call(self, operation: str, method, *args, **kwargs):
         kwargs.setdefault("_request_timeout", TIMEOUT_SECONDS)
+        self.calls += 1
         try:
             if self.limiter is not None:
                 self.limiter.acquire(operation)

@@ -56,6 +56,7 @@ class MailchimpAudience:
 
     def __init__(self, api_key: str, list_id: str = "", host: str = "", redis: Redis | None = None):
         self.list_id = list_id
+        self.calls = 0  # requests made, for progress and benchmarks
         self.limiter = MailchimpConnectionLimiter(redis, api_key) if redis is not None else None
         self.client = mailchimp_marketing.Client()
         self.client.set_config(
@@ -101,6 +102,22 @@ class MailchimpAudience:
         """A member event (for example started_checkout) that a customer journey can start on."""
         self.send(event_calls(email, name, properties))
 
+    def add_members(self, members: list[dict]) -> dict[str, str]:
+        """Batch subscribe up to 500 new members; existing members are left exactly as they are.
+
+        Returns {email: error} for the members Mailchimp refused, other than "already a member".
+        """
+        answer = self._call(
+            self.client.lists.batch_list_members,
+            self.list_id,
+            {"members": members, "update_existing": False},
+        )
+        return {
+            error.get("email_address", ""): error.get("error", "")
+            for error in answer.get("errors") or []
+            if error.get("error_code") != "ERROR_CONTACT_EXISTS"
+        }
+
     def send(self, calls: list["MemberCall"]) -> None:
         """Make each call now, through the SDK, stopping at the first failure."""
         sdk = {
@@ -139,6 +156,7 @@ class MailchimpAudience:
             return None
         try:
             # A pre-signed download: no key goes with it.
+            self.calls += 1
             archive = requests.get(batch["response_body_url"], timeout=TIMEOUT_SECONDS)
             archive.raise_for_status()
             results = _archived_results(archive.content)
@@ -153,6 +171,7 @@ class MailchimpAudience:
         }
 
     def _call(self, method, *args, **kwargs):
+        self.calls += 1
         try:
             with self.limiter.slot() if self.limiter is not None else nullcontext():
                 answer = method(*args, **kwargs)

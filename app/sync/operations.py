@@ -29,6 +29,7 @@ from app.sync.mailchimp import (
     unsubscribe_calls,
 )
 from app.sync.outcomes import DONE, SUPPRESSED, TRANSIENT, WAITING, Outcome, done
+from app.sync.profile_facts import profile_facts
 from app.sync.segments import segments_of
 from app.sync.suppression import record_suppression, suppression_reason
 
@@ -312,25 +313,7 @@ def _profile(task: SyncTask) -> dict | None:
     )
     if customer is None or not customer.email:
         return None
-    segments = segments_of(customer, utcnow())
-    last_order = customer.last_order_at.isoformat() if customer.last_order_at else None
-    spent = str(customer.total_spent or 0)
-    return {
-        "email": customer.email,
-        "klaviyo": {
-            "shopify_orders_count": customer.orders_count or 0,
-            "shopify_total_spent": spent,
-            "shopify_last_order_at": last_order,
-            "shopify_tags": [t.strip() for t in (customer.tags or "").split(",") if t.strip()],
-        }
-        | {f"baton_{name}": on for name, on in segments.items()},
-        "mailchimp": {
-            "ORDERS": str(customer.orders_count or 0),
-            "SPENT": spent,
-            "LASTORDER": last_order or "",
-        },
-        "tags": {f"baton-{name.replace('_', '-')}": on for name, on in segments.items()},
-    }
+    return profile_facts(customer, segments_of(customer, utcnow()))
 
 
 def _checkout(task: SyncTask) -> dict | None:

@@ -45,3 +45,24 @@ def record_suppression(shop_domain: str, email: str, source: str, reason: str) -
             "reason": reason[:120],
         },
     )
+
+
+def held_hashes(shop_domain: str, emails: list[str]) -> set[str]:
+    """The hashes, among these addresses, that must not be subscribed (a page at a time)."""
+    hashes = {email_hash(email) for email in emails}
+    held = set(
+        db.session.scalars(
+            select(EmailSuppression.email_hash).where(
+                EmailSuppression.shop_domain == shop_domain,
+                EmailSuppression.email_hash.in_(hashes),
+            )
+        )
+    )
+    unsubscribed = db.session.scalars(
+        select(Customer.email).where(
+            Customer.shop_domain == shop_domain,
+            Customer.email.in_([email.strip().lower() for email in emails]),
+            Customer.email_consent_state.in_(UNSUBSCRIBED_STATES),
+        )
+    )
+    return held | {email_hash(email) for email in unsubscribed}
