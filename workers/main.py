@@ -20,7 +20,12 @@ from app import create_app
 from app.extensions import QUEUE_NAMES, WORKER_GROUPS, db, redis_queues
 from app.profiles.imports import schedule_reconciliations
 from workers.dispatcher import dispatch_announced
-from workers.sweeper import schedule_suppression_polls, sweep_deliveries, sweep_sync_tasks
+from workers.sweeper import (
+    refresh_time_based_segments,
+    schedule_suppression_polls,
+    sweep_deliveries,
+    sweep_sync_tasks,
+)
 
 log = logging.getLogger("baton.worker")
 SHUTDOWN_GRACE_SECONDS = 10
@@ -69,6 +74,7 @@ def sweep_once(interval: int) -> None:
         sweep_deliveries(redis_queues.queue("webhooks"))
         sweep_sync_tasks()
         schedule_suppression_polls()
+        refresh_time_based_segments()
         schedule_reconciliations()
 
 

@@ -1,7 +1,7 @@
 """Queue deliveries that intake could not announce, and free claims of dead workers."""
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from rq import Queue
 from rq.exceptions import DuplicateJobError
@@ -11,6 +11,7 @@ from app.extensions import db, redis_queues
 from app.models import DeliveryStatus, PlatformConnection, SyncTask, WebhookDelivery
 from app.models.types import utcnow
 from app.sync.outbox import schedule_flush
+from app.sync.segment_refresh import queue_segment_changes
 from workers.dispatcher import BATCH, enqueue_batch
 
 log = logging.getLogger(__name__)
@@ -110,4 +111,20 @@ def schedule_suppression_polls(every: timedelta = SUPPRESSION_POLL_EVERY) -> int
             queued += 1
         except DuplicateJobError:
             pass  # the last poll is still waiting its turn
+    return queued
+
+
+SEGMENTS_WATERMARK = "baton:segments:refreshed-until"
+# Where a sweeper with no watermark (a fresh Redis) starts looking.
+SEGMENTS_FIRST_LOOK_BACK = timedelta(hours=1)
+
+
+def refresh_time_based_segments() -> int:
+    """Queue profile updates for everyone whose segments changed since the last look."""
+    connection = redis_queues.connection
+    now = utcnow()
+    seen = connection.get(SEGMENTS_WATERMARK)
+    since = datetime.fromisoformat(seen.decode()) if seen else now - SEGMENTS_FIRST_LOOK_BACK
+    queued = queue_segment_changes(since, now)
+    connection.set(SEGMENTS_WATERMARK, now.isoformat())
     return queued
