@@ -1,9 +1,9 @@
-"""Sync: API calls the worker makes per lead against the vendors' batch floor, and the time
-from a play's commit to the platform's acknowledgement (capture-to-platform).
+"""Sync: API calls per N against the vendors' batch floor ⌈N/batch⌉, backfill time against the
+fakes' rate-limit floor, and the time from a play's commit to the platform's acknowledgement.
 
 The Klaviyo and Mailchimp fakes (tests/fakes) run in this process as loopback HTTP servers
-with the specs' rate limits; the Procfile's worker (`python -m workers.main`) runs as its own
-process against them, as in production.
+enforcing the specs' rate limits; the Procfile's worker (`python -m workers.main`) runs as its
+own process against them, as in production. Each N gets a fresh database, Redis and fakes.
 """
 
 import math
@@ -13,35 +13,52 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from contextlib import contextmanager
+from datetime import datetime
 
-from benchmarks.harness import ROOT, SHOP, app_environment, drain, prepare_database, services
+from sqlalchemy import create_engine, text
+
+from app.sync.rate_limits import KLAVIYO_LIMITS
+from benchmarks.harness import ROOT, SHOP, app_environment, prepare_database, services
 from tests.fakes.klaviyo import KlaviyoFake
 from tests.fakes.mailchimp import MailchimpFake
 
-LEADS = int(os.environ.get("BENCH_SYNC_LEADS", "1000"))
+LEAD_COUNTS = [int(n) for n in os.environ.get("BENCH_SYNC_LEADS", "1000,10000").split(",")]
+PROFILE_COUNTS = [
+    int(n) for n in os.environ.get("BENCH_SYNC_PROFILES", "1000,10000,100000").split(",")
+]
 LIVE_LEADS = 20  # committed one at a time, about a second apart, for capture-to-platform
+TIME_LIMIT_SECONDS = 900  # per run: a benchmark is bounded, and says so when it stops early
 # The vendors' largest batch for each kind of call a lead needs.
-BATCH = {"klaviyo events": 1000, "klaviyo subscriptions": 1000, "mailchimp members": 500}
+LEAD_BATCH = {"klaviyo events": 1000, "klaviyo subscriptions": 1000, "mailchimp members": 500}
+CONSENTED_SHARE = 2  # every second customer consented to email in Shopify
 WINDOW_SECONDS = 2.0  # the default BATON_SYNC_WINDOW_SECONDS
 
+CONNECT = f"""
+from app.models import Campaign, PlatformConnection, Prize
+from sqlalchemy import select
+db.session.add_all([
+    PlatformConnection(shop_domain="{SHOP}", platform="klaviyo", api_key="pk_bench",
+                       list_id="list1"),
+    PlatformConnection(shop_domain="{SHOP}", platform="mailchimp", api_key="bench-us1",
+                       list_id="list1")])
+campaign = Campaign(shop_domain="{SHOP}", name="Bench wheel", game="wheel", status="live")
+campaign.prizes = [Prize(label="10% off", kind="percentage", value=10)]
+db.session.add(campaign)
+db.session.commit()
+"""
 
-def seed(env: dict, count: int, first: int) -> None:
-    """Connections, a campaign, and `count` consented plays whose sync tasks are queued."""
-    code = f"""
-from app.models import Campaign, Play, PlatformConnection, Prize
+
+def seed_leads(env: dict, count: int, first: int, one_by_one: bool = False) -> None:
+    """`count` consented plays and their outbox rows, written as the play endpoint writes them."""
+    commit_every = 1 if one_by_one else 500
+    _in_app(
+        env,
+        f"""
+from app.models import Campaign, Play
 from app.models.types import utcnow
 from app.sync.outbox import queue_sync
 from sqlalchemy import select
-if not db.session.scalar(select(PlatformConnection.id)):
-    db.session.add_all([
-        PlatformConnection(shop_domain="{SHOP}", platform="klaviyo", api_key="pk_bench",
-                           list_id="list1"),
-        PlatformConnection(shop_domain="{SHOP}", platform="mailchimp", api_key="bench-us1",
-                           list_id="list1")])
-    campaign = Campaign(shop_domain="{SHOP}", name="Bench wheel", game="wheel", status="live")
-    campaign.prizes = [Prize(label="10% off", kind="percentage", value=10)]
-    db.session.add(campaign)
-    db.session.commit()
 campaign = db.session.scalar(select(Campaign))
 for n in range({first}, {first + count}):
     play = Play(shop_domain="{SHOP}", campaign_id=campaign.id, prize_id=campaign.prizes[0].id,
@@ -50,11 +67,49 @@ for n in range({first}, {first + count}):
     db.session.add(play)
     db.session.flush()
     queue_sync("{SHOP}", "lead", str(play.id))
-    if {count} == 1 or n % 100 == 99:
+    if n % {commit_every} == {commit_every - 1}:
         db.session.commit()
 db.session.commit()
-"""
-    _in_app(env, code)
+""",
+    )
+
+
+def seed_customers(env: dict, count: int) -> None:
+    """Customers Baton learned from Shopify before the platforms were connected."""
+    _in_app(
+        env,
+        f"""
+from decimal import Decimal
+from sqlalchemy import insert
+from app.models import Customer
+from app.models.types import utcnow
+now = utcnow()
+for start in range(0, {count}, 5000):
+    db.session.execute(insert(Customer), [
+        dict(shop_domain="{SHOP}", shopify_id=n, email=f"customer{{n}}@example.com",
+             first_name="Customer", last_name=str(n), tags="", orders_count=n % 4,
+             total_spent=Decimal(n % 400), last_order_at=now,
+             email_consent_state="subscribed" if n % {CONSENTED_SHARE} else "not_subscribed",
+             email_consent_updated_at=now, created_at=now)
+        for n in range(start, min(start + 5000, {count}))])
+    db.session.commit()
+""",
+    )
+
+
+def start_backfills(env: dict) -> None:
+    _in_app(
+        env,
+        """
+from sqlalchemy import select
+from app.models import PlatformConnection
+from app.sync.backfill import queue_backfill, start_backfill
+runs = [start_backfill(c) for c in db.session.scalars(select(PlatformConnection))]
+db.session.commit()
+for run in runs:
+    queue_backfill(run)
+""",
+    )
 
 
 def _in_app(env: dict, body: str) -> str:
@@ -71,32 +126,35 @@ def _in_app(env: dict, body: str) -> str:
     ).stdout
 
 
-def latencies(env: dict, after_play: int) -> list[float]:
-    """Seconds from each play's commit to its sync task being done, for plays after one id."""
-    out = _in_app(
-        env,
-        f"""
-from app.models import Play, SyncTask
-for task in db.session.query(SyncTask).filter(SyncTask.status == "done"):
-    play = db.session.get(Play, int(task.subject))
-    if play.id > {after_play}:
-        print((task.done_at - play.created_at).total_seconds())
-""",
+@contextmanager
+def worker(env: dict):
+    """The Procfile's worker process, stopped gracefully at the end."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workers.main"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
-    return [float(line) for line in out.split()]
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
 
 
-def calls_by_kind(klaviyo: KlaviyoFake, mailchimp: MailchimpFake) -> Counter:
-    kinds = Counter()
-    for method, path in klaviyo.requests:
-        kinds[f"klaviyo {method} {path.split('?')[0]}"] += 1
-    for method, path in mailchimp.requests:
-        kinds["mailchimp " + method + " " + ("member" if "/members/" in path else path)] += 1
-    return kinds
+def wait_until(engine, query: str, started: float) -> float | None:
+    """Seconds until `query` returns 0, or None when the time limit came first."""
+    while time.perf_counter() - started < TIME_LIMIT_SECONDS:
+        with engine.connect() as connection:
+            if connection.execute(text(query)).scalar() == 0:
+                return time.perf_counter() - started
+        time.sleep(0.25)
+    return None
 
 
-def main() -> None:
-    print(f"sync: {LEADS} consented pop-up leads to Klaviyo and Mailchimp fakes, one worker")
+@contextmanager
+def fresh_run():
     with (
         KlaviyoFake(api_keys=("pk_bench",)) as klaviyo,
         MailchimpFake(api_key="bench-us1") as mailchimp,
@@ -108,45 +166,155 @@ def main() -> None:
             "BATON_SWEEP_INTERVAL": "1",
         }
         prepare_database(env)
-        # The backlog is flushed at once (a burst worker runs no scheduled jobs); the live
-        # part below uses the default batching window, as production does.
-        backlog = env | {"BATON_SYNC_WINDOW_SECONDS": "0"}
-        seed(backlog, LEADS, 0)
-        seconds = drain(backlog)
-        kinds = calls_by_kind(klaviyo, mailchimp)
-        calls = sum(kinds.values())
-        floor = sum(math.ceil(LEADS / size) for size in BATCH.values())
-        print(f"  backlog drained in {seconds:.1f} s ({LEADS / seconds:.0f} leads/s)")
-        for kind, count in sorted(kinds.items()):
-            print(f"    {kind:60s} {count:6d}")
-        print(
-            f"  API calls: {calls} for {LEADS} leads; batch floor ⌈N/batch⌉ = {floor};"
-            f" ratio {calls / floor:.1f}x"
-        )
+        _in_app(env, CONNECT)
+        yield env, create_engine(database_url), klaviyo, mailchimp
 
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "workers.main"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+
+def calls_by_kind(klaviyo: KlaviyoFake, mailchimp: MailchimpFake) -> Counter:
+    kinds = Counter()
+    for method, path in klaviyo.requests:
+        kinds[f"klaviyo {method} {_shape(path.split('?')[0])}"] += 1
+    for method, path in mailchimp.requests:
+        kinds[f"mailchimp {method} {_shape(path)}"] += 1
+    return kinds
+
+
+def _shape(path: str) -> str:
+    # Ids in paths would make every call its own row.
+    parts = path.strip("/").split("/")
+    if "members" in parts:
+        return "/".join(parts[: parts.index("members") + 1]) + "/{member}…"
+    if parts[0] == "batch-results" or (len(parts) >= 3 and parts[-2] in ("batches",)):
+        return "/".join(parts[:-1]) + "/{id}"
+    if len(parts) >= 3 and parts[-2] == "profile-bulk-import-jobs":
+        return "/".join(parts[:-1]) + "/{id}"
+    return "/".join(parts)
+
+
+def report_calls(kinds: Counter, n: int, floors: dict, what: str) -> None:
+    """Calls made against the floor: for each kind of call, ⌈items/batch⌉."""
+    calls, floor = sum(kinds.values()), sum(floors.values())
+    for kind, count in sorted(kinds.items()):
+        print(f"      {kind:62s} {count:6d}")
+    print(
+        f"    API calls for {n:,} {what}: {calls:,}; floor Σ⌈N/batch⌉ = {floor:,}"
+        f" ({', '.join(f'{k} {v:,}' for k, v in floors.items())}); ratio {calls / floor:.1f}x"
+    )
+
+
+def leads(n: int) -> None:
+    with fresh_run() as (env, engine, klaviyo, mailchimp):
+        seed_leads(env, n, 0)
+        started = time.perf_counter()
+        with worker(env):
+            seconds = wait_until(
+                engine, "SELECT count(*) FROM sync_task WHERE status != 'done'", started
+            )
+        if seconds is None:
+            print(f"    {n:,} leads: not drained within {TIME_LIMIT_SECONDS} s")
+            return
+        print(f"    {n:,} leads drained in {seconds:.1f} s ({n / seconds:,.0f} leads/s)")
+        floors = {kind: math.ceil(n / size) for kind, size in LEAD_BATCH.items()}
+        report_calls(calls_by_kind(klaviyo, mailchimp), n, floors, "leads")
+
+
+def rate_floor_seconds(calls: Counter) -> float:
+    """The least time Klaviyo's published limits allow for these calls, operations in parallel."""
+    floor = 0.0
+    for operation, count in calls.items():
+        burst, steady = KLAVIYO_LIMITS[operation]
+        floor = max(floor, (count - 1) // burst, ((count - 1) // steady) * 60.0)
+    return floor
+
+
+def backfill(n: int) -> None:
+    with fresh_run() as (env, engine, klaviyo, mailchimp):
+        seed_customers(env, n)
+        started = time.perf_counter()
+        start_backfills(env)
+        with worker(env):
+            seconds = wait_until(
+                engine,
+                "SELECT count(*) FROM email_backfill WHERE status NOT IN ('done', 'failed')",
+                started,
+            )
+        with engine.connect() as connection:
+            runs = connection.execute(
+                text(
+                    "SELECT platform, status, sent, subscribed, api_calls, last_error,"
+                    " updated_at FROM email_backfill ORDER BY platform"
+                )
+            ).all()
+        if seconds is None:
+            print(f"    {n:,} profiles: backfill not finished within {TIME_LIMIT_SECONDS} s")
+        kinds = calls_by_kind(klaviyo, mailchimp)
+        operations = Counter(
+            {
+                "get_profiles": kinds["klaviyo GET api/profiles"],
+                "bulk_import_profiles": kinds["klaviyo POST api/profile-bulk-import-jobs"],
+                "get_bulk_import_profiles_job": kinds[
+                    "klaviyo GET api/profile-bulk-import-jobs/{id}"
+                ],
+                "bulk_subscribe_profiles": kinds[
+                    "klaviyo POST api/profile-subscription-bulk-create-jobs"
+                ],
+            }
         )
-        try:
-            time.sleep(3)  # the worker is up and idle, as in a quiet shop
-            for n in range(LIVE_LEADS):
-                seed(env, 1, LEADS + n)
-            time.sleep(5)
-        finally:
-            worker.terminate()
-            worker.wait(timeout=30)
-        live = latencies(env, after_play=LEADS)
-        p95 = statistics.quantiles(live, n=20)[18] if len(live) >= 20 else float("nan")
-        print(
-            f"  capture-to-platform (play commit to the vendor's acknowledgement, recorded by"
-            f" the worker, batching window {WINDOW_SECONDS:g} s), {len(live)} tasks:"
-            f" median {statistics.median(live):.2f} s,"
-            f" p95 {p95:.2f} s (target: well within 5 s)"
-        )
+        floor = rate_floor_seconds(operations)
+        for platform, status, sent, subscribed, api_calls, error, _ in runs:
+            print(
+                f"    {platform:9s} {status}: {sent:,} sent, {subscribed:,} subscribed"
+                f" (historical consent), {api_calls:,} API calls"
+                + (f"; note: {error}" if error else "")
+            )
+        if seconds is not None:
+            print(
+                f"    backfill of {n:,} profiles to both platforms: {seconds:.1f} s"
+                f" ({n / seconds:,.0f} profiles/s); the fakes' rate-limit floor for the same"
+                f" calls: {floor:.0f} s (Klaviyo's windows; Mailchimp limits connections only)"
+            )
+        floors = {"klaviyo imports": math.ceil(n / 10_000), "mailchimp members": math.ceil(n / 500)}
+        floors["klaviyo subscriptions"] = math.ceil(n // CONSENTED_SHARE / 1000)
+        report_calls(kinds, n, floors, "profiles")
+
+
+def capture_to_platform() -> None:
+    with fresh_run() as (env, engine, klaviyo, mailchimp), worker(env):
+        time.sleep(3)  # the worker is up and idle, as in a quiet shop
+        for n in range(LIVE_LEADS):
+            seed_leads(env, 1, n, one_by_one=True)
+        time.sleep(6)
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT sync_task.done_at, play.created_at FROM sync_task"
+                    " JOIN play ON CAST(play.id AS TEXT) = sync_task.subject"
+                    " WHERE sync_task.status = 'done'"
+                )
+            ).all()
+    live = [(_at(done) - _at(made)).total_seconds() for done, made in rows]
+    p95 = statistics.quantiles(live, n=20)[18] if len(live) >= 20 else float("nan")
+    print(
+        f"    capture-to-platform (play commit to the vendor's acknowledgement, recorded by"
+        f" the worker, batching window {WINDOW_SECONDS:g} s), {len(live)} tasks:"
+        f" median {statistics.median(live):.2f} s, p95 {p95:.2f} s (target: well within 5 s)"
+    )
+
+
+def _at(value):
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def main() -> None:
+    print("sync: Klaviyo and Mailchimp fakes with the specs' rate limits, one Procfile worker")
+    print("  live pop-up leads (every one consented):")
+    for n in LEAD_COUNTS:
+        leads(n)
+    print("  backfill of existing customers (half consented in Shopify):")
+    for n in PROFILE_COUNTS:
+        backfill(n)
+    print("  capture to platform:")
+    capture_to_platform()
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Customer
@@ -130,3 +131,23 @@ def test_backfill_routes_need_the_shops_token_and_a_connection(client, customers
     assert start(client, "sms").status_code == 404
     missing = client.get("/admin/api/connections/klaviyo/backfill", headers=bearer(session_token()))
     assert missing.status_code == 404
+
+
+def test_a_klaviyo_page_is_cut_to_the_5_mb_limit_and_the_rest_follows(
+    client, customers, run_worker, klaviyo
+):
+    # 25 customers with 250 kB of Shopify tags each: over 6 MB, more than one import job holds.
+    tags = ",".join(f"tag-{n:06d}" for n in range(25_000))
+    for found in db.session.scalars(select(Customer)):
+        found.tags = tags
+    db.session.commit()
+    start(client, "klaviyo")
+    run_worker()
+    run = progress(client, "klaviyo")
+    assert (run["status"], run["sent"], run["error"]) == ("done", 25, None)
+    paths = [path.split("?")[0] for _, path in klaviyo.requests]
+    assert paths.count("/api/profile-bulk-import-jobs") == 2  # the fake answers 413 above 5 MiB
+    assert all(
+        len(klaviyo.profile(f"c{n}@example.com").properties["shopify_tags"]) == 25_000
+        for n in range(CUSTOMERS)
+    )
