@@ -90,9 +90,8 @@ def test_an_unsubscribe_during_an_outage_still_wins_over_the_queued_lead(
     win(client, connected)
     run_worker()
     form = {"type": "unsubscribe", "data[email]": EMAIL, "data[list_id]": "list1"}
-    connection_url = client.get("/admin/api/connections", headers=_bearer()).get_json()[
-        "connections"
-    ][1]["webhook_url"]
+    listed = client.get("/admin/api/connections", headers=bearer(session_token())).get_json()
+    connection_url = listed["connections"][1]["webhook_url"]
     path = "/" + connection_url.split("://", 1)[1].split("/", 1)[1]
     assert client.post(path, data=form).status_code == 200
     run_worker()
