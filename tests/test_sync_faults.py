@@ -7,6 +7,7 @@ from app.extensions import db
 from app.models import SyncTask
 from app.sync import klaviyo as klaviyo_module
 from app.sync import mailchimp as mailchimp_module
+from tests.shopify_signing import bearer, session_token
 from tests.test_email_sync import (  # noqa: F401 - fixtures
     EMAIL,
     LEAD_METRIC,
