@@ -119,7 +119,7 @@ def test_an_outage_mid_backfill_is_waited_out_and_the_run_carries_on(
     mailchimp.fail_next(503, retry_after=1)
     run_worker()
     run = progress(client, "mailchimp")
-    assert (run["status"], run["sent"]) == ("done", 25)
+    assert (run["status"], run["sent"], run["error"]) == ("done", 25, None)
     assert sum(mailchimp.status("list1", f"c{n}@example.com") is not None for n in range(25)) == 25
 
 

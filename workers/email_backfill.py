@@ -42,32 +42,38 @@ def run_email_backfill(backfill_id: int) -> str:
     backfill.status = "running"
     db.session.commit()
     calls_before, waits, import_jobs = backfill.api_calls, 0, []
+    learned = backfill.platform != "klaviyo" or backfill.cursor > 0
     while True:
         try:
-            if backfill.platform == "klaviyo" and backfill.cursor == 0 and waits == 0:
+            if not learned:
                 learn_klaviyo_suppressions(connection, client)
+                learned = True
             more = send_page(backfill, connection, client, import_jobs)
             if not more and import_jobs:
                 await_imports(backfill, client, import_jobs)
         except (KlaviyoError, MailchimpError) as error:
             db.session.rollback()  # the page in flight goes again
-            outcome = error.outcome
-            backfill.last_error = outcome.detail
-            wait = outcome.retry_after or 1
-            if outcome.kind != TRANSIENT:
-                return _finish(backfill, "failed", outcome.detail)
-            if wait > LONGEST_INLINE_WAIT_SECONDS or waits >= MAX_WAITS_IN_A_ROW:
-                db.session.commit()
-                raise  # RQ retries later; the cursor keeps every page already sent
-            db.session.commit()
+            if error.outcome.kind != TRANSIENT:
+                return _finish(backfill, "failed", error.outcome.detail)
             waits += 1
-            time.sleep(wait)
+            _pause(backfill, error, waits)
             continue
         backfill.api_calls = calls_before + client.calls
-        waits = 0
+        if waits:
+            backfill.last_error, waits = None, 0  # the pause is over: nothing to report
         if not more:
             return _finish(backfill, "done", None)
         db.session.commit()
+
+
+def _pause(backfill: EmailBackfill, error: KlaviyoError | MailchimpError, waits: int) -> None:
+    """Wait out a short outage here; hand a long one to RQ's retries, which resume at the cursor."""
+    backfill.last_error = f"paused: {error.outcome.detail}"
+    db.session.commit()
+    wait = error.outcome.retry_after or 1
+    if wait > LONGEST_INLINE_WAIT_SECONDS or waits > MAX_WAITS_IN_A_ROW:
+        raise error
+    time.sleep(wait)
 
 
 def _finish(backfill: EmailBackfill, status: str, error: str | None) -> str:
