@@ -55,8 +55,11 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app import auth, cli, demo, health, mailchimp_webhooks, storefront, webhooks
+    from app.admin import analytics as admin_analytics
     from app.admin import campaigns as admin_campaigns
     from app.admin import connections as admin_connections
+    from app.admin import customers as admin_customers
+    from app.admin import setup as admin_setup
     from app.admin import views as admin
 
     for module in (
@@ -68,6 +71,9 @@ def _register_blueprints(app: Flask) -> None:
         admin,
         admin_campaigns,
         admin_connections,
+        admin_analytics,
+        admin_customers,
+        admin_setup,
     ):
         app.register_blueprint(module.bp)
     cli.init_app(app)

@@ -4,6 +4,7 @@ import re
 
 from flask import Blueprint, g, jsonify, request
 
+from app.analytics.tracking import EVENT_KINDS, MAX_EVENTS, count_widget_events, record_exposure
 from app.errors import ApiError
 from app.extensions import db
 from app.models import Prize
@@ -23,6 +24,7 @@ from app.shops import find_shop
 
 bp = Blueprint("storefront", __name__, url_prefix="/proxy")
 VISITOR_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+VARIANT_KEY = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 DEVICES = ("mobile", "tablet", "desktop")
 
 
@@ -54,6 +56,10 @@ def offer():
         experience = (campaign.suppression or {}).get("experience", "reminder")
         return _private(jsonify(show=experience, reason=reason))
     variant = assign_variant(campaign, visitor)
+    record_exposure(
+        g.shop_domain, campaign.id, visitor, variant, _device(request.args.get("device"))
+    )
+    db.session.commit()
     if variant is None:
         return _private(jsonify(show="nothing", reason="holdout"))
     return _private(
@@ -84,6 +90,22 @@ def play_game():
     return _private(jsonify(result))
 
 
+@bp.post("/events")
+@require_proxy_signature
+def widget_events():
+    """Impressions and opens, batched by the widget (a beacon as the page goes away)."""
+    # sendBeacon posts text/plain: read the body as JSON whatever its content type.
+    body = request.get_json(force=True, silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_body", "Send the events as a JSON object.")
+    visitor = _visitor_key(body.get("visitor_id"))
+    counted = count_widget_events(
+        g.shop_domain, visitor, _device(body.get("device")) or "unknown", _events(body)
+    )
+    db.session.commit()
+    return _private(jsonify(counted=counted))
+
+
 @bp.get("/code")
 @require_proxy_signature
 def code():
@@ -98,7 +120,6 @@ def code():
 
 
 def _play_request(body: dict, ip: str) -> PlayRequest:
-    device = body.get("device")
     return PlayRequest(
         shop_domain=g.shop_domain,
         campaign_id=_campaign_id(body.get("campaign_id")),
@@ -110,10 +131,32 @@ def _play_request(body: dict, ip: str) -> PlayRequest:
         logged_in_customer_id=g.logged_in_customer_id,
         ip=ip,
         user_agent=request.headers.get("User-Agent", ""),
-        device=device if device in DEVICES else None,
+        device=_device(body.get("device")),
         phone=body.get("phone") if isinstance(body.get("phone"), str) else "",
         sms_consented=body.get("sms_consent") is True,
     )
+
+
+def _events(body: dict) -> list[dict]:
+    events = body.get("events")
+    if not isinstance(events, list) or not 0 < len(events) <= MAX_EVENTS:
+        raise ApiError(400, "invalid_events", f"events must be a list of 1 to {MAX_EVENTS}.")
+    clean = []
+    for event in events:
+        if not isinstance(event, dict) or event.get("type") not in EVENT_KINDS:
+            raise ApiError(400, "invalid_events", "Each event's type is impression or open.")
+        variant = event.get("variant")
+        if not isinstance(variant, str) or not VARIANT_KEY.match(variant):
+            raise ApiError(400, "invalid_events", "Each event names the variant it showed.")
+        clean.append(
+            {"campaign_id": _campaign_id(event.get("campaign_id")), "type": event["type"]}
+            | {"variant": variant}
+        )
+    return clean
+
+
+def _device(raw) -> str | None:
+    return raw if raw in DEVICES else None
 
 
 def _campaign_id(raw) -> int:

@@ -3,6 +3,7 @@
 from flask import Blueprint, current_app, g, jsonify, request, url_for
 from sqlalchemy import select
 
+from app.admin.queries import deliveries_per_hour, delivery_counts, sync_backlog
 from app.errors import ApiError
 from app.extensions import db
 from app.models import SyncTask
@@ -71,6 +72,26 @@ def backfill_progress(platform: str):
     if run is None:
         raise ApiError(404, "not_found", "No backfill has run for this platform yet.")
     return jsonify(_backfill_json(run))
+
+
+@bp.get("/sync/health")
+@require_session_token
+def sync_health():
+    """The outbox backlog, deliveries per hour and when each platform last took something."""
+    return jsonify(
+        backlog=sync_backlog(g.shop.domain),
+        per_hour=deliveries_per_hour(g.shop.domain),
+        platforms=[
+            {
+                "platform": connection.platform,
+                "last_synced_at": connection.last_synced_at.isoformat()
+                if connection.last_synced_at
+                else None,
+            }
+            for connection in connections_for(g.shop.domain)
+        ],
+        intake=delivery_counts(g.shop.domain),
+    )
 
 
 @bp.get("/sync/dead-letters")

@@ -37,6 +37,7 @@ def empty_state() -> dict:
         "next_id": 1,
         "refuse_next": 0,  # codes the next bulk adds will fail, as Shopify reports them
         "throttle_next": 0,
+        "theme_settings": None,  # the live theme's config/settings_data.json, as text
     }
 
 
@@ -83,6 +84,7 @@ class ShopifyAdminFake:
                 self.update_email_consent,
             ),
             ("on BulkOperation", "node", self.bulk_operation),
+            ("themes(", "themes", self.themes),
         ):
             if marker in query:
                 return 200, _reply({field: handler(variables)})
@@ -94,6 +96,24 @@ class ShopifyAdminFake:
 
     def app_installation(self, _variables) -> dict:
         return {"id": self.installation_id}
+
+    def themes(self, _variables) -> dict:
+        # One live theme; its settings file only once the store has one (the demo seeds it).
+        content = self.state.get("theme_settings")
+        files = (
+            []
+            if content is None
+            else [{"filename": "config/settings_data.json", "body": {"content": content}}]
+        )
+        return {
+            "nodes": [
+                {
+                    "id": "gid://shopify/OnlineStoreTheme/1",
+                    "name": "Dawn",
+                    "files": {"nodes": files},
+                }
+            ]
+        }
 
     def update_email_consent(self, variables) -> dict:
         given = variables.get("input") or {}

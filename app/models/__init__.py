@@ -1,5 +1,6 @@
 """Models, one module per aggregate; imported here so Alembic sees every table."""
 
+from app.models.analytics import HOLDOUT, CampaignDailyStat, CampaignExposure
 from app.models.backfill import BackfillRun
 from app.models.campaign import GAMES, PRIZE_KINDS, Campaign, Play, Prize, Variant
 from app.models.commerce import Cart, Checkout, CouponCode, Order
@@ -16,6 +17,9 @@ from app.models.sync import (
 from app.models.webhook import DeliveryStatus, WebhookDelivery
 
 __all__ = [
+    "HOLDOUT",
+    "CampaignDailyStat",
+    "CampaignExposure",
     "GAMES",
     "PRIZE_KINDS",
     "Campaign",

@@ -40,8 +40,24 @@
     B.local.set(key, mine);
   }
 
+  /* ---- Impressions and opens: batched, sent once as the page goes away (or after a play). ---- */
+  var pending = [];
+  function track(campaign, offer, type) {
+    if (embed.preview) return;
+    pending.push({ campaign_id: campaign.id, variant: offer.variant, type: type });
+  }
+  function flush() {
+    if (!pending.length) return;
+    var body = JSON.stringify({ visitor_id: B.visitor(), device: B.device(), events: pending.splice(0, 20) });
+    if (!(navigator.sendBeacon && navigator.sendBeacon(embed.proxy + "/events", body))) {
+      fetch(embed.proxy + "/events", { method: "POST", body: body, keepalive: true, credentials: "same-origin" }).catch(function () {});
+    }
+  }
+  addEventListener("pagehide", flush);
+  document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden") flush(); });
+
   function open(campaign) {
-    call("/offer?campaign_id=" + campaign.id + "&visitor_id=" + B.visitor()).then(function (answer) {
+    call("/offer?campaign_id=" + campaign.id + "&visitor_id=" + B.visitor() + "&device=" + B.device()).then(function (answer) {
       var offer = answer.data;
       if (!answer.ok) return;
       if (offer.show === "game") return dialog(campaign, offer);
@@ -53,7 +69,7 @@
   }
 
   /* ---- The dialog: labelled, focus kept inside, Escape closes, focus given back. ---- */
-  function dialog(campaign, offer) {
+  function dialog(campaign, offer, quiet) {
     var content = offer.campaign.content || {}, consent = offer.campaign.consent || {};
     var opener = document.activeElement;
     var game = GAMES[offer.campaign.game] || GAMES.wheel;
@@ -98,6 +114,7 @@
       if (consent.required !== false && !agree.checked) return fieldError(agree, agreeError, "Please tick the box to agree.");
       submit.disabled = true;
       message.textContent = "Good luck…";
+      flush();
       call("/play", {
         campaign_id: campaign.id, play_token: offer.play_token, visitor_id: B.visitor(),
         email: email.value.trim(), consent: agree.checked, device: B.device(),
@@ -141,7 +158,22 @@
     backdrop = el("div", { class: "baton-backdrop", onclick: function (e) { if (e.target === backdrop) close(); } }, [box]);
     document.body.appendChild(backdrop);
     document.addEventListener("keydown", keys, true);
-    (game.firstFocus ? game.firstFocus(stage) : email).focus();
+    track(campaign, offer, "impression");
+    // An open is the first touch of the game or the form; closing the dialog is not one.
+    var opened = function (e) {
+      if (e.target.closest(".baton-close") || e.key === "Escape" || e.key === "Tab") return;
+      box.removeEventListener("pointerdown", opened); box.removeEventListener("keydown", opened);
+      track(campaign, offer, "open");
+    };
+    box.addEventListener("pointerdown", opened);
+    box.addEventListener("keydown", opened);
+    // The editor's preview redraws as the merchant types: it must not take their focus.
+    if (!quiet) (game.firstFocus ? game.firstFocus(stage) : email).focus();
+  }
+
+  function preview(shown) {
+    Array.prototype.forEach.call(document.querySelectorAll(".baton-backdrop"), function (node) { node.remove(); });
+    dialog({ id: shown.id || 0 }, { campaign: shown, variant: "preview" }, true);
   }
 
   /* ---- After the win: the code, a copy button, and the code applied to the cart. ---- */
@@ -293,5 +325,5 @@
     giftbox: { stage: giftboxes, reveal: openBox }
   };
 
-  window.BatonGame = { open: open, reminder: reminder };
+  window.BatonGame = { open: open, reminder: reminder, preview: preview };
 })();

@@ -1,0 +1,39 @@
+"""Admin JSON API: find a customer, and read their story across every channel."""
+
+from flask import Blueprint, g, jsonify, request
+
+from app.errors import ApiError
+from app.profiles.customer_view import (
+    customer_for,
+    customer_story,
+    customer_summary,
+    search_customers,
+)
+from app.shopify.session_token import require_session_token
+
+bp = Blueprint("admin_customers", __name__, url_prefix="/admin/api/customers")
+
+
+@bp.get("")
+@require_session_token
+def search():
+    """Customers whose email or name contains ?q= (at least two characters)."""
+    query = request.args.get("q", "").strip()
+    if len(query) < 2 or len(query) > 320:
+        raise ApiError(
+            400,
+            "invalid_query",
+            "Search with two or more characters of an email address or name.",
+            fields={"q": "two to 320 characters"},
+        )
+    found = search_customers(g.shop.domain, query)
+    return jsonify(customers=[customer_summary(customer) for customer in found])
+
+
+@bp.get("/<int:customer_id>")
+@require_session_token
+def show(customer_id: int):
+    customer = customer_for(g.shop.domain, customer_id)
+    if customer is None:
+        raise ApiError(404, "not_found", "No such customer in this shop.")
+    return jsonify(customer_story(customer))
