@@ -22,6 +22,7 @@ from app.sync.outcomes import TRANSIENT
 # Waits up to this long are slept in place; longer ones go back to RQ's retry schedule.
 LONGEST_INLINE_WAIT_SECONDS = 60
 MAX_WAITS_IN_A_ROW = 20
+PAUSED = "paused: "
 log = logging.getLogger(__name__)
 
 
@@ -38,9 +39,14 @@ def run_email_backfill(backfill_id: int) -> str:
     )
     if connection is None:
         return _finish(backfill, "failed", "the platform was disconnected")
-    client = client_for(connection)
     backfill.status = "running"
+    if (backfill.last_error or "").startswith(PAUSED):
+        backfill.last_error = None  # resumed by RQ after a long pause: it is over
     db.session.commit()
+    return _send_everything(backfill, connection, client_for(connection))
+
+
+def _send_everything(backfill: EmailBackfill, connection: PlatformConnection, client) -> str:
     calls_before, waits, import_jobs = backfill.api_calls, 0, []
     learned = backfill.platform != "klaviyo" or backfill.cursor > 0
     while True:
@@ -68,7 +74,7 @@ def run_email_backfill(backfill_id: int) -> str:
 
 def _pause(backfill: EmailBackfill, error: KlaviyoError | MailchimpError, waits: int) -> None:
     """Wait out a short outage here; hand a long one to RQ's retries, which resume at the cursor."""
-    backfill.last_error = f"paused: {error.outcome.detail}"
+    backfill.last_error = f"{PAUSED}{error.outcome.detail}"
     db.session.commit()
     wait = error.outcome.retry_after or 1
     if wait > LONGEST_INLINE_WAIT_SECONDS or waits > MAX_WAITS_IN_A_ROW:
