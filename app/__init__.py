@@ -59,6 +59,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin import campaigns as admin_campaigns
     from app.admin import connections as admin_connections
     from app.admin import customers as admin_customers
+    from app.admin import pages as admin_pages
+    from app.admin import preview as admin_preview
     from app.admin import setup as admin_setup
     from app.admin import views as admin
 
@@ -69,6 +71,8 @@ def _register_blueprints(app: Flask) -> None:
         webhooks,
         mailchimp_webhooks,
         admin,
+        admin_pages,
+        admin_preview,
         admin_campaigns,
         admin_connections,
         admin_analytics,

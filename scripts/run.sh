@@ -29,6 +29,7 @@ flask db upgrade
 if [ -n "$demo" ]; then
   flask baton demo-seed
   echo "Demo storefront: http://127.0.0.1:$port/demo/storefront"
+  echo "Demo admin:      http://127.0.0.1:$port/demo/admin"
 fi
 echo "Baton: http://127.0.0.1:$port/  (health: http://127.0.0.1:$port/healthz)"
 # .env is already exported above, so honcho must not load it a second time over REDIS_URL.

@@ -10,7 +10,13 @@ from app.models import SyncTask
 from app.models.sync import PLATFORMS
 from app.shopify.session_token import require_session_token
 from app.sync.backfill import latest_backfill, queue_backfill, start_backfill
-from app.sync.connections import connect_klaviyo, connect_mailchimp, connections_for, disconnect
+from app.sync.connections import (
+    connect_klaviyo,
+    connect_mailchimp,
+    connections_for,
+    disconnect,
+    lists_for,
+)
 from app.sync.outbox import announce_after_commit
 
 bp = Blueprint("admin_connections", __name__, url_prefix="/admin/api")
@@ -35,12 +41,28 @@ def connect(platform: str):
         )
     elif platform == "mailchimp":
         connection = connect_mailchimp(
-            g.shop.domain, body.get("api_key"), body.get("list_id"), settings.mailchimp_base_url
+            g.shop.domain,
+            body.get("api_key"),
+            body.get("list_id"),
+            settings.mailchimp_base_url,
+            double_optin=body.get("double_optin") is True,
         )
     else:
         raise ApiError(404, "not_found", f"Baton connects {' and '.join(PLATFORMS)}.")
     db.session.commit()
     return jsonify(_connection_json(connection))
+
+
+@bp.post("/connections/<platform>/lists")
+@require_session_token
+def lists(platform: str):
+    """The lists (Klaviyo) or audiences (Mailchimp) the given key can see, for the picker."""
+    if platform not in PLATFORMS:
+        raise ApiError(404, "not_found", f"Baton connects {' and '.join(PLATFORMS)}.")
+    settings = current_app.config["BATON"]
+    host = settings.klaviyo_base_url if platform == "klaviyo" else settings.mailchimp_base_url
+    body = request.get_json(silent=True) or {}
+    return jsonify(lists=lists_for(platform, body.get("api_key"), host))
 
 
 @bp.delete("/connections/<platform>")

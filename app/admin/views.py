@@ -1,11 +1,8 @@
 """Embedded admin pages and their JSON API; every route authenticates with a session token."""
 
-from urllib.parse import urlencode
-
-from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, g, jsonify, request
 
 from app.admin.queries import (
-    delivery_counts,
     delivery_for_shop,
     privacy_request_for,
     privacy_requests_for,
@@ -14,45 +11,10 @@ from app.admin.queries import (
 from app.errors import ApiError
 from app.profiles.imports import latest_import, start_import
 from app.shopify.session_token import (
-    InvalidSessionToken,
-    decode_session_token,
-    installed_shop,
     require_session_token,
 )
 
 bp = Blueprint("admin", __name__)
-
-
-@bp.get("/")
-def root():
-    """Shopify opens application_url; keep its query (shop, host, id_token) on the way."""
-    return redirect(url_for("admin.home", **request.args))
-
-
-@bp.get("/app")
-def home():
-    """The embedded home page; bounces through App Bridge when the id_token is stale."""
-    settings = current_app.config["BATON"]
-    if not request.args.get("shop"):
-        return render_template("admin/landing.html", settings=settings)
-    try:
-        token = decode_session_token(request.args.get("id_token", ""))
-    except InvalidSessionToken:
-        return _bounce()
-    shop = installed_shop(token)
-    response = current_app.make_response(
-        render_template(
-            "admin/home.html",
-            shop=shop,
-            counts=delivery_counts(shop.domain),
-            api_key=settings.shopify_api_key,
-        )
-    )
-    # Only this shop's admin may frame the page: clickjacking protection Shopify requires.
-    response.headers["Content-Security-Policy"] = (
-        f"frame-ancestors https://{shop.domain} https://admin.shopify.com;"
-    )
-    return response
 
 
 @bp.get("/admin/api/shop")
@@ -160,10 +122,3 @@ def _delivery_json(row) -> dict:
         "received_at": row.received_at.isoformat(),
         "processed_at": row.processed_at.isoformat() if row.processed_at else None,
     }
-
-
-def _bounce():
-    # App Bridge on the bounce page appends a fresh id_token and reloads this URL.
-    query = {key: value for key, value in request.args.items() if key != "id_token"}
-    target = f"{request.path}?{urlencode(query)}"
-    return redirect(url_for("auth.session_token_bounce", **query, **{"shopify-reload": target}))

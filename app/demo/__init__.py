@@ -15,7 +15,8 @@ def init_app(app: Flask) -> None:
     """Register the demo's routes when the app runs in demo mode."""
     if not app.config["BATON"].demo:
         return
-    from app.demo import shopify_admin, storefront
+    from app.demo import admin, shopify_admin, storefront
 
     app.register_blueprint(storefront.bp)
     app.register_blueprint(shopify_admin.bp)
+    app.register_blueprint(admin.bp)

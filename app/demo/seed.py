@@ -4,6 +4,8 @@ from sqlalchemy import select
 
 from app.config import DEFAULT_SCOPES
 from app.demo import DEMO_ACCESS_TOKEN, DEMO_SHOP
+from app.demo.history import seed_history
+from app.demo.shopify_admin import enable_demo_embed
 from app.extensions import db
 from app.models import Campaign, Shop
 from app.models.types import utcnow
@@ -101,6 +103,10 @@ def seed_demo_shop() -> list[str]:
         save_campaign(DEMO_SHOP, clean)
         done.append(f"created the {spec['game']} campaign")
     db.session.commit()
+    history = seed_history()
+    if history:
+        done.append(history)
+    enable_demo_embed()
     for campaign in db.session.scalars(select(Campaign).where(Campaign.shop_domain == DEMO_SHOP)):
         request_refills(campaign)
     request_publish(DEMO_SHOP)

@@ -43,3 +43,23 @@ def demo_has_code(code: str) -> bool:
     """Whether the fake Shopify holds this discount code, as checkout would find it."""
     raw = redis_queues.connection.get(STATE_KEY)
     return bool(raw) and code in json.loads(raw)["codes"]
+
+
+def enable_demo_embed() -> None:
+    """The demo storefront renders the app embed, so the demo theme has it switched on."""
+    settings = {
+        "current": {
+            "blocks": {
+                "baton-demo": {
+                    "type": "shopify://apps/baton/blocks/baton-embed/demo",
+                    "disabled": False,
+                    "settings": {},
+                }
+            }
+        }
+    }
+
+    def switch_on(fake: ShopifyAdminFake):
+        fake.state["theme_settings"] = json.dumps(settings)
+
+    answer_with_shared_state(switch_on)

@@ -73,7 +73,11 @@ class Order(db.Model):
 
     # "order" is an SQL keyword; a plain name keeps hand-written SQL simple.
     __tablename__ = "shop_order"
-    __table_args__ = (UniqueConstraint("shop_domain", "shopify_id", name="uq_order_shopify_id"),)
+    __table_args__ = (
+        UniqueConstraint("shop_domain", "shopify_id", name="uq_order_shopify_id"),
+        # Journey analytics find a lead's first order by email.
+        Index("ix_shop_order_email", "shop_domain", "email"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     shop_domain: Mapped[str] = mapped_column(String(255))

@@ -41,7 +41,9 @@ def connect_klaviyo(shop_domain: str, api_key: str, list_id: str, host: str = ""
     return _save(shop_domain, "klaviyo", api_key, list_id, list_name)
 
 
-def connect_mailchimp(shop_domain: str, api_key: str, list_id: str, host: str = ""):
+def connect_mailchimp(
+    shop_domain: str, api_key: str, list_id: str, host: str = "", double_optin: bool | None = None
+):
     """Ping with the key, read the audience, create COUPON, PRIZE and CAMPAIGN, then save."""
     _require(api_key, list_id)
     if server_of(api_key) is None:
@@ -59,10 +61,34 @@ def connect_mailchimp(shop_domain: str, api_key: str, list_id: str, host: str = 
     except MailchimpError as error:
         raise _refused("Mailchimp", error.outcome) from error
     connection = _save(shop_domain, "mailchimp", api_key, list_id, found["name"])
-    connection.double_optin = found["double_optin"]
+    # The audience's own setting, unless the merchant asks for double opt-in regardless.
+    connection.double_optin = found["double_optin"] or double_optin is True
     if not connection.webhook_secret:
         connection.webhook_secret = secrets.token_urlsafe(24)
     return connection
+
+
+def lists_for(platform: str, api_key, host: str = "") -> list[dict]:
+    """The lists or audiences a key can see, so the merchant picks one instead of typing ids."""
+    if not isinstance(api_key, str) or not api_key.strip():
+        raise ApiError(
+            400, "invalid_connection", "Enter the key first.", fields={"api_key": "is required"}
+        )
+    try:
+        if platform == "klaviyo":
+            return KlaviyoAccount(api_key, "", host, redis_queues.connection).lists()
+        if server_of(api_key) is None:
+            raise ApiError(
+                400,
+                "invalid_key",
+                "A Mailchimp API key ends with its data center, such as -us21.",
+                fields={"api_key": "must end with the data center, such as -us21"},
+            )
+        return MailchimpAudience(api_key, "", host, redis_queues.connection).audiences()
+    except KlaviyoError as error:
+        raise _refused("Klaviyo", error.outcome) from error
+    except MailchimpError as error:
+        raise _refused("Mailchimp", error.outcome) from error
 
 
 def disconnect(shop_domain: str, platform: str) -> bool:

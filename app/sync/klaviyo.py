@@ -71,6 +71,28 @@ class KlaviyoAccount:
         found = [item for item in answer["data"] if item["id"] == list_id]
         return found[0]["attributes"]["name"] if found else None
 
+    def lists(self) -> list[dict]:
+        """The account's lists, for the list picker: id, name, and whether it double opts in."""
+        found, cursor = [], None
+        for _ in range(10):  # 10 pages is more lists than any picker can show
+            answer = self._call(
+                "get_lists",
+                self.api.Lists.get_lists,
+                **({"page_cursor": cursor} if cursor else {}),
+            )
+            found += [
+                {
+                    "id": item["id"],
+                    "name": item["attributes"]["name"],
+                    "double_optin": item["attributes"].get("opt_in_process") == "double_opt_in",
+                }
+                for item in answer["data"]
+            ]
+            cursor = (answer.get("links") or {}).get("next")
+            if not cursor:
+                break
+        return found
+
     def suppressed_since(self, since: datetime) -> Iterator[tuple[str, str, datetime]]:
         """(email, reason, timestamp) for every address suppressed after `since`, page by page."""
         moment = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -74,6 +74,18 @@ class MailchimpAudience:
         found = self._call(self.client.lists.get_list, list_id)
         return {"name": found.get("name"), "double_optin": bool(found.get("double_optin"))}
 
+    def audiences(self) -> list[dict]:
+        """The account's audiences, for the picker: id, name, and whether it double opts in."""
+        found = self._call(self.client.lists.get_all_lists, count=100)
+        return [
+            {
+                "id": item["id"],
+                "name": item.get("name"),
+                "double_optin": bool(item.get("double_optin")),
+            }
+            for item in found.get("lists", [])
+        ]
+
     def ensure_merge_fields(self) -> None:
         """COUPON, PRIZE and CAMPAIGN, created once per audience."""
         existing = self._call(self.client.lists.get_list_merge_fields, self.list_id, count=100)

@@ -82,6 +82,7 @@
       if (opener && opener.focus) opener.focus();
     }
     function keys(e) {
+      if (!backdrop.isConnected) return document.removeEventListener("keydown", keys, true);
       if (e.key === "Escape") { e.preventDefault(); close(); return; }
       if (e.key !== "Tab") return;
       var items = Array.prototype.filter.call(box.querySelectorAll(FOCUSABLE), function (n) { return n.offsetParent !== null; });

@@ -1,0 +1,48 @@
+// Analytics: charts drawn by the server, the funnel table, the journey KPIs and CSV exports.
+(function () {
+  "use strict";
+  var A = window.BatonAdmin, el = A.el;
+  var form = document.getElementById("range");
+
+  function query() { return "days=" + form.days.value + "&by=" + form.by.value; }
+
+  function kpi(label, value, note) {
+    return el("div", { class: "kpi" }, [el("dt", { text: label }), el("dd", { text: value }), note ? el("p", { class: "hint", text: note }) : null]);
+  }
+
+  function load() {
+    document.querySelectorAll("[data-chart]").forEach(function (holder) {
+      A.text("/admin/api/analytics/charts/" + holder.dataset.chart + ".svg?" + query()).then(function (svg) {
+        holder.innerHTML = svg;  // our own SVG, every label escaped on the server
+      });
+    });
+    A.api("/admin/api/analytics?" + query()).then(function (answer) {
+      if (!answer.ok) return;
+      var data = answer.data;
+      var rows = data.funnel.concat([data.totals]).map(function (r) {
+        var lift = r.lift ? (r.lift.lift === null ? "no holdout orders yet" : A.percent(r.lift.lift)) : "–";
+        return [r.label, A.number(r.impressions), A.number(r.opens), A.number(r.plays), A.number(r.leads),
+          A.number(r.codes_issued), A.number(r.codes_redeemed), A.money(r.revenue), A.money(r.code_cost), lift];
+      });
+      document.getElementById("funnel-table").replaceChildren(A.table(
+        [form.by.options[form.by.selectedIndex].text, "Impressions", "Opens", "Plays", "Leads", "Codes issued", "Redeemed", "Revenue", "Code cost", "Lift"], rows));
+      var k = data.kpis, l2p = k.lead_to_purchase, cart = k.cart_recovery, vs = k.leads_against_others;
+      document.getElementById("kpis").replaceChildren(el("dl", { class: "stats" }, [
+        kpi("Lead to purchase", A.percent(l2p.rate), A.number(l2p.purchased) + " of " + A.number(l2p.leads) + " leads; median " + (l2p.median_hours_to_first_purchase === null ? "–" : l2p.median_hours_to_first_purchase + " h") + " to the first order"),
+        kpi("Redemption rate", A.percent(k.redemption.rate), A.number(k.redemption.redeemed) + " of " + A.number(k.redemption.issued) + " codes"),
+        kpi("Cart recovery", A.percent(cart.rate), "emailed " + A.percent(cart.emailed.rate) + " · not emailed " + A.percent(cart.not_emailed.rate)),
+        kpi("Repeat purchase, pop-up leads", A.percent(vs.popup_leads.repeat_purchase_rate), "others " + A.percent(vs.other_customers.repeat_purchase_rate)),
+        kpi("Revenue per pop-up lead", A.money(vs.popup_leads.revenue_per_person), "per other customer " + A.money(vs.other_customers.revenue_per_person))
+      ]));
+    });
+  }
+
+  form.addEventListener("change", load);
+  document.querySelectorAll("[data-export]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var kind = button.dataset.export;
+      A.download("/admin/api/exports/" + kind + ".csv?" + query(), "baton-" + kind + ".csv");
+    });
+  });
+  load();
+})();

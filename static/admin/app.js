@@ -1,0 +1,134 @@
+// Shared by every admin page: the session-token fetch, safe element building, formatting.
+// Inside Shopify, App Bridge (window.shopify) hands out session tokens; the demo admin asks
+// its own token route. Without either (App Bridge blocked, as in tests) pages say so plainly.
+window.BatonAdmin = (function () {
+  "use strict";
+  var config = window.BATON_ADMIN || {};
+  var token = null, tokenAt = 0;
+
+  function sessionToken() {
+    if (config.token_url) {
+      if (token && Date.now() - tokenAt < 30000) return Promise.resolve(token);
+      return fetch(config.token_url, { credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (data) { token = data.token; tokenAt = Date.now(); return token; });
+    }
+    if (window.shopify && window.shopify.idToken) return window.shopify.idToken();
+    return Promise.resolve(null);
+  }
+
+  function request(path, options) {
+    options = options || {};
+    return sessionToken().then(function (bearer) {
+      var headers = { Accept: options.accept || "application/json" };
+      if (bearer) headers.Authorization = "Bearer " + bearer;
+      if (options.body !== undefined) headers["Content-Type"] = "application/json";
+      return fetch(path, {
+        method: options.method || "GET",
+        headers: headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        credentials: "same-origin"
+      });
+    }).then(function (response) {
+      if (response.status === 401) {
+        fail("Open Baton from your Shopify admin: this page needs Shopify's session to load its data.");
+      }
+      return response;
+    });
+  }
+
+  // JSON calls resolve to {ok, status, data}; a network failure is an answer, not a throw.
+  function api(path, options) {
+    return request(path, options).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        return { ok: response.ok, status: response.status, data: data };
+      });
+    }, function () {
+      fail("Baton could not be reached. Check your connection, then reload the page.");
+      return { ok: false, status: 0, data: {} };
+    });
+  }
+
+  function text(path) {
+    return request(path, { accept: "*/*" }).then(function (r) { return r.ok ? r.text() : ""; });
+  }
+
+  function download(path, filename) {
+    return request(path, { accept: "text/csv" }).then(function (response) {
+      if (!response.ok) { fail("The export could not be made (HTTP " + response.status + ")."); return; }
+      return response.blob().then(function (blob) {
+        var a = el("a", { href: URL.createObjectURL(blob), download: filename });
+        document.body.appendChild(a);
+        a.click();
+        setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+      });
+    });
+  }
+
+  function el(tag, props, children) {
+    var node = document.createElement(tag);
+    Object.keys(props || {}).forEach(function (key) {
+      var value = props[key];
+      if (value === null || value === undefined || value === false) return;
+      if (key === "text") node.textContent = value;
+      else if (key === "class") node.className = value;
+      else if (key.slice(0, 2) === "on") node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? "" : value);
+    });
+    (children || []).forEach(function (child) {
+      if (child === null || child === undefined) return;
+      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  function fail(message) {
+    var box = document.getElementById("page-error");
+    if (!box) return;
+    box.textContent = message;
+    box.hidden = false;
+  }
+
+  function link(path) {
+    return config.base + (path ? "/" + path : "") + (config.query ? "?" + config.query : "");
+  }
+
+  // Field errors from the API ({"prizes[0].weight": "must be..."}) next to their inputs.
+  function showFieldErrors(form, fields) {
+    Array.prototype.forEach.call(form.querySelectorAll(".field-error"), function (n) { n.remove(); });
+    Array.prototype.forEach.call(form.querySelectorAll("[aria-invalid]"), function (n) { n.removeAttribute("aria-invalid"); });
+    var unplaced = [];
+    Object.keys(fields || {}).forEach(function (path) {
+      var input = form.querySelector('[data-path="' + CSS.escape(path) + '"]');
+      if (!input) { unplaced.push(path + " " + fields[path]); return; }
+      var id = "error-" + path.replace(/[^a-z0-9]+/gi, "-");
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", id);
+      var message = el("p", { class: "field-error", id: id, text: fields[path] });
+      (input.closest(".field") || input).insertAdjacentElement("afterend", message);
+    });
+    return unplaced;
+  }
+
+  function number(value) { return Number(value || 0).toLocaleString(); }
+  function percent(rate) { return rate === null || rate === undefined ? "–" : (rate * 100).toFixed(1) + "%"; }
+  function money(value) { return Number(value || 0).toLocaleString(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 }); }
+  function when(iso) { return iso ? new Date(iso).toLocaleString() : "–"; }
+
+  function table(head, rows) {
+    return el("table", { class: "table" }, [
+      el("thead", {}, [el("tr", {}, head.map(function (h) { return el("th", { scope: "col", text: h }); }))]),
+      el("tbody", {}, rows.map(function (row) {
+        return el("tr", {}, row.map(function (cell) {
+          return el("td", {}, [cell instanceof Node ? cell : String(cell === null || cell === undefined ? "" : cell)]);
+        }));
+      }))
+    ]);
+  }
+
+  return {
+    config: config, api: api, text: text, download: download, el: el, fail: fail, link: link,
+    showFieldErrors: showFieldErrors, number: number, percent: percent, money: money, when: when,
+    table: table
+  };
+})();

@@ -1,0 +1,51 @@
+// Customers: "what has this person already done with us", across every channel.
+(function () {
+  "use strict";
+  var A = window.BatonAdmin, el = A.el;
+  var form = document.getElementById("search");
+
+  function open(id) {
+    A.api("/admin/api/customers/" + id).then(function (answer) {
+      if (!answer.ok) return;
+      var s = answer.data, c = s.customer, story = document.getElementById("story");
+      document.getElementById("story-title").textContent = (c.name ? c.name + " · " : "") + (c.email || "no email");
+      var segments = Object.keys(s.segments).filter(function (k) { return s.segments[k]; }).map(function (k) { return k.replace(/_/g, " "); });
+      var facts = document.getElementById("story-facts");
+      facts.replaceChildren.apply(facts, [
+        ["Orders", A.number(c.orders_count)], ["Spent", A.money(c.total_spent)], ["Email consent", c.email_consent || "unknown"],
+        ["Segments", segments.join(", ") || "none"], ["Suppressed", s.suppressed || "no"]
+      ].map(function (p) { return el("div", {}, [el("dt", { text: p[0] }), el("dd", { text: p[1] })]); }));
+      document.getElementById("story-codes").replaceChildren(s.codes.length
+        ? A.table(["Code", "Status", "Issued", "Expires", "Redeemed", "Revenue"], s.codes.map(function (code) {
+            return [code.code, code.status, A.when(code.issued_at), A.when(code.expires_at), A.when(code.redeemed_at), code.revenue ? A.money(code.revenue) : "–"];
+          }))
+        : el("p", { class: "subdued", text: "No codes won." }));
+      var timeline = document.getElementById("story-timeline");
+      timeline.replaceChildren.apply(timeline, s.timeline.map(function (item) {
+        return el("li", { "data-kind": item.kind }, [
+          el("span", { class: "badge channel", text: item.channel }), " ",
+          el("span", { text: item.summary }), " ",
+          el("time", { class: "subdued", datetime: item.at, text: A.when(item.at) })
+        ]);
+      }));
+      story.hidden = false;
+    });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var q = form.q.value.trim();
+    A.api("/admin/api/customers?q=" + encodeURIComponent(q)).then(function (answer) {
+      var results = document.getElementById("results");
+      if (!answer.ok) { results.replaceChildren(el("p", { class: "field-error", text: (answer.data.error || {}).message || "Search failed." })); return; }
+      if (!answer.data.customers.length) { results.replaceChildren(el("p", { class: "subdued", text: "Nobody matches “" + q + "”." })); return; }
+      results.replaceChildren(A.table(["Customer", "Orders", "Spent", "Email consent"], answer.data.customers.map(function (c) {
+        return [el("button", { type: "button", class: "link", text: c.email || c.name, onclick: function () { open(c.id); } }),
+          A.number(c.orders_count), A.money(c.total_spent), c.email_consent || "–"];
+      })));
+      if (answer.data.customers.length === 1) open(answer.data.customers[0].id);
+    });
+  });
+  var preset = new URLSearchParams(location.search).get("q");
+  if (preset) { form.q.value = preset; form.requestSubmit(); }
+})();

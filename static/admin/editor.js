@@ -1,0 +1,220 @@
+// The campaign editor: a form whose inputs name their API paths (data-path), a live preview
+// of the real widget in an iframe, and the server's field errors shown next to each field.
+(function () {
+  "use strict";
+  var A = window.BatonAdmin, el = A.el;
+  var root = document.querySelector(".editor");
+  var form = document.getElementById("campaign-form");
+  var frame = document.getElementById("preview");
+  var message = document.getElementById("form-message");
+  var campaignId = root.dataset.campaignId;
+  var awarded = [];
+
+  var BLANK = {
+    name: "", game: "wheel", status: "draft", code_prefix: "BATON", holdout_percent: 0,
+    content: { headline: "Spin to win", body: "One spin per shopper. Your code works once, at checkout.", button_text: "Spin" },
+    consent: { required: true, text: "Email me offers and news. Unsubscribe any time.", version: "v1" },
+    triggers: { delay_seconds: 5 }, targeting: { visitor: "any" },
+    frequency: { days_after_close: 7, never_after_signup: true },
+    suppression: { known_subscribers: true, experience: "reminder" },
+    prizes: [
+      { label: "10% off", kind: "percentage", value: "10", weight: 60, code_expiry_days: 14 },
+      { label: "Free shipping", kind: "free_shipping", weight: 30, code_expiry_days: 14 },
+      { label: "Next time", kind: "none", weight: 10 }
+    ],
+    variants: [{ key: "A", weight: 1, content: {} }]
+  };
+
+  // ---- Paths: "prizes[0].weight" <-> nested objects ----
+  function parts(path) { return path.replace(/\[(\d+)\]/g, ".$1").split("."); }
+  function read(object, path) {
+    return parts(path).reduce(function (at, key) { return at === null || at === undefined ? undefined : at[key]; }, object);
+  }
+  function write(object, path, value) {
+    var keys = parts(path), at = object;
+    keys.slice(0, -1).forEach(function (key, i) {
+      if (at[key] === undefined) at[key] = /^\d+$/.test(keys[i + 1]) ? [] : {};
+      at = at[key];
+    });
+    at[keys[keys.length - 1]] = value;
+  }
+
+  function valueOf(input) {
+    var type = input.dataset.type || "text";
+    if (type === "set") {
+      return Array.prototype.filter.call(input.querySelectorAll("input"), function (c) { return c.checked; })
+        .map(function (c) { return c.value; });
+    }
+    if (type === "bool") return input.checked;
+    var raw = input.value.trim();
+    if (type === "int") return raw === "" ? null : (/^-?\d+$/.test(raw) ? Number(raw) : raw);
+    if (type === "amount" || type === "optional") return raw === "" ? null : raw;
+    if (type === "datetime") return raw === "" ? null : new Date(raw).toISOString();
+    if (type === "list") return raw === "" ? [] : raw.split(",").map(function (s) { return s.trim(); }).filter(Boolean);
+    if (type === "lines") return raw === "" ? [] : raw.split("\n").map(function (s) { return s.trim(); }).filter(Boolean);
+    return input.value;
+  }
+
+  function setValue(input, value) {
+    var type = input.dataset.type || "text";
+    if (type === "set") {
+      input.querySelectorAll("input").forEach(function (c) { c.checked = (value || []).indexOf(c.value) >= 0; });
+    } else if (type === "bool") {
+      input.checked = !!value;
+    } else if (type === "datetime") {
+      input.value = value ? localInput(new Date(value)) : "";
+    } else if (type === "list") {
+      input.value = (value || []).join(", ");
+    } else if (type === "lines") {
+      input.value = (value || []).join("\n");
+    } else {
+      input.value = value === null || value === undefined ? "" : value;
+    }
+  }
+
+  function localInput(date) {
+    var shifted = new Date(date.getTime() - date.getTimezoneOffset() * 60000);
+    return shifted.toISOString().slice(0, 16);
+  }
+
+  // ---- Repeating rows: prizes and variants ----
+  function addRow(kind, data) {
+    var holder = document.getElementById(kind);
+    var row = document.getElementById(kind === "prizes" ? "prize-row" : "variant-row").content.firstElementChild.cloneNode(true);
+    row.querySelector("[data-remove]").addEventListener("click", function () { row.remove(); reindex(kind); changed(); });
+    holder.appendChild(row);
+    reindex(kind);
+    row.querySelectorAll("[data-key]").forEach(function (input) { setValue(input, read(data || {}, input.dataset.key)); });
+  }
+
+  function reindex(kind) {
+    Array.prototype.forEach.call(document.getElementById(kind).children, function (row, i) {
+      row.querySelectorAll("[data-key]").forEach(function (input) {
+        input.dataset.path = kind + "[" + i + "]." + input.dataset.key;
+        input.id = "f-" + kind + "-" + i + "-" + input.dataset.key.replace(/\./g, "-");
+        var label = input.closest(".field").querySelector("label");
+        if (label) label.htmlFor = input.id;
+      });
+      var note = row.querySelector("[data-awarded]");
+      if (note) note.textContent = awarded[i] ? awarded[i] + " awarded so far" : "";
+    });
+  }
+
+  function collect() {
+    var data = {};
+    form.querySelectorAll("[data-path]").forEach(function (input) {
+      if (input.classList.contains("rows")) return;
+      write(data, input.dataset.path, valueOf(input));
+    });
+    data.prizes = data.prizes || [];
+    data.variants = (data.variants || []).map(function (variant) {
+      variant.content = variant.content || {};
+      return variant;
+    });
+    return data;
+  }
+
+  function fill(campaign) {
+    form.querySelectorAll("[data-path]").forEach(function (input) {
+      if (input.classList.contains("rows") || /^(prizes|variants)\[/.test(input.dataset.path)) return;
+      setValue(input, read(campaign, input.dataset.path));
+    });
+    awarded = (campaign.prizes || []).map(function (p) { return p.awarded || 0; });
+    ["prizes", "variants"].forEach(function (kind) {
+      document.getElementById(kind).replaceChildren();
+      (campaign[kind] || []).forEach(function (row) { addRow(kind, row); });
+    });
+    refreshVariants();
+    changed();
+  }
+
+  // ---- The preview: the widget as a shopper would see it ----
+  var ready = false, timer = null;
+  function shownCampaign() {
+    var data = collect();
+    var chosen = document.getElementById("preview-variant").value;
+    var variant = (data.variants || []).filter(function (v) { return v.key === chosen; })[0];
+    var content = Object.assign({}, data.content);
+    if (variant) Object.keys(variant.content || {}).forEach(function (k) { if (variant.content[k]) content[k] = variant.content[k]; });
+    return {
+      id: Number(campaignId) || 0, game: data.game, content: content,
+      consent: { required: data.consent.required, text: data.consent.text, sms_text: data.consent.sms_text },
+      slices: data.prizes.map(function (p, i) { return { position: i, label: p.label || "Prize " + (i + 1) }; })
+    };
+  }
+  function changed() {
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      if (ready) frame.contentWindow.postMessage({ type: "baton-preview", campaign: shownCampaign() }, location.origin);
+    }, 120);
+  }
+  addEventListener("message", function (event) {
+    if (event.origin === location.origin && event.data && event.data.type === "baton-preview-ready") { ready = true; changed(); }
+  });
+  form.addEventListener("input", changed);
+  form.addEventListener("change", function () { refreshVariants(); changed(); });
+  document.getElementById("preview-variant").addEventListener("change", changed);
+
+  function refreshVariants() {
+    var select = document.getElementById("preview-variant"), keep = select.value;
+    var keys = (collect().variants || []).map(function (v) { return v.key; }).filter(Boolean);
+    select.replaceChildren.apply(select, [el("option", { value: "", text: "Base" })].concat(keys.map(function (k) { return el("option", { value: k, text: k }); })));
+    if (keys.indexOf(keep) >= 0) select.value = keep;
+  }
+
+  document.getElementById("add-prize").addEventListener("click", function () { addRow("prizes", { kind: "percentage", weight: 10 }); changed(); });
+  document.getElementById("add-variant").addEventListener("click", function () {
+    addRow("variants", { key: String.fromCharCode(65 + document.getElementById("variants").children.length), weight: 1 });
+    refreshVariants();
+  });
+
+  // ---- Saving ----
+  function say(text, kind) {
+    message.textContent = text;
+    message.className = "banner " + (kind || "success");
+    message.hidden = false;
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var save = document.getElementById("save");
+    save.disabled = true;
+    var path = campaignId ? "/admin/api/campaigns/" + campaignId : "/admin/api/campaigns";
+    A.api(path, { method: campaignId ? "PUT" : "POST", body: collect() }).then(function (answer) {
+      save.disabled = false;
+      if (answer.ok) {
+        A.showFieldErrors(form, {});
+        fill(answer.data);
+        if (!campaignId) {
+          campaignId = String(answer.data.id);
+          root.dataset.campaignId = campaignId;
+          history.replaceState(null, "", A.link("campaigns/" + campaignId));
+        }
+        say("Saved. Live campaigns reach the storefront within a minute.");
+        return;
+      }
+      var error = answer.data.error || {};
+      var unplaced = A.showFieldErrors(form, error.fields || {});
+      say((error.message || "The campaign could not be saved.") + (unplaced.length ? " " + unplaced.join("; ") : ""), "critical");
+      var first = form.querySelector("[aria-invalid]");
+      if (first) first.focus();
+    });
+  });
+
+  var remove = document.getElementById("delete");
+  if (remove) remove.addEventListener("click", function () {
+    if (!confirm("Delete this campaign? Its plays and figures go with it.")) return;
+    A.api("/admin/api/campaigns/" + campaignId, { method: "DELETE" }).then(function (answer) {
+      if (answer.ok || answer.status === 204) location.href = A.link("campaigns");
+    });
+  });
+
+  if (campaignId) {
+    A.api("/admin/api/campaigns/" + campaignId).then(function (answer) {
+      if (answer.ok) fill(answer.data);
+      else if (answer.status === 404) say("This campaign no longer exists.", "critical");
+    });
+  } else {
+    fill(BLANK);
+  }
+})();
