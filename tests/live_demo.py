@@ -41,10 +41,12 @@ def wait_for(predicate, seconds: float, interval: float = 0.1) -> bool:
 class LiveDemo:
     """The demo app on a free port, and a worker process pointed at its Shopify fake."""
 
-    def __init__(self, database_url: str, redis_url: str):
+    def __init__(self, database_url: str, redis_url: str, environment: dict | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.environment = deployment_environment(database_url, redis_url) | NO_STORE
+        self.environment = (
+            deployment_environment(database_url, redis_url) | NO_STORE | (environment or {})
+        )
         self.environment["SHOPIFY_ADMIN_BASE_URL"] = f"{self.url}/demo/shopify"
         self.environment["BATON_SWEEP_INTERVAL"] = "1"
         self.app = create_app(make_settings(database_url, redis_url, **self.environment))

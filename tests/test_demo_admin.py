@@ -1,0 +1,192 @@
+"""The admin pages in real headless Chromium, on the demo (the way a newcomer first meets them):
+the dashboard's charts, the editor and its live preview, the connections page's errors, and a
+storefront play that shows up in the dashboard and the customer's timeline.
+
+Screenshots go to test-artifacts/ for a human to look at; nothing is asserted on pixels.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import expect, sync_playwright
+
+from app import ROOT
+from app.demo.seed import seed_demo_shop
+from app.extensions import db, redis_queues
+from tests.fakes.klaviyo import KlaviyoFake
+from tests.live_demo import CHROMIUM, LiveDemo, wait_for
+
+ARTIFACTS = Path(ROOT) / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def klaviyo():
+    with KlaviyoFake(api_keys=("pk_demo_good",)) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def demo(app, database_url, redis_server, klaviyo):
+    with app.app_context():
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+        redis_queues.connection.flushdb()
+    live = LiveDemo(database_url, redis_server.url, {"KLAVIYO_BASE_URL": klaviyo.url})
+    live.start()
+    try:
+        with live.app.app_context():
+            seed_demo_shop()
+        with app.app_context():
+            assert wait_for(live.seeded, seconds=60, interval=0.5), live.worker_log()
+        yield live
+    finally:
+        live.stop()
+
+
+@pytest.fixture(autouse=True)
+def app_context(app, demo):
+    """Keep the module's seeded demo between tests (the suite's default empties every table)."""
+    with app.app_context():
+        for key in redis_queues.connection.scan_iter("baton:rate:*"):
+            redis_queues.connection.delete(key)
+        yield
+        db.session.remove()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+def admin(demo, path: str = "") -> str:
+    return f"{demo.url}/demo/admin{path}"
+
+
+def api(demo, path: str, **kwargs):
+    token = requests.get(admin(demo, "/session-token"), timeout=10).json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    return requests.request(kwargs.pop("method", "GET"), demo.url + path, headers=headers, **kwargs)
+
+
+def test_the_dashboard_draws_its_charts_from_the_seeded_month(demo, page):
+    page.goto(admin(demo, "/analytics"))
+    expect(page.locator("#series-chart svg polyline")).to_have_count(4)
+    expect(page.locator("#funnel-chart svg rect")).to_have_count(6)
+    rows = page.locator("#funnel-table tbody tr")
+    expect(rows).to_have_count(4)  # three campaigns and the total
+    expect(page.locator("#kpis")).to_contain_text("Lead to purchase")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "demo-analytics.png"), full_page=True)
+    # The figures on the page are the API's, and the seeded month has thousands of plays.
+    total = api(demo, "/admin/api/analytics?days=30").json()["totals"]
+    assert total["plays"] > 1000
+    expect(rows.last).to_contain_text(f"{total['plays']:,}")
+
+
+def test_the_home_checklist_and_month(demo, page):
+    page.goto(admin(demo))
+    expect(page.locator("[data-step=embed]")).to_have_class(re.compile("done"))
+    expect(page.locator("[data-step=campaign]")).to_have_class(re.compile("done"))
+    expect(page.locator("[data-step=platform]")).to_have_class(re.compile("todo"))
+    expect(page.locator("#home-funnel svg")).to_be_visible()
+
+
+def test_the_editor_saves_a_campaign_and_the_preview_follows_the_form(demo, page):
+    wheel = next(
+        c for c in api(demo, "/admin/api/campaigns").json()["campaigns"] if c["game"] == "wheel"
+    )
+    page.goto(admin(demo, f"/campaigns/{wheel['id']}"))
+    preview = page.frame_locator("#preview")
+    expect(preview.locator("#baton-title")).to_have_text(wheel["content"]["headline"])
+    headline = page.get_by_role("group", name="Content").get_by_label("Headline")
+    headline.fill("Spin for a spring gift")
+    expect(preview.locator("#baton-title")).to_have_text("Spin for a spring gift")
+    expect(headline).to_be_focused()  # the preview redraws without taking the merchant's focus
+    page.locator("#f-content-button_text").fill("Spin it")
+    expect(preview.locator(".baton-form .baton-primary")).to_have_text("Spin it")
+    page.get_by_role("button", name="Save campaign").click()
+    expect(page.locator("#form-message")).to_contain_text("Saved")
+    saved = api(demo, f"/admin/api/campaigns/{wheel['id']}").json()
+    assert saved["content"]["headline"] == "Spin for a spring gift"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "demo-editor.png"), full_page=True)
+
+
+def test_the_editor_shows_each_error_next_to_its_field(demo, page):
+    wheel = next(
+        c for c in api(demo, "/admin/api/campaigns").json()["campaigns"] if c["game"] == "wheel"
+    )
+    page.goto(admin(demo, f"/campaigns/{wheel['id']}"))
+    expect(page.get_by_label("Name", exact=True)).to_have_value(wheel["name"])
+    page.get_by_label("Name", exact=True).fill("")
+    page.locator("#f-prizes-0-weight").fill("-3")
+    page.get_by_role("button", name="Save campaign").click()
+    expect(page.locator("#form-message")).to_contain_text("need attention")
+    expect(page.get_by_label("Name", exact=True)).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#error-name")).to_have_text("is required")
+    expect(page.locator("#f-prizes-0-weight")).to_have_attribute("aria-invalid", "true")
+    assert api(demo, f"/admin/api/campaigns/{wheel['id']}").json()["name"] == wheel["name"]
+
+
+def test_the_connections_page_shows_a_bad_keys_error_and_connects_a_good_one(demo, page):
+    page.goto(admin(demo, "/connections"))
+    klaviyo = page.locator("#klaviyo")
+    klaviyo.get_by_label("Private API key").fill("pk_wrong")
+    klaviyo.get_by_role("button", name="Load lists").click()
+    expect(klaviyo.locator("[data-error]")).to_contain_text("Klaviyo refused the key")
+    expect(klaviyo.get_by_label("Private API key")).to_have_attribute("aria-invalid", "true")
+    klaviyo.get_by_label("Private API key").fill("pk_demo_good")
+    klaviyo.get_by_role("button", name="Load lists").click()
+    expect(klaviyo.get_by_label("List")).to_contain_text("Newsletter")
+    klaviyo.get_by_role("button", name="Check and save").click()
+    expect(klaviyo.locator("[data-state]")).to_have_text("Connected")
+    expect(klaviyo.locator("[data-error]")).to_be_hidden()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "demo-connections.png"), full_page=True)
+
+
+def test_a_storefront_play_reaches_the_dashboard_and_the_timeline(demo, page):
+    before = api(demo, "/admin/api/analytics?days=1").json()["totals"]["plays"]
+    page.goto(demo.storefront())
+    page.locator("#try-wheel").click()
+    page.get_by_label("Email address").fill("newcomer@example.com")
+    page.locator("#baton-consent").check()
+    page.locator(".baton-form .baton-primary").click()
+    shown = page.locator(".baton-result").inner_text(timeout=15000)
+    after = api(demo, "/admin/api/analytics?days=1").json()["totals"]["plays"]
+    assert after == before + 1
+    page.goto(admin(demo, "/customers?q=newcomer@example.com"))
+    expect(page.locator("#story")).to_be_visible()
+    play_item = page.locator("#story-timeline li[data-kind=play]")
+    expect(play_item).to_contain_text("Spin to win")
+    code = re.search(r"[A-Z]+-[A-Z0-9-]+", shown)
+    if code:  # a "Next time" slice wins no code
+        expect(play_item).to_contain_text(code.group(0))
+
+
+def test_without_app_bridge_an_embedded_page_says_where_to_open_it(demo, browser):
+    context = browser.new_context()
+    context.route("https://cdn.shopify.com/**", lambda route: route.abort())
+    page = context.new_page()
+    token = requests.get(admin(demo, "/session-token"), timeout=10).json()["token"]
+    page.goto(f"{demo.url}/app/analytics?shop=baton-demo.myshopify.com&id_token={token}")
+    expect(page.locator("h1")).to_have_text("Analytics")
+    expect(page.locator("#page-error")).to_contain_text("Open Baton from your Shopify admin")
+    context.close()
