@@ -10,14 +10,17 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 
+from playwright.sync_api import sync_playwright
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from app import ROOT, create_app
 from app.demo import DEMO_SHOP
+from app.demo.seed import seed_demo_shop
 from app.demo.shopify_admin import demo_metafield
-from app.extensions import db
+from app.extensions import db, redis_queues
 from app.models import CouponCode, Prize
 from app.popups.shopify_codes import LOW_WATER
 from app.popups.storefront_config import METAFIELD_KEY, METAFIELD_NAMESPACE
@@ -94,3 +97,54 @@ class LiveDemo:
 
 
 __all__ = ["CHROMIUM", "DEMO_SHOP", "LiveDemo", "wait_for"]
+
+
+@contextmanager
+def seeded_demo(app, database_url: str, redis_url: str, environment: dict | None = None):
+    """The demo from empty tables: seeded, pools full and the embed config published."""
+    with app.app_context():
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+        redis_queues.connection.flushdb()
+    live = LiveDemo(database_url, redis_url, environment)
+    live.start()
+    try:
+        with live.app.app_context():
+            seed_demo_shop()
+        with app.app_context():
+            assert wait_for(live.seeded, seconds=60, interval=0.5), live.worker_log()
+        yield live
+    finally:
+        live.stop()
+
+
+@contextmanager
+def keeping_demo(app):
+    """A test's app context that keeps the module's demo; only the per-IP play limit resets."""
+    with app.app_context():
+        for key in redis_queues.connection.scan_iter("baton:rate:*"):
+            redis_queues.connection.delete(key)
+        yield
+        db.session.remove()
+
+
+@contextmanager
+def chromium():
+    """Debian's chromium, driven by Playwright (never a downloaded browser)."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@contextmanager
+def fresh_page(browser, height: int = 800):
+    """A new visitor (new cookies and storage); fails the test on any uncaught page error."""
+    context = browser.new_context(viewport={"width": 1280, "height": height})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, errors

@@ -10,13 +10,11 @@ from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from app import ROOT
-from app.demo.seed import seed_demo_shop
-from app.extensions import db, redis_queues
 from tests.fakes.klaviyo import KlaviyoFake
-from tests.live_demo import CHROMIUM, LiveDemo, wait_for
+from tests.live_demo import chromium, fresh_page, keeping_demo, seeded_demo, wait_for
 
 ARTIFACTS = Path(ROOT) / "test-artifacts"
 
@@ -29,50 +27,28 @@ def klaviyo():
 
 @pytest.fixture(scope="module")
 def demo(app, database_url, redis_server, klaviyo):
-    with app.app_context():
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
-        db.session.commit()
-        redis_queues.connection.flushdb()
-    live = LiveDemo(database_url, redis_server.url, {"KLAVIYO_BASE_URL": klaviyo.url})
-    live.start()
-    try:
-        with live.app.app_context():
-            seed_demo_shop()
-        with app.app_context():
-            assert wait_for(live.seeded, seconds=60, interval=0.5), live.worker_log()
+    with seeded_demo(
+        app, database_url, redis_server.url, {"KLAVIYO_BASE_URL": klaviyo.url}
+    ) as live:
         yield live
-    finally:
-        live.stop()
 
 
 @pytest.fixture(autouse=True)
 def app_context(app, demo):
-    """Keep the module's seeded demo between tests (the suite's default empties every table)."""
-    with app.app_context():
-        for key in redis_queues.connection.scan_iter("baton:rate:*"):
-            redis_queues.connection.delete(key)
+    with keeping_demo(app):
         yield
-        db.session.remove()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert not errors, errors
+    with fresh_page(browser, height=900) as page:
+        yield page
 
 
 def admin(demo, path: str = "") -> str:
@@ -163,16 +139,27 @@ def test_the_connections_page_shows_a_bad_keys_error_and_connects_a_good_one(dem
 
 
 def test_a_storefront_play_reaches_the_dashboard_and_the_timeline(demo, page):
-    before = api(demo, "/admin/api/analytics?days=1").json()["totals"]["plays"]
+    before = api(demo, "/admin/api/analytics?days=1").json()["totals"]
     page.goto(demo.storefront())
     page.locator("#try-wheel").click()
     page.get_by_label("Email address").fill("newcomer@example.com")
     page.locator("#baton-consent").check()
     page.locator(".baton-form .baton-primary").click()
     shown = page.locator(".baton-result").inner_text(timeout=15000)
-    after = api(demo, "/admin/api/analytics?days=1").json()["totals"]["plays"]
-    assert after == before + 1
+    after = api(demo, "/admin/api/analytics?days=1").json()["totals"]
+    assert after["plays"] == before["plays"] + 1
     page.goto(admin(demo, "/customers?q=newcomer@example.com"))
+    # Leaving the storefront sent the widget's batched impression and open as a beacon.
+    assert wait_for(
+        lambda: (
+            api(demo, "/admin/api/analytics?days=1").json()["totals"]["opens"]
+            == before["opens"] + 1
+        ),
+        seconds=5,
+    )
+    assert api(demo, "/admin/api/analytics?days=1").json()["totals"]["impressions"] == (
+        before["impressions"] + 1
+    )
     expect(page.locator("#story")).to_be_visible()
     play_item = page.locator("#story-timeline li[data-kind=play]")
     expect(play_item).to_contain_text("Spin to win")

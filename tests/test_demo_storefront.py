@@ -10,69 +10,42 @@ import re
 
 import pytest
 import requests
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from sqlalchemy import select
 
-from app.demo.seed import seed_demo_shop
 from app.demo.shopify_admin import demo_has_code
-from app.extensions import db, redis_queues
+from app.extensions import db
 from app.models import Customer, Play, Prize
 from app.popups.campaigns import save_campaign
 from app.popups.validation import validate_campaign
 from tests.campaign_data import wheel
-from tests.live_demo import CHROMIUM, DEMO_SHOP, LiveDemo, wait_for
+from tests.live_demo import DEMO_SHOP, chromium, fresh_page, keeping_demo, seeded_demo
 
 BACKEND = re.compile(r"/demo/apps/baton/|/proxy/")
 
 
 @pytest.fixture(scope="module")
 def demo(app, database_url, redis_server):
-    """The seeded demo, once for the module: pools full and the embed config published."""
-    with app.app_context():
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
-        db.session.commit()
-        redis_queues.connection.flushdb()
-    live = LiveDemo(database_url, redis_server.url)
-    live.start()
-    try:
-        with live.app.app_context():
-            seed_demo_shop()
-        with app.app_context():
-            assert wait_for(live.seeded, seconds=60, interval=0.5), live.worker_log()
+    with seeded_demo(app, database_url, redis_server.url) as live:
         yield live
-    finally:
-        live.stop()
 
 
 @pytest.fixture(autouse=True)
 def app_context(app, demo):
-    """Keep the module's seeded demo between tests; only the per-IP play limit resets."""
-    with app.app_context():
-        for key in redis_queues.connection.scan_iter("baton:rate:*"):
-            redis_queues.connection.delete(key)
+    with keeping_demo(app):
         yield
-        db.session.remove()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
 def page(browser):
-    """A fresh visitor: new cookies and storage, so a new cart and a new visitor id."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert not errors, errors
+    with fresh_page(browser, height=800) as page:
+        yield page
 
 
 def play(page, email: str) -> str:

@@ -46,13 +46,7 @@ def connect_mailchimp(
 ):
     """Ping with the key, read the audience, create COUPON, PRIZE and CAMPAIGN, then save."""
     _require(api_key, list_id)
-    if server_of(api_key) is None:
-        raise ApiError(
-            400,
-            "invalid_key",
-            "A Mailchimp API key ends with its data center, such as -us21.",
-            fields={"api_key": "must end with the data center, such as -us21"},
-        )
+    _require_data_center(api_key)
     audience = MailchimpAudience(api_key, list_id, host, redis_queues.connection)
     try:
         audience.ping()
@@ -77,13 +71,7 @@ def lists_for(platform: str, api_key, host: str = "") -> list[dict]:
     try:
         if platform == "klaviyo":
             return KlaviyoAccount(api_key, "", host, redis_queues.connection).lists()
-        if server_of(api_key) is None:
-            raise ApiError(
-                400,
-                "invalid_key",
-                "A Mailchimp API key ends with its data center, such as -us21.",
-                fields={"api_key": "must end with the data center, such as -us21"},
-            )
+        _require_data_center(api_key)
         return MailchimpAudience(api_key, "", host, redis_queues.connection).audiences()
     except KlaviyoError as error:
         raise _refused("Klaviyo", error.outcome) from error
@@ -122,6 +110,16 @@ def _require(api_key, list_id) -> None:
         fields["list_id"] = "is required"
     if fields:
         raise ApiError(400, "invalid_connection", "Fill in the key and the list.", fields=fields)
+
+
+def _require_data_center(api_key: str) -> None:
+    if server_of(api_key) is None:
+        raise ApiError(
+            400,
+            "invalid_key",
+            "A Mailchimp API key ends with its data center, such as -us21.",
+            fields={"api_key": "must end with the data center, such as -us21"},
+        )
 
 
 def _refused(vendor: str, outcome) -> ApiError:
