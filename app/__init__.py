@@ -57,6 +57,7 @@ def _register_blueprints(app: Flask) -> None:
     from app import auth, cli, demo, health, mailchimp_webhooks, storefront, webhooks
     from app.admin import analytics as admin_analytics
     from app.admin import campaigns as admin_campaigns
+    from app.admin import carts as admin_carts
     from app.admin import connections as admin_connections
     from app.admin import customers as admin_customers
     from app.admin import pages as admin_pages
@@ -78,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
         admin_analytics,
         admin_customers,
         admin_setup,
+        admin_carts,
     ):
         app.register_blueprint(module.bp)
     cli.init_app(app)

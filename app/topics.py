@@ -8,6 +8,7 @@ from pathlib import Path
 from app import privacy, shops
 from app.models import WebhookDelivery
 from app.profiles import carts, checkouts, customers, orders
+from app.selling import drafts
 
 Handler = Callable[[WebhookDelivery, dict], None]
 COMPLIANCE_TOPICS = frozenset({"customers/data_request", "customers/redact", "shop/redact"})
@@ -61,6 +62,7 @@ HANDLERS: dict[str, Handler] = {
     "customers/update": _profile(customers.apply_customer),
     "customers/delete": _profile(customers.delete_customer),
     "customers_email_marketing_consent/update": _profile(customers.apply_consent_update),
+    "draft_orders/update": _profile(drafts.apply_draft_order),
     "customers/data_request": privacy.export_customer,
     "customers/redact": privacy.redact_customer,
     "shop/redact": privacy.redact_shop,

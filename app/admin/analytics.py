@@ -1,12 +1,9 @@
 """Admin JSON API for journey analytics: the funnel, the KPIs, charts, and CSV exports."""
 
-import csv
-import io
-from datetime import UTC, date, datetime, time, timedelta
-
-from flask import Blueprint, Response, g, jsonify, request, stream_with_context
+from flask import Blueprint, Response, g, jsonify, request
 
 from app.admin.exports import lead_rows
+from app.admin.responses import csv_response, date_range
 from app.analytics.charts import funnel_chart, line_chart
 from app.analytics.funnel import DIMENSIONS, funnel, totals
 from app.analytics.journey import journey_kpis
@@ -15,7 +12,6 @@ from app.errors import ApiError
 from app.shopify.session_token import require_session_token
 
 bp = Blueprint("admin_analytics", __name__, url_prefix="/admin/api")
-MAX_DAYS = 366
 FUNNEL_STEPS = (
     ("Impressions", "impressions"),
     ("Opens", "opens"),
@@ -30,7 +26,7 @@ FUNNEL_STEPS = (
 @require_session_token
 def overview():
     """Funnel rows for one dimension, their total, the journey KPIs and the daily series."""
-    since, until = _range()
+    since, until = date_range()
     by = _dimension()
     rows = funnel(g.shop.domain, since, until, by)
     return jsonify(
@@ -46,7 +42,7 @@ def overview():
 @bp.get("/analytics/charts/series.svg")
 @require_session_token
 def series_chart():
-    since, until = _range()
+    since, until = date_range()
     series = daily_series(g.shop.domain, since, until)
     chart = line_chart(
         "Impressions, plays, leads and redemptions per day",
@@ -60,7 +56,7 @@ def series_chart():
 @bp.get("/analytics/charts/funnel.svg")
 @require_session_token
 def funnel_svg():
-    since, until = _range()
+    since, until = date_range()
     total = totals(funnel(g.shop.domain, since, until, "campaign"))
     steps = [(label, getattr(total, name)) for label, name in FUNNEL_STEPS]
     return _svg(funnel_chart("The pop-up funnel", steps))
@@ -68,18 +64,18 @@ def funnel_svg():
 
 @bp.get("/exports/leads.csv")
 @require_session_token
-def leads_csv():
+def leadscsv_response():
     """Every lead in the range with its consent record, streamed so a big shop stays light."""
-    since, until = _range()
-    return _csv(
+    since, until = date_range()
+    return csv_response(
         f"baton-leads-{since.date()}-{until.date()}.csv", lead_rows(g.shop.domain, since, until)
     )
 
 
 @bp.get("/exports/funnel.csv")
 @require_session_token
-def funnel_csv():
-    since, until = _range()
+def funnelcsv_response():
+    since, until = date_range()
     by = _dimension()
     rows = funnel(g.shop.domain, since, until, by)
     header = [by, "impressions", "opens", "plays", "leads", "consented_leads", "codes_issued"]
@@ -94,37 +90,7 @@ def funnel_csv():
                 [row.label] + [data[name] for name in header[1:-1]] + ["" if lift is None else lift]
             )
 
-    return _csv(f"baton-funnel-by-{by}-{since.date()}-{until.date()}.csv", lines())
-
-
-def _range() -> tuple[datetime, datetime]:
-    """From ?from=&to= (dates, inclusive) or ?days= (default 30, ending today)."""
-    raw_from, raw_to = request.args.get("from"), request.args.get("to")
-    try:
-        if raw_from or raw_to:
-            first = date.fromisoformat(raw_from or "")
-            last = date.fromisoformat(raw_to or "")
-        else:
-            days = int(request.args.get("days", "30"))
-            last = datetime.now(UTC).date()
-            first = last - timedelta(days=days - 1)
-    except ValueError as error:
-        raise ApiError(
-            400,
-            "invalid_range",
-            "Give days (1 to 366), or from and to as YYYY-MM-DD.",
-            fields={"range": str(error)},
-        ) from error
-    if first > last or (last - first).days >= MAX_DAYS:
-        raise ApiError(
-            400,
-            "invalid_range",
-            "The range must run forwards and span at most 366 days.",
-            fields={"range": "from must not be after to, and at most 366 days apart"},
-        )
-    since = datetime.combine(first, time.min, tzinfo=UTC)
-    until = datetime.combine(last, time.max, tzinfo=UTC)
-    return since, until
+    return csv_response(f"baton-funnel-by-{by}-{since.date()}-{until.date()}.csv", lines())
 
 
 def _dimension() -> str:
@@ -143,25 +109,3 @@ def _svg(chart: str) -> Response:
     response = Response(chart, content_type="image/svg+xml; charset=utf-8")
     response.headers["Cache-Control"] = "private, no-store"
     return response
-
-
-def _csv(filename: str, rows) -> Response:
-    def generate():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        for row in rows:
-            writer.writerow([_cell(value) for value in row])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-
-    response = Response(stream_with_context(generate()), content_type="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-def _cell(value):
-    # A cell starting with = + - @ runs as a formula in a spreadsheet: shoppers typed these.
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

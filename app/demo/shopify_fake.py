@@ -38,6 +38,7 @@ def empty_state() -> dict:
         "refuse_next": 0,  # codes the next bulk adds will fail, as Shopify reports them
         "throttle_next": 0,
         "theme_settings": None,  # the live theme's config/settings_data.json, as text
+        "draft_orders": {},  # id -> the input it was made from, its status and invoice
     }
 
 
@@ -85,6 +86,8 @@ class ShopifyAdminFake:
             ),
             ("on BulkOperation", "node", self.bulk_operation),
             ("themes(", "themes", self.themes),
+            ("draftOrderCreate", "draftOrderCreate", self.create_draft_order),
+            ("draftOrderInvoiceSend", "draftOrderInvoiceSend", self.send_draft_invoice),
         ):
             if marker in query:
                 return 200, _reply({field: handler(variables)})
@@ -113,6 +116,84 @@ class ShopifyAdminFake:
                     "files": {"nodes": files},
                 }
             ]
+        }
+
+    def create_draft_order(self, variables) -> dict:
+        given = variables.get("input") or {}
+        errors = self._draft_errors(given)
+        if errors:
+            return {"draftOrder": None, "userErrors": errors}
+        number = self._next_id()
+        draft_id = f"gid://shopify/DraftOrder/{number}"
+        token = f"demo{number:06d}"
+        draft = {
+            "id": draft_id,
+            "name": f"#D{number}",
+            "status": "OPEN",
+            "email": given.get("email"),
+            "lineItems": [
+                {"variantId": line["variantId"], "quantity": line["quantity"]}
+                for line in given["lineItems"]
+            ],
+            "discountCodes": list(given.get("discountCodes") or []),
+            "appliedDiscount": given.get("appliedDiscount"),
+            "invoiceUrl": f"https://{self.shop}/{number}/invoices/{token}",
+            "invoiceSentAt": None,
+        }
+        self.state.setdefault("draft_orders", {})[draft_id] = draft
+        return {"draftOrder": self._draft_json(draft), "userErrors": []}
+
+    def send_draft_invoice(self, variables) -> dict:
+        draft = self.state.setdefault("draft_orders", {}).get(variables.get("id"))
+        if draft is None:
+            return {"draftOrder": None, "userErrors": [_error(["id"], "Draft order not found")]}
+        if not draft.get("email") and not (variables.get("email") or {}).get("to"):
+            return {
+                "draftOrder": None,
+                "userErrors": [_error(["email", "to"], "To can't be blank")],
+            }
+        draft["status"], draft["invoiceSentAt"] = "INVOICE_SENT", "2026-11-27T12:00:00Z"
+        return {"draftOrder": self._draft_json(draft), "userErrors": []}
+
+    def _draft_errors(self, given: dict) -> list[dict]:
+        lines = given.get("lineItems")
+        if not isinstance(lines, list) or not lines:
+            return [_error(["lineItems"], "Line items can't be blank")]
+        errors = []
+        for index, line in enumerate(lines):
+            if not str(line.get("variantId", "")).startswith("gid://shopify/ProductVariant/"):
+                errors.append(_error(["lineItems", str(index), "variantId"], "Variant is invalid"))
+            if not isinstance(line.get("quantity"), int) or line["quantity"] < 1:
+                errors.append(
+                    _error(["lineItems", str(index), "quantity"], "Quantity must be at least 1")
+                )
+        email = given.get("email")
+        if email is not None and "@" not in str(email):
+            errors.append(_error(["email"], "Email is invalid"))
+        codes = given.get("discountCodes")
+        if codes is not None and not all(isinstance(code, str) and code for code in codes):
+            errors.append(_error(["discountCodes"], "Discount codes must be strings"))
+        discount = given.get("appliedDiscount")
+        if discount is not None:
+            kind, value = discount.get("valueType"), discount.get("value")
+            if kind not in ("PERCENTAGE", "FIXED_AMOUNT"):
+                errors.append(_error(["appliedDiscount", "valueType"], "Value type is invalid"))
+            if (
+                not isinstance(value, int | float)
+                or value <= 0
+                or (kind == "PERCENTAGE" and value > 100)
+            ):
+                errors.append(_error(["appliedDiscount", "value"], "Value is invalid"))
+        return errors
+
+    @staticmethod
+    def _draft_json(draft: dict) -> dict:
+        return {
+            "id": draft["id"],
+            "name": draft["name"],
+            "status": draft["status"],
+            "invoiceUrl": draft["invoiceUrl"],
+            "invoiceSentAt": draft["invoiceSentAt"],
         }
 
     def update_email_consent(self, variables) -> dict:

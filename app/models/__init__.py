@@ -1,6 +1,7 @@
 """Models, one module per aggregate; imported here so Alembic sees every table."""
 
 from app.models.analytics import HOLDOUT, CampaignDailyStat, CampaignExposure
+from app.models.assisted import AssistedDraft
 from app.models.backfill import BackfillRun
 from app.models.campaign import GAMES, PRIZE_KINDS, Campaign, Play, Prize, Variant
 from app.models.commerce import Cart, Checkout, CouponCode, Order
@@ -17,6 +18,7 @@ from app.models.sync import (
 from app.models.webhook import DeliveryStatus, WebhookDelivery
 
 __all__ = [
+    "AssistedDraft",
     "HOLDOUT",
     "CampaignDailyStat",
     "CampaignExposure",

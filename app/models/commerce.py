@@ -97,6 +97,8 @@ class Order(db.Model):
     placed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     recovered: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Completed from a draft order staff made from the shopper's cart (assisted selling).
+    assisted: Mapped[bool] = mapped_column(Boolean, default=False)
     source_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

@@ -9,6 +9,7 @@ from app.models import Checkout, CouponCode, Customer, Order
 from app.profiles.checkouts import customer_of, stitch
 from app.profiles.customers import queue_profile_sync
 from app.profiles.timeline import record_event
+from app.selling.drafts import mark_assisted
 from app.shopify.payloads import money, parse_timestamp, shopify_id
 from app.upserts import insert_ignore, update_if_newer
 
@@ -43,6 +44,7 @@ def apply_order(shop_domain: str, payload: dict, observed_at: datetime) -> Order
         select(Order).where(Order.shop_domain == shop_domain, Order.shopify_id == order_id)
     )
     stitch(shop_domain, payload, customer)
+    mark_assisted(shop_domain, order_id)
     order.recovered = _close_checkout(order)
     _redeem_codes(order)
     if customer is not None:

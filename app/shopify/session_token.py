@@ -54,7 +54,7 @@ def bearer_token() -> str:
 
 
 def require_session_token(view):
-    """Refuse the request unless it carries a valid session token; sets g.shop."""
+    """Refuse the request unless it carries a valid session token; sets g.shop and g.staff."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -63,6 +63,7 @@ def require_session_token(view):
         except InvalidSessionToken as error:
             raise ApiError(401, "invalid_session_token", str(error), RETRY_HEADER) from error
         g.shop = installed_shop(token)
+        g.staff = token.user_id  # the staff member's Shopify user id, for who-did-what
         return view(*args, **kwargs)
 
     return wrapper

@@ -1,0 +1,1 @@
+"""Assisted selling: staff finishing a sale from a shopper's live cart."""

@@ -1,0 +1,279 @@
+"""Draft orders from live carts: made once per cart, sent as an invoice, completed by webhook.
+
+The row comes first: it is inserted (unique per cart) before Shopify is asked, so a double
+click, or two staff at once, make one draft order. A failed attempt is marked failed and may
+be tried again.
+"""
+
+import logging
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func, select, update
+
+from app.errors import ApiError
+from app.extensions import db
+from app.models import AssistedDraft, Cart, CouponCode, Order
+from app.models.types import utcnow
+from app.profiles.identity import normalise_email
+from app.shopify.graphql import (
+    ShopifyAuthError,
+    ShopifyGraphQLError,
+    ShopifyTransientError,
+    admin_client_for,
+)
+from app.shops import ShopUnavailable, find_shop
+from app.upserts import insert_ignore
+
+CREATE = """
+mutation AssistedDraft($input: DraftOrderInput!) {
+  draftOrderCreate(input: $input) {
+    draftOrder { id name status invoiceUrl }
+    userErrors { field message }
+  }
+}"""
+SEND_INVOICE = """
+mutation AssistedInvoice($id: ID!, $email: EmailInput) {
+  draftOrderInvoiceSend(id: $id, email: $email) {
+    draftOrder { id status invoiceSentAt }
+    userErrors { field message }
+  }
+}"""
+VARIANT = "gid://shopify/ProductVariant/{}"
+log = logging.getLogger(__name__)
+
+
+def draft_for_cart(
+    cart: Cart, email: str | None, discount: dict, staff: str | None
+) -> tuple[AssistedDraft, bool]:
+    """The cart's draft order, made now if there is none; (draft, made_now)."""
+    lines = _draft_lines(cart)
+    created = insert_ignore(
+        AssistedDraft,
+        {
+            "shop_domain": cart.shop_domain,
+            "cart_token": cart.token,
+            "status": "creating",
+            "line_items": cart.line_items or [],
+            "discount": discount,
+            "email": email,
+            "customer_id": cart.customer_id,
+            "created_by": staff,
+            "created_at": utcnow(),
+            "updated_at": utcnow(),
+        },
+    ) or _retry_failed(cart)
+    draft = draft_of(cart)
+    db.session.commit()  # the claim is visible to the second click before Shopify is asked
+    if not created:
+        return draft, False
+    draft.email, draft.discount, draft.line_items = email, discount, cart.line_items or []
+    try:
+        made = _shopify(cart.shop_domain, CREATE, {"input": _input(lines, email, discount)})
+        result = made["draftOrderCreate"]
+        if result["userErrors"]:
+            raise ApiError(
+                400,
+                "draft_refused",
+                "Shopify refused the draft order: "
+                + "; ".join(error["message"] for error in result["userErrors"]),
+            )
+    except ApiError as error:
+        draft.status, draft.last_error = "failed", error.message
+        db.session.commit()
+        raise
+    order = result["draftOrder"]
+    draft.status, draft.draft_order_id, draft.name = "open", order["id"], order["name"]
+    draft.invoice_url, draft.last_error = order["invoiceUrl"], None
+    draft.total = cart.total
+    db.session.commit()
+    return draft, True
+
+
+def draft_of(cart: Cart) -> AssistedDraft | None:
+    return db.session.scalar(
+        select(AssistedDraft).where(
+            AssistedDraft.shop_domain == cart.shop_domain, AssistedDraft.cart_token == cart.token
+        )
+    )
+
+
+def send_invoice(draft: AssistedDraft, to: str | None) -> AssistedDraft:
+    """Email the invoice (Shopify sends it) to the draft's address or the one given."""
+    if draft.status not in ("open", "invoice_sent") or not draft.draft_order_id:
+        raise ApiError(409, "draft_not_open", f"The draft order is {draft.status}.")
+    variables = {"id": draft.draft_order_id}
+    if to:
+        variables["email"] = {"to": to}
+    elif not draft.email:
+        raise ApiError(
+            400,
+            "email_required",
+            "The shopper has no email: enter one to send the invoice to.",
+            fields={"to": "is required"},
+        )
+    result = _shopify(draft.shop_domain, SEND_INVOICE, variables)["draftOrderInvoiceSend"]
+    if result["userErrors"]:
+        raise ApiError(
+            400,
+            "invoice_refused",
+            "Shopify did not send the invoice: "
+            + "; ".join(error["message"] for error in result["userErrors"]),
+        )
+    draft.status, draft.invoice_sent_at = "invoice_sent", utcnow()
+    if to:
+        draft.email = to
+    db.session.commit()
+    return draft
+
+
+def usable_code(shop_domain: str, code: str | None) -> str:
+    """The shopper's Baton code, if it can still be used; else a clear 400."""
+    coupon = db.session.scalar(
+        select(CouponCode).where(CouponCode.shop_domain == shop_domain, CouponCode.code == code)
+    )
+    if coupon is None:
+        raise ApiError(400, "unknown_code", "That is not a Baton code of this shop.")
+    if coupon.redeemed_at or (coupon.expires_at and coupon.expires_at <= utcnow()):
+        raise ApiError(400, "code_not_valid", "That code was already used or has expired.")
+    return coupon.code
+
+
+def staff_discount(kind: str, raw) -> dict:
+    """{"percentage": 10} or {"amount": "5.00"}, checked."""
+    try:
+        value = Decimal(str(raw))
+    except (InvalidOperation, ValueError):
+        value = Decimal(-1)
+    if kind == "percentage" and 0 < value <= 100:
+        return {"percentage": float(value)}
+    if kind == "amount" and value > 0:
+        return {"amount": str(value.quantize(Decimal("0.01")))}
+    raise ApiError(
+        400,
+        "invalid_discount",
+        "A staff discount is a percentage from 0 to 100, or an amount above 0.",
+        fields={"discount.value": "out of range"},
+    )
+
+
+def checked_email(raw) -> str | None:
+    if raw in (None, ""):
+        return None
+    email = normalise_email(raw)
+    if email is None:
+        raise ApiError(
+            400, "invalid_email", "That is not an email address.", fields={"email": "is invalid"}
+        )
+    return email
+
+
+def apply_draft_order(shop_domain: str, payload: dict, observed_at) -> None:
+    """draft_orders/update: a completed draft names its order, which becomes assisted."""
+    draft_id = f"gid://shopify/DraftOrder/{payload.get('id')}"
+    draft = db.session.scalar(
+        select(AssistedDraft).where(
+            AssistedDraft.shop_domain == shop_domain, AssistedDraft.draft_order_id == draft_id
+        )
+    )
+    if draft is None:
+        return  # made by someone else, not from a Baton cart
+    status = str(payload.get("status") or "")
+    if status == "invoice_sent" and draft.status == "open":
+        draft.status = "invoice_sent"
+    order_id = payload.get("order_id")
+    if status == "completed" and order_id:
+        draft.status, draft.order_shopify_id = "completed", int(order_id)
+        draft.completed_at = draft.completed_at or observed_at
+        mark_assisted(shop_domain, int(order_id))
+
+
+def mark_assisted(shop_domain: str, order_shopify_id: int) -> None:
+    """Whichever arrives second, the order or the draft's completion, links the two."""
+    cart_token = db.session.scalar(
+        select(AssistedDraft.cart_token).where(
+            AssistedDraft.shop_domain == shop_domain,
+            AssistedDraft.order_shopify_id == order_shopify_id,
+        )
+    )
+    if cart_token is not None:
+        # A draft's order carries no cart token of its own: it finishes the staff's cart.
+        db.session.execute(
+            update(Order)
+            .where(Order.shop_domain == shop_domain, Order.shopify_id == order_shopify_id)
+            .values(assisted=True, cart_token=func.coalesce(Order.cart_token, cart_token))
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _retry_failed(cart: Cart) -> bool:
+    # Only one of two simultaneous retries wins the row back.
+    return (
+        db.session.execute(
+            update(AssistedDraft)
+            .where(
+                AssistedDraft.shop_domain == cart.shop_domain,
+                AssistedDraft.cart_token == cart.token,
+                AssistedDraft.status == "failed",
+            )
+            .values(status="creating", updated_at=utcnow())
+        ).rowcount
+        > 0
+    )
+
+
+def _draft_lines(cart: Cart) -> list[dict]:
+    lines = []
+    for line in cart.line_items or []:
+        quantity = int(line.get("quantity") or 0)
+        if quantity < 1:
+            continue
+        if line.get("variant_id"):
+            lines.append({"variantId": VARIANT.format(line["variant_id"]), "quantity": quantity})
+        else:
+            lines.append(
+                {
+                    "title": line.get("title") or "Item",
+                    "originalUnitPrice": str(line.get("price") or "0"),
+                    "quantity": quantity,
+                }
+            )
+    if not lines:
+        raise ApiError(409, "empty_cart", "The cart is empty: there is nothing to put in a draft.")
+    return lines
+
+
+def _input(lines: list[dict], email: str | None, discount: dict) -> dict:
+    given = {"lineItems": lines, "tags": ["baton-assisted"]}
+    if email:
+        given["email"] = email
+    if discount.get("code"):
+        given["discountCodes"] = [discount["code"]]
+    elif discount.get("percentage"):
+        given["appliedDiscount"] = {
+            "valueType": "PERCENTAGE",
+            "value": discount["percentage"],
+            "title": "Staff discount",
+        }
+    elif discount.get("amount"):
+        given["appliedDiscount"] = {
+            "valueType": "FIXED_AMOUNT",
+            "value": float(discount["amount"]),
+            "title": "Staff discount",
+        }
+    return given
+
+
+def _shopify(shop_domain: str, query: str, variables: dict) -> dict:
+    shop = find_shop(shop_domain)
+    try:
+        return admin_client_for(shop).execute(query, variables)
+    except (ShopifyTransientError, ShopUnavailable) as error:
+        raise ApiError(
+            503,
+            "shopify_unavailable",
+            f"Shopify did not answer; try again. ({error})",
+            {"Retry-After": "5"},
+        ) from error
+    except (ShopifyGraphQLError, ShopifyAuthError) as error:
+        log.warning("draft order call for %s failed: %s", shop_domain, error)
+        raise ApiError(502, "shopify_refused", f"Shopify refused the call: {error}") from error
