@@ -10,7 +10,7 @@ import pytest
 import responses
 
 from app.extensions import db
-from app.models import Cart, Order
+from app.models import Campaign, CampaignExposure, Cart, Checkout, Customer, Order, Play
 from app.models.types import utcnow
 from tests import payloads
 from tests.fakes.shopify_admin import FakeShopifyAdmin
@@ -256,3 +256,120 @@ def test_another_shop_reaches_none_of_these_carts(client, installed_shop, run_wo
         "/admin/api/exports/carts.csv",
     ):
         assert client.get(path).status_code == 401
+
+
+def test_cart_measures_for_analytics_on_a_known_set(client, installed_shop):
+    installed_shop()
+    now = utcnow()
+    campaign = Campaign(shop_domain=SHOP, name="Wheel", game="wheel", status="live")
+    db.session.add(campaign)
+    ana, bo = (
+        Customer(shop_domain=SHOP, email="ana@x.io"),
+        Customer(shop_domain=SHOP, email="bo@x.io"),
+    )
+    db.session.add_all([ana, bo])
+    db.session.flush()
+    db.session.add_all(
+        [
+            Play(
+                shop_domain=SHOP,
+                campaign_id=campaign.id,
+                visitor_key="phone-ana",
+                device="mobile",
+                created_at=now,
+            ),
+            Play(
+                shop_domain=SHOP,
+                campaign_id=campaign.id,
+                visitor_key="phone-bo",
+                device="mobile",
+                created_at=now,
+            ),
+            CampaignExposure(
+                shop_domain=SHOP,
+                campaign_id=campaign.id,
+                visitor_key="laptop-ana",
+                variant_key="A",
+                device="desktop",
+                first_seen_at=now,
+            ),
+        ]
+    )
+    carts = [
+        ("cart-phone-ana", "phone-ana", ana.id, now - timedelta(days=2)),
+        ("cart-laptop-ana", "laptop-ana", ana.id, now - timedelta(days=1)),
+        ("cart-phone-bo", "phone-bo", bo.id, now - timedelta(days=1)),
+    ]
+    for token, visitor, customer, at in carts:
+        db.session.add(
+            Cart(
+                shop_domain=SHOP,
+                token=token,
+                visitor_key=visitor,
+                customer_id=customer,
+                created_at=at,
+            )
+        )
+    # Checkouts: ana's phone one abandoned then recovered, her laptop one abandoned;
+    # bo's went straight through.
+    for token, started, completed in (
+        ("cart-phone-ana", now - timedelta(days=2), now - timedelta(days=1, hours=20)),
+        ("cart-laptop-ana", now - timedelta(days=1), None),
+        (
+            "cart-phone-bo",
+            now - timedelta(hours=5),
+            now - timedelta(hours=5) + timedelta(minutes=5),
+        ),
+    ):
+        db.session.add(
+            Checkout(
+                shop_domain=SHOP,
+                token=f"ck-{token}",
+                cart_token=token,
+                started_at=started,
+                completed_at=completed,
+            )
+        )
+    # Orders: ana finishes on the laptop what she started on her phone; bo on one phone.
+    db.session.add_all(
+        [
+            Order(
+                shop_domain=SHOP,
+                shopify_id=1,
+                cart_token="cart-laptop-ana",
+                customer_id=ana.id,
+                total=80,
+                placed_at=now - timedelta(hours=12),
+                assisted=True,
+            ),
+            Order(
+                shop_domain=SHOP,
+                shopify_id=2,
+                cart_token="cart-phone-bo",
+                customer_id=bo.id,
+                total=30,
+                placed_at=now - timedelta(hours=4),
+            ),
+            Order(
+                shop_domain=SHOP,
+                shopify_id=3,
+                total=99,
+                placed_at=now - timedelta(hours=3),
+                assisted=True,
+                cancelled_at=now,
+            ),
+        ]
+    )
+    db.session.commit()
+    kpis = client.get("/admin/api/analytics?days=30", headers=bearer(session_token())).get_json()
+    carts_kpis = kpis["kpis"]["carts"]
+    assert carts_kpis["assisted"] == {"orders": 1, "revenue": "80.00"}
+    assert carts_kpis["recovery_by_device"] == {
+        "desktop": {"abandoned": 1, "recovered": 0, "rate": 0.0},
+        "mobile": {"abandoned": 1, "recovered": 1, "rate": 1.0},
+    }
+    assert carts_kpis["cross_device"] == {
+        "orders_with_known_device": 2,
+        "cross_device_orders": 1,
+        "share": 0.5,
+    }

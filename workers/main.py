@@ -13,10 +13,12 @@ import sys
 import threading
 from collections.abc import Callable
 
+from flask import current_app
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 
 from app import create_app
+from app.demo.cart_webhooks import simulate_shoppers
 from app.extensions import QUEUE_NAMES, WORKER_GROUPS, db, redis_queues
 from app.profiles.imports import schedule_reconciliations
 from workers.dispatcher import dispatch_announced
@@ -75,6 +77,8 @@ def sweep_once(interval: int) -> None:
         sweep_sync_tasks()
         schedule_suppression_polls()
         refresh_time_based_segments()
+        if current_app.config["BATON"].demo:
+            simulate_shoppers()  # the demo's seeded carts keep moving on the live page
         schedule_reconciliations()
 
 

@@ -17,6 +17,7 @@ bp = Blueprint("admin_pages", __name__)
 PAGES = {
     "home": ("Home", "admin/pages/home.html"),
     "campaigns": ("Campaigns", "admin/pages/campaigns.html"),
+    "carts": ("Live carts", "admin/pages/carts.html"),
     "analytics": ("Analytics", "admin/pages/analytics.html"),
     "customers": ("Customers", "admin/pages/customers.html"),
     "connections": ("Email platforms", "admin/pages/connections.html"),

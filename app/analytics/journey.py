@@ -17,6 +17,7 @@ from decimal import Decimal
 from flask import current_app
 from sqlalchemy import and_, func, select
 
+from app.analytics.carts import cart_kpis
 from app.extensions import db
 from app.models import Checkout, CouponCode, Customer, Order, Play
 
@@ -27,6 +28,7 @@ def journey_kpis(shop_domain: str, since: datetime, until: datetime) -> dict:
         "redemption": redemption(shop_domain, since, until),
         "cart_recovery": cart_recovery(shop_domain, since, until),
         "leads_against_others": leads_against_others(shop_domain, since, until),
+        "carts": cart_kpis(shop_domain, since, until),
     }
 
 

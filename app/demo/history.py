@@ -303,3 +303,58 @@ class _History:
                 total = Decimal(self.rng.randint(30, 180))
                 customer = self._customer(email, placed, total)
                 self._order(customer, placed, total, [])
+
+
+LIVE_CARTS = 12
+
+
+def seed_live_carts() -> int:
+    """A dozen carts active in the last hour (some of pop-up leads holding a valid code), so
+    the live carts page has something to show; run again, it makes them recent again."""
+    from app.demo.cart_webhooks import SIMULATED_PREFIX  # noqa: PLC0415 - avoids a cycle
+
+    rng, now = random.Random(SEED + 1), utcnow()
+    leads = list(
+        db.session.scalars(
+            select(Play)
+            .join(CouponCode, CouponCode.play_id == Play.id)
+            .where(
+                Play.shop_domain == DEMO_SHOP,
+                CouponCode.redeemed_at.is_(None),
+                CouponCode.expires_at > now,
+            )
+            .order_by(Play.id.desc())
+            .limit(LIVE_CARTS // 2)
+        )
+    )
+    products = [
+        (1001, "Linen shirt", Decimal("59.00")),
+        (1002, "Canvas tote", Decimal("24.00")),
+        (1003, "Wool beanie", Decimal("32.00")),
+    ]
+    for n in range(LIVE_CARTS):
+        token = f"{SIMULATED_PREFIX}{n:02d}"
+        chosen = rng.sample(products, rng.randint(1, 3))
+        lines = [
+            {
+                "variant_id": pid,
+                "product_id": pid,
+                "title": title,
+                "quantity": rng.randint(1, 2),
+                "price": str(price),
+            }
+            for pid, title, price in chosen
+        ]
+        cart = db.session.scalar(
+            select(Cart).where(Cart.shop_domain == DEMO_SHOP, Cart.token == token)
+        ) or Cart(shop_domain=DEMO_SHOP, token=token)
+        cart.line_items = lines
+        cart.total = sum(Decimal(line["price"]) * line["quantity"] for line in lines)
+        cart.currency = "EUR"
+        cart.created_at = now - timedelta(minutes=rng.randint(20, 90))
+        cart.source_updated_at = now - timedelta(minutes=rng.randint(0, 55))
+        if n < len(leads):
+            cart.visitor_key, cart.customer_id = leads[n].visitor_key, leads[n].customer_id
+        db.session.add(cart)
+    db.session.commit()
+    return LIVE_CARTS

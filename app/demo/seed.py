@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from app.config import DEFAULT_SCOPES
 from app.demo import DEMO_ACCESS_TOKEN, DEMO_SHOP
-from app.demo.history import seed_history
+from app.demo.history import seed_history, seed_live_carts
 from app.demo.shopify_admin import enable_demo_embed
 from app.extensions import db
 from app.models import Campaign, Shop
@@ -106,6 +106,7 @@ def seed_demo_shop() -> list[str]:
     history = seed_history()
     if history:
         done.append(history)
+    done.append(f"{seed_live_carts()} live demo carts, active in the last hour")
     enable_demo_embed()
     for campaign in db.session.scalars(select(Campaign).where(Campaign.shop_domain == DEMO_SHOP)):
         request_refills(campaign)

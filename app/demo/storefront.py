@@ -8,6 +8,7 @@ discount code the widget applies.
 import json
 import secrets
 import time
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from flask import (
@@ -25,6 +26,7 @@ from flask import (
 
 from app import ROOT
 from app.demo import DEMO_SHOP
+from app.demo.cart_webhooks import send_cart_webhook
 from app.demo.shopify_admin import demo_has_code, demo_metafield
 from app.popups.storefront_config import METAFIELD_KEY, METAFIELD_NAMESPACE
 from app.shopify.verify import proxy_signature
@@ -183,11 +185,31 @@ def _remember_shopper() -> None:
 
 def _cart() -> dict:
     cart = session.get("cart") or {}
-    return {"items": dict(cart.get("items") or {}), "discounts": list(cart.get("discounts") or [])}
+    return {
+        "items": dict(cart.get("items") or {}),
+        "discounts": list(cart.get("discounts") or []),
+        "created_at": cart.get("created_at"),
+    }
 
 
 def _save(cart: dict) -> None:
+    first = not (session.get("cart") or {}).get("created_at")
+    cart["created_at"] = (session.get("cart") or {}).get("created_at") or datetime.now(
+        UTC
+    ).isoformat()
     session["cart"] = cart
+    lines = [
+        {
+            "id": PRODUCTS[handle]["id"],
+            "title": PRODUCTS[handle]["title"],
+            "quantity": quantity,
+            "price": float(PRODUCTS[handle]["price"]),
+        }
+        for handle, quantity in cart["items"].items()
+        if handle in PRODUCTS
+    ]
+    token = session.get("cart_token") or _new_cart_token()
+    send_cart_webhook(token, lines, cart["created_at"], first)
 
 
 def _cart_json() -> dict:

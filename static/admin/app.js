@@ -20,7 +20,7 @@ window.BatonAdmin = (function () {
   function request(path, options) {
     options = options || {};
     return sessionToken().then(function (bearer) {
-      var headers = { Accept: options.accept || "application/json" };
+      var headers = Object.assign({ Accept: options.accept || "application/json" }, options.headers || {});
       if (bearer) headers.Authorization = "Bearer " + bearer;
       if (options.body !== undefined) headers["Content-Type"] = "application/json";
       return fetch(path, {
@@ -40,8 +40,10 @@ window.BatonAdmin = (function () {
   // JSON calls resolve to {ok, status, data}; a network failure is an answer, not a throw.
   function api(path, options) {
     return request(path, options).then(function (response) {
+      var etag = response.headers.get("ETag");
+      if (response.status === 304) return { ok: false, status: 304, data: {}, etag: etag };
       return response.json().catch(function () { return {}; }).then(function (data) {
-        return { ok: response.ok, status: response.status, data: data };
+        return { ok: response.ok, status: response.status, data: data, etag: etag };
       });
     }, function () {
       fail("Baton could not be reached. Check your connection, then reload the page.");

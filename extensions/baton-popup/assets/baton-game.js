@@ -116,10 +116,13 @@
       submit.disabled = true;
       message.textContent = "Good luck…";
       flush();
-      call("/play", {
-        campaign_id: campaign.id, play_token: offer.play_token, visitor_id: B.visitor(),
-        email: email.value.trim(), consent: agree.checked, device: B.device(),
-        phone: phone ? phone.value.trim() : "", sms_consent: !!(sms && sms.checked)
+      // The cart's token ties this shopper to the cart staff see live (no cart: no token).
+      fetch(embed.root + "cart.js", { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (c) { return c.token; }, function () { return null; }).then(function (cartToken) {
+        return call("/play", {
+          campaign_id: campaign.id, play_token: offer.play_token, visitor_id: B.visitor(),
+          email: email.value.trim(), consent: agree.checked, device: B.device(), cart_token: cartToken || null,
+          phone: phone ? phone.value.trim() : "", sms_consent: !!(sms && sms.checked)
+        });
       }).then(function (answer) {
         if (!answer.ok) return failed(answer);
         remember(campaign, { won: 1 });
