@@ -2,9 +2,9 @@
 
 import sys
 
-from benchmarks import play, profile_worker, storefront, sync, webhook_intake
+from benchmarks import live_carts, play, profile_worker, storefront, sync, webhook_intake
 
-BENCHMARKS = (webhook_intake, profile_worker, play, storefront, sync)
+BENCHMARKS = (webhook_intake, profile_worker, play, storefront, live_carts, sync)
 
 
 def main() -> int:

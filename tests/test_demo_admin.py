@@ -5,6 +5,7 @@ storefront play that shows up in the dashboard and the customer's timeline.
 Screenshots go to test-artifacts/ for a human to look at; nothing is asserted on pixels.
 """
 
+import json
 import re
 from pathlib import Path
 
@@ -13,8 +14,12 @@ import requests
 from playwright.sync_api import expect
 
 from app import ROOT
+from app.config import DEMO_API_SECRET
+from app.demo.shopify_admin import STATE_KEY
+from app.extensions import redis_queues
 from tests.fakes.klaviyo import KlaviyoFake
 from tests.live_demo import chromium, fresh_page, keeping_demo, seeded_demo, wait_for
+from tests.shopify_signing import webhook_headers
 
 ARTIFACTS = Path(ROOT) / "test-artifacts"
 
@@ -177,3 +182,80 @@ def test_without_app_bridge_an_embedded_page_says_where_to_open_it(demo, browser
     expect(page.locator("h1")).to_have_text("Analytics")
     expect(page.locator("#page-error")).to_contain_text("Open Baton from your Shopify admin")
     context.close()
+
+
+def test_a_cart_appears_on_the_live_page_without_a_reload(demo, browser):
+    with fresh_page(browser, height=900) as staff, fresh_page(browser) as shopper:
+        staff.goto(admin(demo, "/carts"))
+        expect(staff.locator("#live-status")).to_contain_text("active")
+        staff.evaluate("window.notReloaded = true")
+        shopper.goto(demo.storefront("/products/wool-beanie"))
+        shopper.get_by_role("button", name=re.compile("Add to cart", re.I)).click()
+        token = shopper.evaluate(
+            "fetch('/demo/storefront/cart.js').then(r => r.json()).then(c => c.token)"
+        )
+        # Shopify's carts/create reaches intake, the worker stores it, the next poll shows it.
+        expect(staff.locator(f"[data-cart='{token}']")).to_be_visible(timeout=20000)
+        assert staff.evaluate("window.notReloaded") is True
+
+
+def test_staff_finish_a_sale_with_the_shoppers_code_and_it_counts_as_assisted(demo, page):
+
+    page.goto(admin(demo, "/carts"))
+    expect(page.locator("#live-status")).to_contain_text("active")
+    row = page.locator("tr", has=page.locator("td", has_text="(valid)")).first
+    token = row.locator("[data-cart]").get_attribute("data-cart")
+    code = re.search(r"([A-Z]+-[A-Z0-9]+) \(valid\)", row.inner_text()).group(1)
+    row.locator("[data-cart]").click()
+    expect(page.locator("#use-code")).to_be_checked()
+    page.get_by_role("button", name="Create draft order").click()
+    expect(page.locator("#draft-message")).to_contain_text("Draft order created")
+    expect(page.get_by_role("button", name="Send invoice")).to_be_visible()
+    state = json.loads(redis_queues.connection.get(STATE_KEY))
+    [(draft_id, draft)] = [
+        (key, value)
+        for key, value in state["draft_orders"].items()
+        if value["discountCodes"] == [code]
+    ]
+    cart = api(demo, f"/admin/api/carts/{token}").json()["cart"]
+    assert draft["lineItems"] == [
+        {
+            "variantId": f"gid://shopify/ProductVariant/{line['variant_id']}",
+            "quantity": line["quantity"],
+        }
+        for line in cart["lines"]
+    ]
+    # The shopper pays the invoice: Shopify sends the draft's completion and the new order.
+    number = int(draft_id.rsplit("/", 1)[1])
+    for topic, payload in (
+        ("draft_orders/update", {"id": number, "status": "completed", "order_id": 880001}),
+        (
+            "orders/create",
+            {
+                "id": 880001,
+                "name": "#A1",
+                "total_price": "91.00",
+                "subtotal_price": "91.00",
+                "currency": "EUR",
+                "created_at": "2026-11-27T10:00:00Z",
+                "line_items": [],
+            },
+        ),
+    ):
+        body = json.dumps(payload).encode()
+        headers = webhook_headers(
+            topic, body, shop="baton-demo.myshopify.com", secret=DEMO_API_SECRET
+        )
+        assert (
+            requests.post(
+                f"{demo.url}/webhooks", data=body, headers=headers, timeout=10
+            ).status_code
+            == 200
+        )
+    assert wait_for(
+        lambda: (
+            api(demo, "/admin/api/analytics?days=30").json()["kpis"]["carts"]["assisted"]["orders"]
+            == 1
+        ),
+        seconds=20,
+    )

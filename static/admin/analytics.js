@@ -32,8 +32,16 @@
         kpi("Redemption rate", A.percent(k.redemption.rate), A.number(k.redemption.redeemed) + " of " + A.number(k.redemption.issued) + " codes"),
         kpi("Cart recovery", A.percent(cart.rate), "emailed " + A.percent(cart.emailed.rate) + " · not emailed " + A.percent(cart.not_emailed.rate)),
         kpi("Repeat purchase, pop-up leads", A.percent(vs.popup_leads.repeat_purchase_rate), "others " + A.percent(vs.other_customers.repeat_purchase_rate)),
-        kpi("Revenue per pop-up lead", A.money(vs.popup_leads.revenue_per_person), "per other customer " + A.money(vs.other_customers.revenue_per_person))
+        kpi("Revenue per pop-up lead", A.money(vs.popup_leads.revenue_per_person), "per other customer " + A.money(vs.other_customers.revenue_per_person)),
+        kpi("Assisted-session revenue", A.money(k.carts.assisted.revenue), A.number(k.carts.assisted.orders) + " orders finished with staff"),
+        kpi("Cross-device completion", A.percent(k.carts.cross_device.share), A.number(k.carts.cross_device.cross_device_orders) + " of " + A.number(k.carts.cross_device.orders_with_known_device) + " orders with a known device")
       ]));
+      var byDevice = k.carts.recovery_by_device, devices = Object.keys(byDevice);
+      document.getElementById("recovery-devices").replaceChildren(devices.length
+        ? A.table(["Device", "Abandoned checkouts", "Recovered", "Recovery rate"], devices.map(function (d) {
+            return [d, A.number(byDevice[d].abandoned), A.number(byDevice[d].recovered), A.percent(byDevice[d].rate)];
+          }))
+        : el("p", { class: "subdued", text: "No abandoned checkouts in this period." }));
     });
   }
 
