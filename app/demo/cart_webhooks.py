@@ -49,7 +49,7 @@ def send_cart_webhook(token: str, lines: list[dict], created_at: str, first: boo
             for line in lines
         ],
     }
-    _deliver("carts/create" if first else "carts/update", payload)
+    deliver("carts/create" if first else "carts/update", payload)
 
 
 def simulate_shoppers(now: datetime | None = None) -> bool:
@@ -93,7 +93,8 @@ def simulate_shoppers(now: datetime | None = None) -> bool:
     return True
 
 
-def _deliver(topic: str, payload: dict) -> None:
+def deliver(topic: str, payload: dict) -> None:
+    """Store and announce a delivery for the demo shop, as if Shopify had sent it."""
     body = json.dumps(payload).encode()
     headers = DeliveryHeaders(
         topic=topic,

@@ -46,7 +46,8 @@ def demo_has_code(code: str) -> bool:
 
 
 def enable_demo_embed() -> None:
-    """The demo storefront renders the app embed, so the demo theme has it switched on."""
+    """The demo storefront renders the app embed, so the demo theme has it switched on; and its
+    draft orders' invoices open on the demo storefront."""
     settings = {
         "current": {
             "blocks": {
@@ -61,5 +62,28 @@ def enable_demo_embed() -> None:
 
     def switch_on(fake: ShopifyAdminFake):
         fake.state["theme_settings"] = json.dumps(settings)
+        # Draft-order invoices open on the demo storefront, where "Pay" plays Shopify.
+        fake.state["invoice_base"] = "/demo/storefront"
 
     answer_with_shared_state(switch_on)
+
+
+def pay_demo_draft(number: int, token: str) -> dict | None:
+    """As a shopper paying a draft's invoice: the draft completes into an order. Returns the
+    draft (with its order id), or None when no draft has that number and token."""
+
+    def complete(fake: ShopifyAdminFake):
+        draft = fake.state.get("draft_orders", {}).get(f"gid://shopify/DraftOrder/{number}")
+        if draft is None or not draft["invoiceUrl"].endswith(f"/{number}/invoices/{token}"):
+            return None
+        if draft["status"] != "COMPLETED":
+            draft["status"], draft["orderId"] = "COMPLETED", 990_000 + number
+        return dict(draft)
+
+    return answer_with_shared_state(complete)
+
+
+def demo_draft(number: int) -> dict | None:
+    raw = redis_queues.connection.get(STATE_KEY)
+    drafts = json.loads(raw).get("draft_orders", {}) if raw else {}
+    return drafts.get(f"gid://shopify/DraftOrder/{number}")

@@ -137,7 +137,9 @@ class ShopifyAdminFake:
             ],
             "discountCodes": list(given.get("discountCodes") or []),
             "appliedDiscount": given.get("appliedDiscount"),
-            "invoiceUrl": f"https://{self.shop}/{number}/invoices/{token}",
+            # Shopify's invoice page; the demo serves its own (state["invoice_base"]).
+            "invoiceUrl": f"{self.state.get('invoice_base') or 'https://' + self.shop}"
+            f"/{number}/invoices/{token}",
             "invoiceSentAt": None,
         }
         self.state.setdefault("draft_orders", {})[draft_id] = draft

@@ -25,9 +25,9 @@ from flask import (
 )
 
 from app import ROOT
-from app.demo import DEMO_SHOP
+from app.demo import DEMO_SHOP, invoices
 from app.demo.cart_webhooks import send_cart_webhook
-from app.demo.shopify_admin import demo_has_code, demo_metafield
+from app.demo.shopify_admin import demo_draft, demo_has_code, demo_metafield
 from app.popups.storefront_config import METAFIELD_KEY, METAFIELD_NAMESPACE
 from app.shopify.verify import proxy_signature
 
@@ -106,6 +106,28 @@ def discount_link(code: str):
     _save(cart)
     target = request.args.get("redirect", "")
     return redirect(target if target.startswith("/demo/storefront") else url_for(".home"))
+
+
+@bp.route("/storefront/<int:number>/invoices/<token>", methods=["GET", "POST"])
+def invoice(number: int, token: str):
+    """A draft order's invoice; paying it plays Shopify's checkout and its webhooks."""
+    draft = demo_draft(number)
+    if draft is None or not draft["invoiceUrl"].endswith(f"/{number}/invoices/{token}"):
+        abort(404)
+    if request.method == "POST":
+        draft = invoices.pay(number, token, PRODUCTS)
+        return redirect(url_for(".invoice", number=number, token=token))
+    lines = invoices.invoice_lines(draft, PRODUCTS)
+    subtotal = sum((line["line_price"] for line in lines), Decimal("0"))
+    discount = invoices.discount_of(draft, subtotal)
+    return render_template(
+        "demo/invoice.html",
+        draft=draft,
+        lines=lines,
+        discount=discount,
+        total=subtotal - discount,
+        **_page(),
+    )
 
 
 @bp.get("/widget/<path:name>")
