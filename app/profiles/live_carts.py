@@ -62,9 +62,16 @@ def live_version(shop_domain: str, filters: CartFilters) -> str:
 
 
 def live_carts(shop_domain: str, filters: CartFilters) -> list[dict]:
-    """Carts changed in the last `minutes`, newest change first, with who is shopping."""
+    """Carts changed in the last `minutes` and not yet ordered, newest change first, with who
+    is shopping."""
     since = utcnow() - timedelta(minutes=filters.minutes)
-    query = select(Cart).where(Cart.shop_domain == shop_domain, changed_at() >= since)
+    ordered = select(Order.id).where(
+        Order.shop_domain == Cart.shop_domain, Order.cart_token == Cart.token
+    )
+    # A cart that became an order needs nobody: live means still shopping.
+    query = select(Cart).where(
+        Cart.shop_domain == shop_domain, changed_at() >= since, ~ordered.exists()
+    )
     if filters.min_value is not None:
         query = query.where(Cart.total >= filters.min_value)
     carts = list(db.session.scalars(query.order_by(changed_at().desc()).limit(MAX_ROWS)))

@@ -24,6 +24,8 @@
     return Math.floor(seconds / 3600) + " h ago";
   }
 
+  function short(token) { return token.length > 12 ? "…" + token.slice(-8) : token; }
+
   function who(cart) {
     var label = WHO[cart.identity];
     if (cart.customer && cart.customer.email) label += " · " + cart.customer.email;
@@ -36,7 +38,7 @@
     if (!carts.length) { holder.replaceChildren(el("p", { class: "subdued", text: "No carts in this window. They appear here as shoppers add to them." })); return; }
     holder.replaceChildren(A.table(["Cart", "Items", "Value", "Changed", "Shopper", "Device", "Code"], carts.map(function (c) {
       return [
-        el("button", { type: "button", class: "link", text: c.token.slice(0, 10), "data-cart": c.token, onclick: function () { open(c.token); } }),
+        el("button", { type: "button", class: "link", text: short(c.token), "aria-label": "Open cart " + c.token, "data-cart": c.token, onclick: function () { open(c.token); } }),
         A.number(c.items), A.money(c.value) + (c.currency ? " " + c.currency : ""),
         el("time", { datetime: c.changed_at, "data-ago": c.changed_at, text: ago(c.changed_at) }),
         who(c), c.device || "–",
@@ -80,7 +82,7 @@
     A.api("/admin/api/carts/" + encodeURIComponent(selected)).then(function (answer) {
       if (!answer.ok) return;
       var d = answer.data, c = d.cart;
-      document.getElementById("detail-title").textContent = "Cart " + c.token.slice(0, 10) + " · " + A.money(c.value);
+      document.getElementById("detail-title").textContent = "Cart " + short(c.token) + " · " + A.money(c.value);
       var parts = [
         A.table(["Item", "Qty", "Price"], c.lines.map(function (l) { return [l.title || "Item", l.quantity, A.money(l.price)]; })),
         el("p", {}, [who(c) + " · " + (c.device || "device unknown") + (c.source ? " · " + c.source : "")]),
