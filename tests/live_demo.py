@@ -12,6 +12,7 @@ import threading
 import time
 from contextlib import contextmanager
 
+import pytest
 from playwright.sync_api import sync_playwright
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
@@ -148,3 +149,25 @@ def fresh_page(browser, height: int = 800):
     yield page
     context.close()
     assert not errors, errors
+
+
+# Fixtures for browser-test modules, which import them and define their own `demo`.
+
+
+@pytest.fixture(autouse=True)
+def app_context(app, demo):
+    """Keep the module's seeded demo between tests (the suite's default empties every table)."""
+    with keeping_demo(app):
+        yield
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def page(browser):
+    with fresh_page(browser, height=900) as page:
+        yield page

@@ -17,7 +17,14 @@ from app import ROOT
 from app.demo.shopify_admin import STATE_KEY
 from app.extensions import redis_queues
 from tests.fakes.klaviyo import KlaviyoFake
-from tests.live_demo import chromium, fresh_page, keeping_demo, seeded_demo, wait_for
+from tests.live_demo import (  # noqa: F401 - app_context, browser and page are fixtures
+    app_context,
+    browser,
+    fresh_page,
+    page,
+    seeded_demo,
+    wait_for,
+)
 
 ARTIFACTS = Path(ROOT) / "test-artifacts"
 
@@ -34,24 +41,6 @@ def demo(app, database_url, redis_server, klaviyo):
         app, database_url, redis_server.url, {"KLAVIYO_BASE_URL": klaviyo.url}
     ) as live:
         yield live
-
-
-@pytest.fixture(autouse=True)
-def app_context(app, demo):
-    with keeping_demo(app):
-        yield
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def page(browser):
-    with fresh_page(browser, height=900) as page:
-        yield page
 
 
 def admin(demo, path: str = "") -> str:

@@ -19,7 +19,13 @@ from app.models import Customer, Play, Prize
 from app.popups.campaigns import save_campaign
 from app.popups.validation import validate_campaign
 from tests.campaign_data import wheel
-from tests.live_demo import DEMO_SHOP, chromium, fresh_page, keeping_demo, seeded_demo
+from tests.live_demo import (  # noqa: F401 - app_context, browser and page are fixtures
+    DEMO_SHOP,
+    app_context,
+    browser,
+    page,
+    seeded_demo,
+)
 
 BACKEND = re.compile(r"/demo/apps/baton/|/proxy/")
 
@@ -28,24 +34,6 @@ BACKEND = re.compile(r"/demo/apps/baton/|/proxy/")
 def demo(app, database_url, redis_server):
     with seeded_demo(app, database_url, redis_server.url) as live:
         yield live
-
-
-@pytest.fixture(autouse=True)
-def app_context(app, demo):
-    with keeping_demo(app):
-        yield
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def page(browser):
-    with fresh_page(browser, height=800) as page:
-        yield page
 
 
 def play(page, email: str) -> str:
