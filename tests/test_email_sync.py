@@ -313,3 +313,33 @@ def test_leads_reach_klaviyo_in_batches_not_one_call_each(client, connected, run
     )
     assert sum(klaviyo.is_subscribed(email, "list1") for email in codes) == 29
     assert klaviyo.is_suppressed("lead7@example.com")
+
+
+def test_a_later_play_that_wins_nothing_keeps_the_code_already_won(
+    client, connected, run_worker, klaviyo, mailchimp
+):
+    from app.sync.outbox import queue_sync
+
+    code = win(client, connected)
+    run_worker()
+    first = db.session.scalar(select(Play).filter_by(email=EMAIL))
+    # The same shopper plays again later (another campaign, say) and lands on "Next time".
+    other = Campaign(shop_domain=first.shop_domain, name="Gift box", game="giftbox", status="live")
+    db.session.add(other)
+    db.session.flush()
+    again = Play(
+        shop_domain=first.shop_domain,
+        campaign_id=other.id,
+        email=EMAIL,
+        consented=True,
+        visitor_key="visitor-0002",
+        variant_key="A",
+    )
+    db.session.add(again)
+    db.session.flush()
+    queue_sync(first.shop_domain, "lead", str(again.id))
+    db.session.commit()
+    run_worker()
+    assert len(klaviyo.events_for(EMAIL, LEAD_METRIC)) == 2
+    assert klaviyo.profile(EMAIL).properties["baton_code"] == code
+    assert mailchimp.member("list1", EMAIL).merge_fields["COUPON"] == code

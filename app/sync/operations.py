@@ -142,11 +142,12 @@ def mailchimp_lead(connection, task) -> Outcome | Planned:
     else:
         status = "transactional"
     facts = lead["properties"]
-    merge_fields = {
-        "COUPON": facts["code"] or "",
-        "PRIZE": facts["prize"],
-        "CAMPAIGN": facts["campaign"],
-    }
+    # As on Klaviyo: a play without a code keeps the code the member already holds.
+    merge_fields = (
+        {"COUPON": facts["code"], "PRIZE": facts["prize"], "CAMPAIGN": facts["campaign"]}
+        if facts["code"]
+        else {}
+    )
     tags = [f"baton-campaign-{_slug(facts['campaign'])}", f"baton-game-{facts['game']}"]
     calls = lead_calls(lead["email"], status, merge_fields, tags)
     return Planned(calls, f"member added as {status} if new")
@@ -293,13 +294,16 @@ def _lead(task: SyncTask) -> dict | None:
         "consented": play.consented,
         "time": play.created_at.isoformat(),
         "properties": properties,
-        # Profile properties, so flows and templates can show the code the shopper saw.
+        # Profile properties, so flows and templates can show the code the shopper saw. A play
+        # that won no code leaves them alone: the code won earlier is still the one to show.
         "profile_properties": {
             "baton_code": play.code,
             "baton_prize": properties["prize"],
             "baton_campaign": properties["campaign"],
             "baton_code_expires_at": expires,
-        },
+        }
+        if play.code
+        else {},
     }
 
 
