@@ -124,6 +124,15 @@ def record_delivery(headers: DeliveryHeaders, body: bytes) -> IntakeResult:
     return IntakeResult(existing.id, existing.status, duplicate=True, error=existing.error)
 
 
+def accept_delivery(headers: DeliveryHeaders, body: bytes) -> IntakeResult:
+    """Record the delivery, commit, and announce it when it is new work for the workers."""
+    result = record_delivery(headers, body)
+    db.session.commit()
+    if result.status == DeliveryStatus.RECEIVED and not result.duplicate:
+        announce_delivery(result.delivery_id)
+    return result
+
+
 def announce_delivery(delivery_id: int) -> bool:
     """Tell the workers a delivery is waiting; False leaves it to the sweeper."""
     if intake_backoff.active():

@@ -2,9 +2,8 @@
 
 from flask import Blueprint, jsonify, request
 
-from app.deliveries import announce_delivery, config_secret, headers_from, record_delivery
+from app.deliveries import accept_delivery, config_secret, headers_from
 from app.errors import ApiError
-from app.extensions import db
 from app.models import DeliveryStatus
 from app.shopify.verify import webhook_hmac_valid
 
@@ -19,10 +18,7 @@ def receive():
     # The HMAC covers the raw bytes, so nothing is parsed before it is checked.
     if not webhook_hmac_valid(body, request.headers.get("X-Shopify-Hmac-Sha256"), config_secret()):
         raise ApiError(401, "invalid_hmac", "X-Shopify-Hmac-Sha256 does not match the body")
-    result = record_delivery(headers_from(request.headers, body), body)
-    db.session.commit()
+    result = accept_delivery(headers_from(request.headers, body), body)
     if result.status == DeliveryStatus.REJECTED:
         raise ApiError(400, "malformed_json", result.error or "malformed JSON")
-    if result.status == DeliveryStatus.RECEIVED and not result.duplicate:
-        announce_delivery(result.delivery_id)
     return jsonify(delivery_id=result.delivery_id, status=result.status, duplicate=result.duplicate)

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
+from app.analytics.numbers import abandoned, rate, utc
 from app.extensions import db
 from app.models import CampaignExposure, Cart, Checkout, Order, Play
 
@@ -48,13 +49,13 @@ def recovery_by_device(shop_domain: str, since: datetime, until: datetime) -> di
     devices = _devices(shop_domain, {visitor for _, _, visitor in rows if visitor})
     found: dict[str, list[int]] = {}
     for started, completed, visitor in rows:
-        if completed is not None and _naive(completed) - _naive(started) <= window:
-            continue  # never abandoned
+        if not abandoned(started, completed, window):
+            continue
         counts = found.setdefault(devices.get(visitor) or "unknown", [0, 0])
         counts[0] += 1
         counts[1] += completed is not None
     return {
-        device: {"abandoned": a, "recovered": r, "rate": round(r / a, 4) if a else 0.0}
+        device: {"abandoned": a, "recovered": r, "rate": rate(r, a)}
         for device, (a, r) in sorted(found.items())
     }
 
@@ -89,13 +90,13 @@ def cross_device(shop_domain: str, since: datetime, until: datetime) -> dict:
             other_customer == customer
             and other_visitor != visitor
             and devices.get(other_visitor) not in (None, device)
-            and _naive(placed) - CROSS_DEVICE_WINDOW <= _naive(started) <= _naive(placed)
+            and utc(placed) - CROSS_DEVICE_WINDOW <= utc(started) <= utc(placed)
             for other_customer, other_visitor, started in earlier
         )
     return {
         "orders_with_known_device": known,
         "cross_device_orders": crossed,
-        "share": round(crossed / known, 4) if known else 0.0,
+        "share": rate(crossed, known),
     }
 
 
@@ -121,7 +122,3 @@ def _devices(shop_domain: str, visitors: set[str]) -> dict[str, str]:
     ):
         found[visitor] = device
     return found
-
-
-def _naive(moment):
-    return moment.replace(tzinfo=None) if moment.tzinfo else moment

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy import String, and_, case, cast, distinct, func, select
 
+from app.analytics.numbers import rate
 from app.extensions import db
 from app.models import (
     HOLDOUT,
@@ -135,8 +136,8 @@ def lift(shop_domain: str, campaign_id: int, since: datetime, until: datetime) -
             .group_by(held)
         ).all()
     )
-    shown_rate = _rate(converted.get(False, 0), exposed.get(False, 0))
-    held_rate = _rate(converted.get(True, 0), exposed[True])
+    shown_rate = rate(converted.get(False, 0), exposed.get(False, 0))
+    held_rate = rate(converted.get(True, 0), exposed[True])
     return {
         "shown_visitors": exposed.get(False, 0),
         "holdout_visitors": exposed[True],
@@ -158,6 +159,13 @@ def _group_column(by: str, model):
     return func.coalesce(model.device, "unknown")
 
 
+def _grouped(query, by: str, group, model):
+    # The game lives on the campaign: only that breakdown needs the join.
+    if by == "game":
+        query = query.join(Campaign, Campaign.id == model.campaign_id)
+    return db.session.execute(query.group_by(group)).all()
+
+
 def _widget_counts(shop_domain, since, until, by):
     group = _group_column(by, CampaignDailyStat)
     query = (
@@ -169,9 +177,7 @@ def _widget_counts(shop_domain, since, until, by):
         CampaignDailyStat.day.between(since.date(), until.date()),
         CampaignDailyStat.variant_key != "preview",
     )
-    if by == "game":
-        query = query.join(Campaign, Campaign.id == CampaignDailyStat.campaign_id)
-    return db.session.execute(query.group_by(group)).all()
+    return _grouped(query, by, group, CampaignDailyStat)
 
 
 def _play_counts(shop_domain, since, until, by):
@@ -187,9 +193,7 @@ def _play_counts(shop_domain, since, until, by):
         .select_from(Play)
         .where(Play.shop_domain == shop_domain, Play.created_at.between(since, until))
     )
-    if by == "game":
-        query = query.join(Campaign, Campaign.id == Play.campaign_id)
-    return db.session.execute(query.group_by(group)).all()
+    return _grouped(query, by, group, Play)
 
 
 def _redemptions(shop_domain, since, until, by):
@@ -209,9 +213,7 @@ def _redemptions(shop_domain, since, until, by):
             CouponCode.redeemed_at.is_not(None),
         )
     )
-    if by == "game":
-        query = query.join(Campaign, Campaign.id == Play.campaign_id)
-    return db.session.execute(query.group_by(group)).all()
+    return _grouped(query, by, group, Play)
 
 
 def _key(by: str, raw) -> str:
@@ -230,7 +232,3 @@ def _label(by: str, key: str, names: dict) -> str:
 
 def _money(value) -> Decimal:
     return Decimal(value or 0).quantize(Decimal("0.01"))
-
-
-def _rate(part: int, whole: int) -> float:
-    return round(part / whole, 4) if whole else 0.0

@@ -11,13 +11,14 @@
 """
 
 import statistics
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import and_, func, select
 
 from app.analytics.carts import cart_kpis
+from app.analytics.numbers import abandoned, rate, utc
 from app.extensions import db
 from app.models import Checkout, CouponCode, Customer, Order, Play
 
@@ -58,14 +59,12 @@ def lead_to_purchase(shop_domain: str, since: datetime, until: datetime) -> dict
         .group_by(first_play.c.email, first_play.c.played_at)
     ).all()
     waits = [
-        (_aware(ordered) - _aware(played)).total_seconds() / 3600
-        for played, ordered in rows
-        if ordered
+        (utc(ordered) - utc(played)).total_seconds() / 3600 for played, ordered in rows if ordered
     ]
     return {
         "leads": len(rows),
         "purchased": len(waits),
-        "rate": _rate(len(waits), len(rows)),
+        "rate": rate(len(waits), len(rows)),
         "median_hours_to_first_purchase": round(statistics.median(waits), 1) if waits else None,
     }
 
@@ -76,7 +75,7 @@ def redemption(shop_domain: str, since: datetime, until: datetime) -> dict:
         .join(Play, Play.id == CouponCode.play_id)
         .where(Play.shop_domain == shop_domain, Play.created_at.between(since, until))
     ).one()
-    return {"issued": issued, "redeemed": redeemed, "rate": _rate(redeemed, issued)}
+    return {"issued": issued, "redeemed": redeemed, "rate": rate(redeemed, issued)}
 
 
 def cart_recovery(shop_domain: str, since: datetime, until: datetime) -> dict:
@@ -88,20 +87,19 @@ def cart_recovery(shop_domain: str, since: datetime, until: datetime) -> dict:
     ).all()
     split = {"emailed": [0, 0], "not_emailed": [0, 0]}  # [abandoned, recovered]
     for started, completed, emailed in checkouts:
-        if completed is not None and _aware(completed) - _aware(started) <= window:
-            continue  # finished in one go: never abandoned
+        if not abandoned(started, completed, window):
+            continue
         counts = split["emailed" if emailed else "not_emailed"]
         counts[0] += 1
         counts[1] += completed is not None
-    abandoned = sum(counts[0] for counts in split.values())
+    total_abandoned = sum(counts[0] for counts in split.values())
     recovered = sum(counts[1] for counts in split.values())
     return {
-        "abandoned": abandoned,
+        "abandoned": total_abandoned,
         "recovered": recovered,
-        "rate": _rate(recovered, abandoned),
+        "rate": rate(recovered, total_abandoned),
     } | {
-        name: {"abandoned": a, "recovered": r, "rate": _rate(r, a)}
-        for name, (a, r) in split.items()
+        name: {"abandoned": a, "recovered": r, "rate": rate(r, a)} for name, (a, r) in split.items()
     }
 
 
@@ -144,20 +142,9 @@ def _group(row, people: int | None = None) -> dict:
         "people": people,
         "buyers": buyers,
         "repeat_buyers": repeat,
-        "repeat_purchase_rate": _rate(repeat, buyers),
+        "repeat_purchase_rate": rate(repeat, buyers),
         "revenue": str(Decimal(spent or 0).quantize(Decimal("0.01"))),
         "revenue_per_person": str((Decimal(spent or 0) / people).quantize(Decimal("0.01")))
         if people
         else "0.00",
     }
-
-
-def _aware(moment: datetime | str) -> datetime:
-    # Aggregates bypass the column type: SQLite hands back text, PostgreSQL naive or aware.
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _rate(part: int, whole: int) -> float:
-    return round(part / whole, 4) if whole else 0.0

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
-from app.deliveries import DeliveryHeaders, announce_delivery, record_delivery
+from app.deliveries import DeliveryHeaders, accept_delivery
 from app.demo import DEMO_SHOP
 from app.extensions import db, redis_queues
 from app.models import Cart
@@ -104,7 +104,4 @@ def deliver(topic: str, payload: dict) -> None:
         api_version="demo",
         triggered_at=datetime.now(UTC),
     )
-    result = record_delivery(headers, body)
-    db.session.commit()
-    if not result.duplicate:
-        announce_delivery(result.delivery_id)
+    accept_delivery(headers, body)

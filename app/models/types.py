@@ -9,6 +9,11 @@ from sqlalchemy.types import TypeDecorator
 BigId = BigInteger().with_variant(Integer, "sqlite")
 
 
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 for JSON answers, or None."""
+    return moment.isoformat() if moment else None
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC."""
     return datetime.now(UTC)

@@ -2,8 +2,6 @@
 done with us": pop-up plays and codes, carts, checkouts, orders, consent and the email platforms.
 """
 
-from datetime import datetime
-
 from sqlalchemy import func, or_, select
 
 from app.extensions import db
@@ -17,7 +15,7 @@ from app.models import (
     SyncTask,
     TimelineEvent,
 )
-from app.models.types import utcnow
+from app.models.types import iso, utcnow
 from app.sync.segments import segments_of
 from app.sync.suppression import suppression_reason
 
@@ -87,7 +85,7 @@ def customer_summary(customer: Customer) -> dict:
         "name": " ".join(filter(None, [customer.first_name, customer.last_name])) or None,
         "orders_count": customer.orders_count or 0,
         "total_spent": str(customer.total_spent or 0),
-        "last_order_at": _iso(customer.last_order_at),
+        "last_order_at": iso(customer.last_order_at),
         "email_consent": customer.email_consent_state,
         "sms_consent": customer.sms_consent_state,
     }
@@ -123,9 +121,9 @@ def _codes(customer: Customer, play_ids: list[int]) -> list[dict]:
             "status": "redeemed"
             if code.redeemed_at
             else ("expired" if code.expires_at and code.expires_at <= now else "valid"),
-            "issued_at": _iso(code.issued_at),
-            "expires_at": _iso(code.expires_at),
-            "redeemed_at": _iso(code.redeemed_at),
+            "issued_at": iso(code.issued_at),
+            "expires_at": iso(code.expires_at),
+            "redeemed_at": iso(code.redeemed_at),
             "revenue": str(code.attributed_revenue) if code.attributed_revenue else None,
         }
         for code in rows
@@ -148,7 +146,7 @@ def _timeline_events(customer: Customer) -> list[TimelineEvent]:
 
 def _event_item(event: TimelineEvent) -> dict:
     return {
-        "at": _iso(event.occurred_at),
+        "at": iso(event.occurred_at),
         "channel": event.channel,
         "kind": event.kind,
         "summary": _event_summary(event.kind, event.details or {}),
@@ -182,7 +180,7 @@ def _play_item(play: Play) -> dict:
     won = f"won {prize.label}" if prize else "played"
     code = f" with code {play.code}" if play.code else ""
     return {
-        "at": _iso(play.created_at),
+        "at": iso(play.created_at),
         "channel": "pop-up",
         "kind": "play",
         "summary": f"{campaign.name if campaign else 'A pop-up'}: {won}{code}",
@@ -219,7 +217,7 @@ def _sync_items(customer: Customer, plays: list[Play]) -> list[dict]:
     )
     return [
         {
-            "at": _iso(task.done_at or task.updated_at),
+            "at": iso(task.done_at or task.updated_at),
             "channel": "email",
             "kind": f"sync_{task.operation}",
             "summary": _sync_summary(task),
@@ -233,7 +231,3 @@ def _sync_summary(task: SyncTask) -> str:
     words = SYNC_WORDS.get(task.operation, task.operation)
     status = "" if task.status == "done" else f" ({task.status})"
     return f"{task.platform.capitalize()}: {words}{status}"
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None

@@ -7,7 +7,7 @@ customer when Shopify knows them, and anonymous otherwise.
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, or_, select
 
@@ -23,7 +23,7 @@ from app.models import (
     Order,
     Play,
 )
-from app.models.types import utcnow
+from app.models.types import iso, utcnow
 
 MAX_ROWS = 200
 IDENTITIES = ("popup_lead", "customer", "anonymous")
@@ -141,8 +141,8 @@ def describe_carts(shop_domain: str, carts: list[Cart]) -> list[dict]:
                 "lines": cart.line_items or [],
                 "value": str(cart.total or 0),
                 "currency": cart.currency,
-                "changed_at": _iso(cart.source_updated_at or cart.created_at),
-                "started_at": _iso(cart.created_at),
+                "changed_at": iso(cart.source_updated_at or cart.created_at),
+                "started_at": iso(cart.created_at),
                 "device": (play.device if play and play.device else None)
                 or devices.get(cart.visitor_key),
                 "source": f"pop-up: {campaigns.get(play.campaign_id, 'a campaign')}"
@@ -192,8 +192,8 @@ def draft_json(draft: AssistedDraft) -> dict:
         "email": draft.email,
         "discount": draft.discount,
         "error": draft.last_error,
-        "invoice_sent_at": _iso(draft.invoice_sent_at),
-        "completed_at": _iso(draft.completed_at),
+        "invoice_sent_at": iso(draft.invoice_sent_at),
+        "completed_at": iso(draft.completed_at),
     }
 
 
@@ -244,10 +244,6 @@ def _codes(shop_domain: str, codes: list[str]) -> dict[str, dict]:
         found[coupon.code] = {
             "code": coupon.code,
             "status": status,
-            "expires_at": _iso(coupon.expires_at),
+            "expires_at": iso(coupon.expires_at),
         }
     return found
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
