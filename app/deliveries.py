@@ -5,6 +5,7 @@ the worker's dispatcher turns into RQ jobs. If that push fails, nothing is lost:
 queues every delivery still waiting after a grace period.
 """
 
+import functools
 import hashlib
 import json
 import logging
@@ -14,7 +15,7 @@ from datetime import UTC, datetime
 
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import select
+from sqlalchemy import Dialect, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.errors import ApiError
@@ -28,6 +29,20 @@ log = logging.getLogger(__name__)
 # The list intake pushes new delivery ids onto; workers.dispatcher drains it.
 NEW_DELIVERIES_KEY = "baton:deliveries:new"
 DELIVERY_TABLE = WebhookDelivery.__table__
+# What intake writes; the rest of a delivery's columns belong to the workers.
+STORED_COLUMNS = (
+    "shop_domain",
+    "topic",
+    "event_id",
+    "webhook_id",
+    "api_version",
+    "triggered_at",
+    "body",
+    "status",
+    "error",
+    "attempts",
+    "received_at",
+)
 
 
 class RedisBackoff:
@@ -111,23 +126,23 @@ def record_delivery(headers: DeliveryHeaders, body: bytes) -> IntakeResult:
         "attempts": 0,
         "received_at": datetime.now(UTC),
     }
-    delivery_id = db.session.scalar(_insert_once(), values)
+    delivery_id = _insert_statement(db.engine.dialect).run(values)
     if delivery_id is not None:
         return IntakeResult(delivery_id, status, duplicate=False, error=error)
-    existing = db.session.execute(
-        select(WebhookDelivery.id, WebhookDelivery.status, WebhookDelivery.error).where(
-            WebhookDelivery.shop_domain == headers.shop_domain,
-            WebhookDelivery.topic == headers.topic,
-            WebhookDelivery.event_id == headers.event_id,
-        )
-    ).one()
+    with db.engine.connect() as connection:
+        existing = connection.execute(
+            select(DELIVERY_TABLE.c.id, DELIVERY_TABLE.c.status, DELIVERY_TABLE.c.error).where(
+                DELIVERY_TABLE.c.shop_domain == headers.shop_domain,
+                DELIVERY_TABLE.c.topic == headers.topic,
+                DELIVERY_TABLE.c.event_id == headers.event_id,
+            )
+        ).one()
     return IntakeResult(existing.id, existing.status, duplicate=True, error=existing.error)
 
 
 def accept_delivery(headers: DeliveryHeaders, body: bytes) -> IntakeResult:
-    """Record the delivery, commit, and announce it when it is new work for the workers."""
+    """Record the delivery (committed on return) and announce it when it is new work."""
     result = record_delivery(headers, body)
-    db.session.commit()
     if result.status == DeliveryStatus.RECEIVED and not result.duplicate:
         announce_delivery(result.delivery_id)
     return result
@@ -182,12 +197,49 @@ def _triage(topic: str, text: str) -> tuple[str, str | None]:
     return DeliveryStatus.RECEIVED, None
 
 
-def _insert_once():
-    # INSERT ... ON CONFLICT DO NOTHING: concurrent retries of one event cannot both insert.
-    # Built on the table, not the ORM entity: intake is the hot path and needs no unit of work.
-    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
-    return (
-        insert(DELIVERY_TABLE)
-        .on_conflict_do_nothing(index_elements=["shop_domain", "topic", "event_id"])
-        .returning(DELIVERY_TABLE.c.id)
-    )
+class InsertOnce:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, in a transaction of its own.
+
+    Concurrent retries of one event cannot both insert. SQLAlchemy compiles the statement
+    and supplies each column's value conversion once per dialect; each call then runs on a
+    raw pooled DBAPI connection, because the ORM session's unit of work and Core's
+    per-statement machinery cost intake more than the database write itself.
+    """
+
+    def __init__(self, dialect: Dialect) -> None:
+        insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
+        statement = (
+            insert(DELIVERY_TABLE)
+            .on_conflict_do_nothing(index_elements=["shop_domain", "topic", "event_id"])
+            .returning(DELIVERY_TABLE.c.id)
+        )
+        compiled = statement.compile(dialect=dialect, column_keys=list(STORED_COLUMNS))
+        self.sql = compiled.string
+        # qmark dialects (SQLite) take a tuple in this order; pyformat ones take the dict.
+        self.positions = compiled.positiontup
+        self.converters = {
+            key: DELIVERY_TABLE.c[key].type.bind_processor(dialect) for key in STORED_COLUMNS
+        }
+
+    def run(self, values: dict) -> int | None:
+        """The new row's id, or None when the event was stored before."""
+        params = {
+            key: convert(value) if (convert := self.converters[key]) else value
+            for key, value in values.items()
+        }
+        if self.positions is not None:
+            params = tuple(params[key] for key in self.positions)
+        connection = db.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(self.sql, params)
+            row = cursor.fetchone()
+            connection.commit()
+        finally:
+            connection.close()  # back to the pool, rolled back if the commit never ran
+        return row[0] if row else None
+
+
+@functools.cache
+def _insert_statement(dialect: Dialect) -> InsertOnce:
+    return InsertOnce(dialect)

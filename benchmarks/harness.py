@@ -21,6 +21,9 @@ from tests.services import RedisServer, free_port, test_database  # noqa: E402
 
 API_SECRET = "bench-api-secret-with-more-than-32-bytes"
 SHOP = "bench-store.myshopify.com"
+BARE_APP = "benchmarks.bare_app:create_bare_app()"
+# Peak resident memory (KiB) per process role, kept across every benchmark of one run.
+PEAK_RSS_KIB: dict[str, int] = {}
 
 
 @dataclass
@@ -93,12 +96,52 @@ def gunicorn(app_factory: str, env: dict, port: int | None = None):
         stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
+    role = "web worker, bare Flask" if app_factory == BARE_APP else "web worker"
     try:
         _wait_until_serving(base, process)
         yield base
     finally:
+        record_peak_rss(role, child_pids(process.pid))
         process.terminate()
         process.wait(timeout=20)
+
+
+@contextlib.contextmanager
+def procfile_worker(env: dict):
+    """The Procfile's worker process (dispatcher, sweeper and one RQ worker per group)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workers.main"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield process
+    finally:
+        record_peak_rss("RQ worker", child_pids(process.pid))
+        record_peak_rss("worker supervisor (dispatcher, sweeper)", [process.pid])
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def child_pids(pid: int) -> list[int]:
+    """The direct children of a process (gunicorn's workers, the worker's RQ processes)."""
+    children = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            children += [int(child) for child in (task / "children").read_text().split()]
+    return children
+
+
+def record_peak_rss(role: str, pids: list[int]) -> None:
+    """Keep the largest VmHWM (the kernel's peak RSS of a live process) seen for a role."""
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = int(line.split()[1])
+                    PEAK_RSS_KIB[role] = max(PEAK_RSS_KIB.get(role, 0), peak)
 
 
 def _wait_until_serving(base: str, process: subprocess.Popen) -> None:
@@ -198,13 +241,19 @@ def count_by_status(env: dict) -> dict:
 def drain(env: dict) -> float:
     """Run the Procfile's worker in burst mode until the queues are empty; returns seconds."""
     started = time.perf_counter()
-    subprocess.run(
+    process = subprocess.Popen(
         [sys.executable, "-m", "workers.main", "--burst"],
         cwd=ROOT,
         env=env,
-        check=True,
-        capture_output=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
+    # wait4 hands back the finished process's own peak RSS: a burst worker is one process.
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"the burst worker exited with {process.returncode}")
+    PEAK_RSS_KIB["RQ worker"] = max(PEAK_RSS_KIB.get("RQ worker", 0), usage.ru_maxrss)
     return time.perf_counter() - started
 
 

@@ -18,6 +18,7 @@ from urllib.parse import urlencode, urlparse
 
 from benchmarks.harness import (
     API_SECRET,
+    BARE_APP,
     SHOP,
     app_environment,
     gunicorn,
@@ -168,7 +169,7 @@ def measure_bare() -> tuple[Players, float]:
     """The same load against a bare Flask endpoint under the same gunicorn."""
     with services("sqlite") as (redis, database_url):
         env = app_environment(database_url, redis.url)
-        with gunicorn("benchmarks.bare_app:create_bare_app()", env) as base_url:
+        with gunicorn(BARE_APP, env) as base_url:
             bare = Players(base_url)
             seconds = bare.run(
                 list(range(PLAYS)),

@@ -3,17 +3,27 @@
 Signed orders/create deliveries, each with a new event id, are driven by wrk from a second
 process on loopback. Reports throughput, p50/p99, the ratio to the bare endpoint, that every
 answered delivery was stored, and how fast one RQ worker drains what was stored.
+
+Then a burst: exactly 10,000 deliveries of 10,000 different orders, sent by 16 keep-alive
+connections while the Procfile's worker runs, retried as Shopify retries anything not 2xx.
+It must end with 10,000 stored rows and 10,000 processed.
 """
 
 import base64
 import hashlib
 import hmac
+import http.client
 import json
+import threading
+import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 from benchmarks.harness import (
     API_SECRET,
+    BARE_APP,
     ROOT,
     SHOP,
     WrkResult,
@@ -23,6 +33,7 @@ from benchmarks.harness import (
     gunicorn,
     postgres_reachable,
     prepare_database,
+    procfile_worker,
     run_wrk,
     scratch_file,
     services,
@@ -32,9 +43,11 @@ from tests.services import RedisServer
 SECONDS = 10
 WARMUP_SECONDS = 2
 CONNECTIONS = 16
+BURST = 10_000
+BURST_CATCH_UP_SECONDS = 600
 
 
-def order_payload() -> bytes:
+def order_payload(number: int = 0) -> bytes:
     """An orders/create body of realistic size, shaped like Shopify's sample."""
     lines = [
         {
@@ -51,9 +64,9 @@ def order_payload() -> bytes:
         for n in range(4)
     ]
     order = {
-        "id": 820982911946154508,
-        "name": "#9999",
-        "email": "jon@example.com",
+        "id": 820982911946154508 + number,
+        "name": f"#{9999 + number}",
+        "email": f"jon{number}@example.com",
         "cart_token": "c1-7a3d",
         "checkout_token": "bd5a8aa1ecd019dd3520ff791ee3a24c",
         "currency": "USD",
@@ -63,8 +76,8 @@ def order_payload() -> bytes:
         "created_at": "2026-11-22T10:00:00-05:00",
         "discount_codes": [{"code": "BATON-7K2M9QX", "amount": "10.00", "type": "percentage"}],
         "customer": {
-            "id": 115310627314723954,
-            "email": "jon@example.com",
+            "id": 115310627314723954 + number,
+            "email": f"jon{number}@example.com",
             "email_marketing_consent": None,
             "tags": "",
         },
@@ -89,6 +102,108 @@ def wrk_run(base_url: str, body: bytes, seconds: int) -> WrkResult:
     """One wrk run against /webhooks; every event id in it is new."""
     script = wrk_script(body, uuid.uuid4().hex)
     return run_wrk(base_url + "/webhooks", script, seconds, CONNECTIONS)
+
+
+@dataclass
+class Burst:
+    """What the senders saw: first answers, retries, and the wall-clock time."""
+
+    accepted_first_time: int = 0
+    retries: int = 0
+    gave_up: int = 0
+    seconds: float = 0.0
+
+
+def signed_delivery(number: int, run_prefix: str) -> tuple[bytes, dict]:
+    """One orders/create delivery, signed, with its own event id."""
+    body = order_payload(number)
+    signature = base64.b64encode(hmac.new(API_SECRET.encode(), body, hashlib.sha256).digest())
+    headers = {
+        "Content-Type": "application/json",
+        "X-Shopify-Topic": "orders/create",
+        "X-Shopify-Hmac-Sha256": signature.decode(),
+        "X-Shopify-Shop-Domain": SHOP,
+        "X-Shopify-API-Version": "2026-10",
+        "X-Shopify-Event-Id": f"{run_prefix}-{number}",
+    }
+    return body, headers
+
+
+def send_burst(base_url: str, count: int) -> Burst:
+    """Send count deliveries from CONNECTIONS threads; anything not 2xx is sent again."""
+    numbers = iter(range(count))
+    lock = threading.Lock()
+    burst = Burst()
+    run_prefix = uuid.uuid4().hex
+
+    def sender() -> None:
+        connection = http.client.HTTPConnection(urlparse(base_url).netloc, timeout=10)
+        while True:
+            with lock:
+                number = next(numbers, None)
+            if number is None:
+                break
+            body, headers = signed_delivery(number, run_prefix)
+            for attempt in range(10):
+                try:
+                    connection.request("POST", "/webhooks", body=body, headers=headers)
+                    response = connection.getresponse()
+                    response.read()
+                    ok = 200 <= response.status < 300
+                except OSError:
+                    connection.close()  # http.client reconnects on the next request
+                    ok = False
+                with lock:
+                    burst.accepted_first_time += ok and attempt == 0
+                    burst.retries += not ok
+                if ok:
+                    break
+                time.sleep(0.5 * (attempt + 1))
+            else:
+                with lock:
+                    burst.gave_up += 1
+        connection.close()
+
+    threads = [threading.Thread(target=sender) for _ in range(CONNECTIONS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    burst.seconds = time.perf_counter() - started
+    return burst
+
+
+def wait_until_processed(env: dict, expected: int) -> tuple[dict, float]:
+    """Poll until expected deliveries are processed (or the bound runs out)."""
+    started = time.perf_counter()
+    while True:
+        statuses = count_by_status(env)
+        elapsed = time.perf_counter() - started
+        if statuses.get("processed", 0) >= expected or elapsed > BURST_CATCH_UP_SECONDS:
+            return statuses, elapsed
+        time.sleep(1)
+
+
+def burst_run(database: str) -> None:
+    """The 10,000-delivery burst with the Procfile's worker running beside the web."""
+    with services(database) as (redis, database_url):
+        env = app_environment(database_url, redis.url)
+        prepare_database(env)
+        with gunicorn("app:create_app()", env) as base_url, procfile_worker(env):
+            burst = send_burst(base_url, BURST)
+            statuses, catch_up = wait_until_processed(env, BURST)
+    stored = sum(statuses.values())
+    print(
+        f"  burst ({database}): {BURST} deliveries of {BURST} orders in {burst.seconds:.1f} s"
+        f" ({BURST / burst.seconds:.0f}/s from Python senders);"
+        f" 2xx first time {burst.accepted_first_time}, resent {burst.retries},"
+        f" given up {burst.gave_up}"
+    )
+    print(
+        f"    stored {stored} rows, processed {statuses.get('processed', 0)}"
+        f" (statuses {statuses}); the worker finished {catch_up:.1f} s after the last send"
+    )
 
 
 def intake_run(database: str, body: bytes, baseline: WrkResult) -> None:
@@ -135,7 +250,7 @@ def main() -> None:
     redis.start()
     try:
         env = app_environment("sqlite://", redis.url)
-        with gunicorn("benchmarks.bare_app:create_bare_app()", env) as base_url:
+        with gunicorn(BARE_APP, env) as base_url:
             wrk_run(base_url, body, WARMUP_SECONDS)
             baseline = wrk_run(base_url, body, SECONDS)
     finally:
@@ -147,6 +262,8 @@ def main() -> None:
     databases = ["sqlite"] + (["postgres"] if postgres_reachable() else [])
     for database in databases:
         intake_run(database, body, baseline)
+    # The burst runs on the production database only: processing 10,000 orders takes minutes.
+    burst_run(databases[-1])
 
 
 if __name__ == "__main__":
