@@ -7,7 +7,6 @@ from flask import Blueprint, g, jsonify, request
 from app.analytics.tracking import EVENT_KINDS, MAX_EVENTS, count_widget_events, record_exposure
 from app.errors import ApiError
 from app.extensions import db
-from app.models import Prize
 from app.models.types import utcnow
 from app.popups.audience import assign_variant, identify, suppression_reason
 from app.popups.offers import code_status, public_campaign
@@ -26,6 +25,7 @@ bp = Blueprint("storefront", __name__, url_prefix="/proxy")
 VISITOR_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 VARIANT_KEY = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 DEVICES = ("mobile", "tablet", "desktop")
+MAX_ID = 2**63 - 1
 
 
 @bp.get("/session")
@@ -86,7 +86,7 @@ def play_game():
     shopper = identify(g.shop_domain, play_request.visitor_key, g.logged_in_customer_id)
     result = play(play_request, campaign, shopper)
     db.session.commit()
-    refill_if_low(db.session.get(Prize, result["prize"]["id"]))
+    refill_if_low(result["prize"]["id"], result["prize"]["kind"])
     return _private(jsonify(result))
 
 
@@ -160,8 +160,11 @@ def _device(raw) -> str | None:
 
 
 def _campaign_id(raw) -> int:
-    if isinstance(raw, int) or (isinstance(raw, str) and raw.isdigit()):
-        return int(raw)
+    # ASCII digits only ("²".isdigit() is true), and within a 64-bit id column.
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit():
+        raw = int(raw)
+    if isinstance(raw, int) and not isinstance(raw, bool) and 0 < raw <= MAX_ID:
+        return raw
     raise ApiError(400, "invalid_campaign", "campaign_id must be a number.")
 
 

@@ -62,21 +62,22 @@ def check_rate_limits(shop_domain: str, ip: str) -> None:
     """Fixed one-minute windows in Redis; a 429 says when to come back."""
     window = int(utcnow().timestamp() // 60)
     shop_limit = current_app.config["BATON"].play_limit_per_shop_minute
-    for key, limit in (
-        (f"ip:{shop_domain}:{ip}", IP_LIMIT_PER_MINUTE),
-        (f"shop:{shop_domain}", shop_limit),
-    ):
-        name = f"baton:rate:{key}:{window}"
-        pipe = redis_queues.connection.pipeline()
-        count, _ = pipe.incr(name).expire(name, 120).execute()
-        if count > limit:
-            retry = 60 - int(utcnow().timestamp()) % 60
-            raise ApiError(
-                429,
-                "rate_limited",
-                "Too many plays; please wait a moment.",
-                {"Retry-After": str(retry)},
-            )
+    limits = {
+        f"baton:rate:ip:{shop_domain}:{ip}:{window}": IP_LIMIT_PER_MINUTE,
+        f"baton:rate:shop:{shop_domain}:{window}": shop_limit,
+    }
+    pipe = redis_queues.connection.pipeline(transaction=False)  # one round trip for both
+    for name in limits:
+        pipe.incr(name).expire(name, 120)
+    counts = pipe.execute()[::2]
+    if any(count > limit for count, limit in zip(counts, limits.values(), strict=True)):
+        retry = 60 - int(utcnow().timestamp()) % 60
+        raise ApiError(
+            429,
+            "rate_limited",
+            "Too many plays; please wait a moment.",
+            {"Retry-After": str(retry)},
+        )
 
 
 class PoolDry(Exception):

@@ -7,7 +7,7 @@ from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
 from rq.results import Result
 
-from app.extensions import redis_queues
+from app.extensions import db, redis_queues
 from app.models import Campaign, Prize
 from app.popups.shopify_codes import LOW_WATER, available_codes
 
@@ -58,10 +58,11 @@ def wait_for_fresh_code(prize_id: int, timeout_seconds: int) -> bool:
     )
 
 
-def refill_if_low(prize: Prize) -> None:
+def refill_if_low(prize_id: int, kind: str) -> None:
     """After a play: ask for more codes once the pool falls below its low-water mark."""
-    if prize.kind != "none" and available_codes(prize.id) < LOW_WATER:
-        request_refill(prize)
+    # Ids, not the Prize: after the play's commit, loading it again would cost every play.
+    if kind != "none" and available_codes(prize_id) < LOW_WATER:
+        request_refill(db.session.get(Prize, prize_id))
 
 
 def request_refills(campaign: Campaign) -> None:
