@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Campaign, Prize
-from app.popups.draw import choose, draw
+from app.popups.draw import award, choose
 from tests.shopify_signing import SHOP
 
 
@@ -50,16 +50,16 @@ def capped_campaign(cap: int) -> int:
     return campaign.id
 
 
-def test_concurrent_draws_never_exceed_a_cap(app):
+def test_concurrent_awards_never_exceed_a_cap(app):
     campaign_id = capped_campaign(cap=25)
     wins = []
 
     def play():
         with app.app_context():
-            pool = db.session.scalars(select(Prize).where(Prize.campaign_id == campaign_id)).all()
-            won = draw(pool)
+            prize = db.session.scalar(select(Prize).where(Prize.campaign_id == campaign_id))
+            won = award(prize)
             db.session.commit()
-            wins.append(won is not None)
+            wins.append(won)
             db.session.remove()
 
     threads = [threading.Thread(target=play) for _ in range(60)]

@@ -352,3 +352,40 @@ def test_no_sms_number_is_kept_when_the_campaign_does_not_ask_for_one(client, ca
     assert answer.status_code == 200
     stored = db.session.scalars(select(Play)).one()
     assert (stored.phone, stored.sms_consented) == (None, False)
+
+
+def test_concurrent_players_never_win_a_capped_prize_past_its_cap(app, client, campaign_id):
+    # Almost every draw picks the capped prize; once its 5 awards are gone, a play that
+    # drew it is undone and drawn again among the rest, so nobody is refused.
+    prizes = db.session.scalars(select(Prize).where(Prize.campaign_id == campaign_id)).all()
+    for prize in prizes:
+        prize.weight, prize.cap = (10_000, 5) if prize.cap else (1, None)
+    db.session.commit()
+    capped_id = next(prize.id for prize in prizes if prize.cap)
+    tokens = [token_for(client, campaign_id, visitor=f"visitor-k{n:03d}") for n in range(30)]
+    results = []
+
+    def player(n):
+        with app.test_client() as own_client:
+            response = play(
+                own_client,
+                campaign_id,
+                tokens[n],
+                email=f"k{n}@example.com",
+                visitor=f"visitor-k{n:03d}",
+                ip=f"198.51.100.{n}",
+            )
+            results.append((response.status_code, response.get_json()))
+
+    threads = [threading.Thread(target=player, args=(n,)) for n in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [status for status, _ in results] == [200] * 30, results
+    won_capped = [answer for _, answer in results if answer["prize"]["id"] == capped_id]
+    assert len(won_capped) == 5
+    db.session.expire_all()
+    assert db.session.get(Prize, capped_id).awarded_count == 5
+    assert db.session.scalar(select(func.count()).where(Play.prize_id == capped_id)) == 5
+    assert db.session.scalar(select(func.sum(Prize.awarded_count))) == 30

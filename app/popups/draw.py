@@ -1,4 +1,7 @@
-"""The prize draw: weighted, decided on the server, and honest about caps under concurrency."""
+"""The prize draw: weighted, decided on the server, and honest about caps under concurrency.
+
+A play chooses a prize, and awards it as its last write: see popups.play.
+"""
 
 import random
 
@@ -27,16 +30,3 @@ def award(prize: Prize) -> bool:
         .execution_options(synchronize_session=False)
     ).rowcount
     return awarded == 1
-
-
-def draw(prizes: list[Prize], rng: random.Random = _system_random) -> Prize | None:
-    """Choose and award a prize; a slice that fills up meanwhile is dropped and we draw again."""
-    remaining = list(prizes)
-    while remaining:
-        prize = choose(remaining, rng)
-        if prize is None:
-            return None
-        if award(prize):
-            return prize
-        remaining.remove(prize)
-    return None

@@ -16,7 +16,7 @@ from app.models.types import utcnow
 from app.popups.audience import Shopper, already_played
 from app.popups.codes import take_code
 from app.popups.disposable import is_disposable
-from app.popups.draw import draw
+from app.popups.draw import award, choose
 from app.popups.pools import wait_for_fresh_code
 from app.profiles.identity import attach_visitor, normalise_email, resolve_customer
 from app.profiles.timeline import record_event
@@ -84,6 +84,10 @@ class PoolDry(Exception):
     """The drawn prize has no confirmed code left; carries the prize's id."""
 
 
+class PrizeCapped(Exception):
+    """A concurrent play took the drawn prize's last award; carries the prize's id."""
+
+
 def play(request: PlayRequest, campaign: Campaign | None, shopper: Shopper) -> dict:
     """Validate, draw, take a code and record everything; raises ApiError with a clear code.
 
@@ -92,17 +96,28 @@ def play(request: PlayRequest, campaign: Campaign | None, shopper: Shopper) -> d
     """
     variant = _consume_token(request)
     try:
-        return _play_once(request, campaign, variant)
+        return _play_drawing(request, campaign, variant)
     except PoolDry as dry:
         db.session.rollback()
         wait = current_app.config["BATON"].code_wait_seconds
         if not wait_for_fresh_code(dry.args[0], wait):
             raise _codes_unavailable() from dry
     try:
-        return _play_once(request, campaign, variant)
+        return _play_drawing(request, campaign, variant)
     except PoolDry as dry:
         db.session.rollback()
         raise _codes_unavailable() from dry
+
+
+def _play_drawing(request: PlayRequest, campaign: Campaign | None, variant: str) -> dict:
+    """Play; if the prize drawn filled its cap meanwhile, undo and draw among the rest."""
+    capped: set[int] = set()
+    while True:
+        try:
+            return _play_once(request, campaign, variant, capped)
+        except PrizeCapped as full:
+            db.session.rollback()
+            capped.add(full.args[0])
 
 
 def _codes_unavailable() -> ApiError:
@@ -115,7 +130,9 @@ def _codes_unavailable() -> ApiError:
     )
 
 
-def _play_once(request: PlayRequest, campaign: Campaign | None, variant: str) -> dict:
+def _play_once(
+    request: PlayRequest, campaign: Campaign | None, variant: str, capped: set[int]
+) -> dict:
     now = utcnow()
     if campaign is None or not campaign.is_running(now):
         raise ApiError(410, "campaign_not_running", "This offer has ended.")
@@ -126,11 +143,15 @@ def _play_once(request: PlayRequest, campaign: Campaign | None, variant: str) ->
     customer = resolve_customer(request.shop_domain, _shopify_id(request), email)
     if already_played(campaign, Shopper(request.visitor_key, customer)):
         raise ApiError(409, "already_played", "You have already played this game.")
-    prize = draw(list(campaign.prizes))
+    prize = choose([prize for prize in campaign.prizes if prize.id not in capped])
     if prize is None:
         raise ApiError(409, "no_prizes_left", "All prizes have been won. Thanks for playing!")
     code = _code_for(prize, now)
     recorded = _record(request, campaign, variant, prize, code, customer, now, phone)
+    # Last, just before the commit: every play of a campaign updates its prize's row, and
+    # the database holds that row's lock until commit, so earlier it queued whole plays.
+    if not award(prize):
+        raise PrizeCapped(prize.id)
     return _answer(recorded, prize, code)
 
 
