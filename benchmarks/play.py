@@ -16,7 +16,6 @@ import hashlib
 import hmac
 import http.client
 import json
-import os
 import statistics
 import threading
 import time
@@ -36,7 +35,7 @@ from benchmarks.harness import (
 )
 
 PLAYERS = 50
-PLAYS = int(os.environ.get("BENCH_PLAYS", 10_000))
+PLAYS = 10_000
 PACED_PLAYS = 1_000
 PACED_SHARES = (0.25, 0.5, 0.75)
 TOTAL_PLAYS = PLAYS + PACED_PLAYS * len(PACED_SHARES)
