@@ -54,7 +54,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app import auth, cli, demo, health, mailchimp_webhooks, storefront, webhooks
+    from app import auth, cli, demo, health, mailchimp_webhooks, openapi, storefront, webhooks
     from app.admin import analytics as admin_analytics
     from app.admin import campaigns as admin_campaigns
     from app.admin import carts as admin_carts
@@ -80,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
         admin_customers,
         admin_setup,
         admin_carts,
+        openapi,
     ):
         app.register_blueprint(module.bp)
     cli.init_app(app)

@@ -90,29 +90,41 @@ class IntakeResult:
 
 def headers_from(headers, body: bytes) -> DeliveryHeaders:
     """Read the delivery headers (any case: HTTP/2 lowercases them), or refuse with a 400."""
-    topic = (headers.get("X-Shopify-Topic") or "").strip().lower()
+    topic = (_stored_header(headers, "X-Shopify-Topic", "topic") or "").strip().lower()
     shop_domain = valid_shop_domain(headers.get("X-Shopify-Shop-Domain"))
     if not topic:
         raise ApiError(400, "missing_topic", "X-Shopify-Topic header is required")
     if shop_domain is None:
         raise ApiError(400, "bad_shop_domain", "X-Shopify-Shop-Domain must be *.myshopify.com")
-    webhook_id = headers.get("X-Shopify-Webhook-Id")
-    event_id = headers.get("X-Shopify-Event-Id") or webhook_id
+    webhook_id = _stored_header(headers, "X-Shopify-Webhook-Id", "webhook_id")
+    event_id = _stored_header(headers, "X-Shopify-Event-Id", "event_id") or webhook_id
     return DeliveryHeaders(
         topic=topic,
         shop_domain=shop_domain,
         # Without either id, the body itself is the only stable identity a retry keeps.
         event_id=event_id or "sha256:" + hashlib.sha256(body).hexdigest(),
         webhook_id=webhook_id,
-        api_version=headers.get("X-Shopify-API-Version"),
+        api_version=_stored_header(headers, "X-Shopify-API-Version", "api_version"),
         triggered_at=parse_timestamp(headers.get("X-Shopify-Triggered-At")),
     )
+
+
+def _stored_header(headers, name: str, column: str) -> str | None:
+    # Shopify's values are short; one the column cannot hold is refused, not half-stored.
+    value = headers.get(name)
+    if value is None:
+        return None
+    if len(value) > DELIVERY_TABLE.c[column].type.length or "\x00" in value:
+        raise ApiError(400, "bad_header", f"{name} is too long or holds a NUL character")
+    return value
 
 
 def record_delivery(headers: DeliveryHeaders, body: bytes) -> IntakeResult:
     """Store the delivery unless its event was stored before; never raises for bad content."""
     text = body.decode("utf-8", errors="replace")
     status, error = _triage(headers.topic, text)
+    # A NUL byte made the body malformed JSON; PostgreSQL could not store it as text either.
+    text = text.replace("\x00", "\ufffd")
     values = {
         "shop_domain": headers.shop_domain,
         "topic": headers.topic,
@@ -188,6 +200,8 @@ def _triage(topic: str, text: str) -> tuple[str, str | None]:
     # Only what needs no database lookup happens here; the worker checks the shop.
     try:
         payload = json.loads(text)
+    except RecursionError:
+        return DeliveryStatus.REJECTED, "malformed JSON: nested too deeply"
     except ValueError as error:
         return DeliveryStatus.REJECTED, f"malformed JSON: {error}"
     if not isinstance(payload, dict):

@@ -130,7 +130,7 @@ def _play_request(body: dict, ip: str) -> PlayRequest:
         cart_token=body.get("cart_token") if isinstance(body.get("cart_token"), str) else None,
         logged_in_customer_id=g.logged_in_customer_id,
         ip=ip,
-        user_agent=request.headers.get("User-Agent", ""),
+        user_agent=_header("User-Agent"),
         device=_device(body.get("device")),
         phone=body.get("phone") if isinstance(body.get("phone"), str) else "",
         sms_consented=body.get("sms_consent") is True,
@@ -176,8 +176,13 @@ def _visitor_key(raw) -> str:
 
 def _shopper_ip() -> str:
     # Shopify's proxy forwards the shopper's address first in X-Forwarded-For.
-    forwarded = request.headers.get("X-Forwarded-For", "")
+    forwarded = _header("X-Forwarded-For")
     return (forwarded.split(",")[0].strip() or request.remote_addr or "unknown")[:64]
+
+
+def _header(name: str) -> str:
+    # Shoppers' browsers can send anything; NUL is what PostgreSQL refuses to store.
+    return request.headers.get(name, "").replace("\x00", "")
 
 
 def _private(response):

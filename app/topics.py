@@ -75,8 +75,24 @@ def handler_for(topic: str) -> Handler | None:
 
 
 def parse_payload(body: str) -> dict:
-    """Parse a stored body; raises ValueError when it is not a JSON object."""
-    payload = json.loads(body)
+    """Parse a stored body; raises ValueError when it is not a JSON object.
+
+    Text no database can store (NUL, a lone surrogate from an escape such as \\ud800) is
+    made storable here: the delivery is Shopify's, and dropping it would lose the rest.
+    """
+    payload = json.loads(body, object_hook=_storable_object)
     if not isinstance(payload, dict):
         raise ValueError("webhook body is JSON but not an object")
     return payload
+
+
+def _storable_object(pairs: dict) -> dict:
+    return {_storable(key): _storable(value) for key, value in pairs.items()}
+
+
+def _storable(value):
+    if isinstance(value, str):
+        return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    return value

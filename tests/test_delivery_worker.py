@@ -6,7 +6,8 @@ from sqlalchemy.exc import OperationalError
 
 from app import topics
 from app.extensions import db
-from app.models import DeliveryStatus, WebhookDelivery
+from app.models import Customer, DeliveryStatus, WebhookDelivery
+from tests import payloads
 from tests.shopify_signing import post_webhook
 from workers.deliveries import MAX_ATTEMPTS, RetryLater, process_deliveries, process_delivery
 
@@ -96,3 +97,19 @@ def test_replay_command_gives_a_failed_delivery_another_go(
     result = runner.invoke(args=["baton", "replay", str(delivery_id)])
     assert "queued" in result.output
     assert only_delivery().status == DeliveryStatus.RECEIVED
+
+
+def test_text_no_database_can_store_is_cleaned_not_retried(client, installed_shop, run_worker):
+    installed_shop()
+    # Escapes for NUL and a lone surrogate: valid JSON that PostgreSQL cannot store as text.
+    response = post_webhook(
+        client,
+        "customers/update",
+        payloads.customer(first_name="An\u0000a", last_name="Li\ud800ma", note="\u0000"),
+    )
+    assert response.status_code == 200
+    run_worker()
+    delivery = only_delivery()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.PROCESSED, 1)
+    customer = db.session.scalar(select(Customer))
+    assert (customer.first_name, customer.last_name) == ("Ana", "Li?ma")

@@ -6,7 +6,7 @@ it holds, and while nothing changed it gets a bodiless 304 from three small aggr
 
 from flask import Blueprint, g, jsonify, make_response, request
 
-from app.admin.responses import csv_response, date_range
+from app.admin.responses import csv_response, date_range, json_object
 from app.errors import ApiError
 from app.profiles.customer_view import customer_for, customer_story
 from app.profiles.live_carts import (
@@ -76,7 +76,7 @@ def detail(token: str):
 def create_draft(token: str):
     """One draft order per cart: a second click returns the first (200, not 201)."""
     cart = _cart(token)
-    body = request.get_json(silent=True) or {}
+    body = json_object()
     [row] = describe_carts(g.shop.domain, [cart])
     # The shopper's own address unless staff give another (a phone order, say).
     email = checked_email(body.get("email")) or (row["customer"] or {}).get("email")
@@ -91,7 +91,7 @@ def invoice(token: str):
     draft = draft_of(_cart(token))
     if draft is None:
         raise ApiError(404, "no_draft", "Create the draft order first.")
-    body = request.get_json(silent=True) or {}
+    body = json_object()
     return jsonify(draft=draft_json(send_invoice(draft, checked_email(body.get("to")))))
 
 

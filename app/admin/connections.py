@@ -1,9 +1,10 @@
 """Admin JSON API: email-platform connections, and the sync dead letters."""
 
-from flask import Blueprint, current_app, g, jsonify, request, url_for
+from flask import Blueprint, current_app, g, jsonify, url_for
 from sqlalchemy import select
 
 from app.admin.queries import deliveries_per_hour, delivery_counts, sync_backlog
+from app.admin.responses import json_object
 from app.errors import ApiError
 from app.extensions import db
 from app.models import SyncTask
@@ -33,7 +34,7 @@ def index():
 @require_session_token
 def connect(platform: str):
     """Check the key and list with the vendor, then save them encrypted."""
-    body = request.get_json(silent=True) or {}
+    body = json_object()
     settings = current_app.config["BATON"]
     if platform == "klaviyo":
         connection = connect_klaviyo(
@@ -61,7 +62,7 @@ def lists(platform: str):
         raise ApiError(404, "not_found", f"Baton connects {' and '.join(PLATFORMS)}.")
     settings = current_app.config["BATON"]
     host = settings.klaviyo_base_url if platform == "klaviyo" else settings.mailchimp_base_url
-    body = request.get_json(silent=True) or {}
+    body = json_object()
     return jsonify(lists=lists_for(platform, body.get("api_key"), host))
 
 

@@ -22,7 +22,7 @@ def date_range() -> tuple[datetime, datetime]:
             days = int(request.args.get("days", "30"))
             last = datetime.now(UTC).date()
             first = last - timedelta(days=days - 1)
-    except ValueError as error:
+    except (ValueError, OverflowError) as error:  # OverflowError: days past year 1
         raise ApiError(
             400,
             "invalid_range",
@@ -39,6 +39,16 @@ def date_range() -> tuple[datetime, datetime]:
     since = datetime.combine(first, time.min, tzinfo=UTC)
     until = datetime.combine(last, time.max, tzinfo=UTC)
     return since, until
+
+
+def json_object() -> dict:
+    """The JSON body as an object; no body at all asks for the defaults ({})."""
+    if not request.get_data():
+        return {}
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_body", "Send a JSON object.")
+    return body
 
 
 def csv_response(filename: str, rows) -> Response:

@@ -8,7 +8,9 @@ from app.extensions import db
 from app.models import Cart, Checkout, CouponCode, Customer, Order, TimelineEvent, Visitor
 from app.upserts import insert_ignore
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# No control characters either: a NUL cannot be stored in PostgreSQL, nor sent on to a vendor.
+_PART = r"[^@\s\x00-\x1f\x7f]+"
+EMAIL = re.compile(rf"^{_PART}@{_PART}\.{_PART}$")
 # Cart attribute the storefront widget writes, so checkouts and orders carry the visitor.
 VISITOR_ATTRIBUTE = "_baton_visitor"
 

@@ -12,9 +12,10 @@ def parse_timestamp(raw) -> datetime | None:
     trimmed = re.sub(r"(\.\d{6})\d+", r"\1", raw.strip()).replace("Z", "+00:00")
     try:
         parsed = datetime.fromisoformat(trimmed)
-    except ValueError:
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        # OverflowError: an offset that pushes year 1 or 9999 out of range in UTC.
         return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def shopify_id(raw) -> int | None:
