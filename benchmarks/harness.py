@@ -107,8 +107,9 @@ def gunicorn(app_factory: str, env: dict, port: int | None = None):
 
 
 @contextlib.contextmanager
-def procfile_worker(env: dict):
-    """The Procfile's worker process (dispatcher, sweeper and one RQ worker per group)."""
+def procfile_worker(env: dict, cpu: dict | None = None):
+    """The Procfile's worker process (dispatcher, sweeper and one RQ worker per group),
+    stopped gracefully at the end; `cpu` gets its CPU seconds."""
     process = subprocess.Popen(
         [sys.executable, "-m", "workers.main"],
         cwd=ROOT,
@@ -121,8 +122,16 @@ def procfile_worker(env: dict):
     finally:
         record_peak_rss("RQ worker", child_pids(process.pid))
         record_peak_rss("worker supervisor (dispatcher, sweeper)", [process.pid])
+        if cpu is not None:
+            cpu["worker"] = cpu_seconds(process.pid)
         process.terminate()
-        process.wait(timeout=30)
+        process.wait(timeout=60)
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime and stime of a process and its waited-for children, in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def child_pids(pid: int) -> list[int]:

@@ -19,7 +19,14 @@ from datetime import datetime
 from sqlalchemy import create_engine, text
 
 from app.sync.rate_limits import KLAVIYO_LIMITS
-from benchmarks.harness import ROOT, SHOP, app_environment, prepare_database, services
+from benchmarks.harness import (
+    ROOT,
+    SHOP,
+    app_environment,
+    prepare_database,
+    procfile_worker,
+    services,
+)
 from tests.fakes.klaviyo import KlaviyoFake
 from tests.fakes.mailchimp import MailchimpFake
 
@@ -129,31 +136,6 @@ def _in_app(env: dict, body: str) -> str:
     ).stdout
 
 
-@contextmanager
-def worker(env: dict, cpu: dict | None = None):
-    """The Procfile's worker process, stopped gracefully at the end; `cpu` gets its CPU seconds."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "workers.main"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        yield process
-    finally:
-        if cpu is not None:
-            cpu["worker"] = _cpu_seconds(process.pid)
-        process.terminate()
-        process.wait(timeout=60)
-
-
-def _cpu_seconds(pid: int) -> float:
-    # utime and stime of the process and its waited-for children, in clock ticks.
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-
-
 def wait_until(engine, query: str, started: float) -> float | None:
     """Seconds until `query` returns 0, or None when the time limit came first."""
     while time.perf_counter() - started < TIME_LIMIT_SECONDS:
@@ -217,7 +199,7 @@ def leads(n: int) -> None:
     with fresh_run() as (env, engine, klaviyo, mailchimp):
         seed_leads(env, n, 0)
         started = time.perf_counter()
-        with worker(env):
+        with procfile_worker(env):
             seconds = wait_until(
                 engine, "SELECT count(*) FROM sync_task WHERE status != 'done'", started
             )
@@ -243,7 +225,7 @@ def backfill(n: int) -> None:
         seed_customers(env, n)
         started, cpu, fakes_cpu = time.perf_counter(), {}, time.process_time()
         start_backfills(env)
-        with worker(env, cpu):
+        with procfile_worker(env, cpu):
             seconds = wait_until(
                 engine,
                 "SELECT count(*) FROM email_backfill WHERE status NOT IN ('done', 'failed')",
@@ -295,7 +277,7 @@ def backfill(n: int) -> None:
 
 
 def capture_to_platform() -> None:
-    with fresh_run() as (env, engine, klaviyo, mailchimp), worker(env):
+    with fresh_run() as (env, engine, klaviyo, mailchimp), procfile_worker(env):
         time.sleep(3)  # the worker is up and idle, as in a quiet shop
         for n in range(LIVE_LEADS):
             seed_leads(env, 1, n, one_by_one=True)

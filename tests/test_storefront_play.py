@@ -270,11 +270,12 @@ def test_forged_proxy_signature_is_refused(client, campaign_id):
     assert client.get("/proxy/offer", query_string=query).status_code == 401
 
 
-def test_forty_concurrent_players_get_forty_distinct_codes(app, campaign_id):
-    tokens = {}
+def play_concurrently(app, campaign_id, players: int, name: str) -> list[tuple[int, dict]]:
+    """Each player fetches an offer, then all play at once, each from its own client."""
     with app.test_client() as client:
-        for n in range(40):
-            tokens[n] = token_for(client, campaign_id, visitor=f"visitor-c{n:03d}")
+        tokens = [
+            token_for(client, campaign_id, visitor=f"visitor-{name}{n:03d}") for n in range(players)
+        ]
     results = []
 
     def player(n):
@@ -283,19 +284,24 @@ def test_forty_concurrent_players_get_forty_distinct_codes(app, campaign_id):
                 own_client,
                 campaign_id,
                 tokens[n],
-                email=f"c{n}@example.com",
-                visitor=f"visitor-c{n:03d}",
+                email=f"{name}{n}@example.com",
+                visitor=f"visitor-{name}{n:03d}",
                 ip=f"192.0.2.{n}",
             )
-            results.append((response.status_code, response.get_json().get("code")))
+            results.append((response.status_code, response.get_json()))
 
-    threads = [threading.Thread(target=player, args=(n,)) for n in range(40)]
+    threads = [threading.Thread(target=player, args=(n,)) for n in range(players)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return results
+
+
+def test_forty_concurrent_players_get_forty_distinct_codes(app, campaign_id):
+    results = play_concurrently(app, campaign_id, 40, "c")
     assert [status for status, _ in results] == [200] * 40
-    codes = [code for _, code in results]
+    codes = [answer["code"] for _, answer in results]
     assert len(set(codes)) == 40
 
 
@@ -354,7 +360,7 @@ def test_no_sms_number_is_kept_when_the_campaign_does_not_ask_for_one(client, ca
     assert (stored.phone, stored.sms_consented) == (None, False)
 
 
-def test_concurrent_players_never_win_a_capped_prize_past_its_cap(app, client, campaign_id):
+def test_concurrent_players_never_win_a_capped_prize_past_its_cap(app, campaign_id):
     # Almost every draw picks the capped prize; once its 5 awards are gone, a play that
     # drew it is undone and drawn again among the rest, so nobody is refused.
     prizes = db.session.scalars(select(Prize).where(Prize.campaign_id == campaign_id)).all()
@@ -362,26 +368,7 @@ def test_concurrent_players_never_win_a_capped_prize_past_its_cap(app, client, c
         prize.weight, prize.cap = (10_000, 5) if prize.cap else (1, None)
     db.session.commit()
     capped_id = next(prize.id for prize in prizes if prize.cap)
-    tokens = [token_for(client, campaign_id, visitor=f"visitor-k{n:03d}") for n in range(30)]
-    results = []
-
-    def player(n):
-        with app.test_client() as own_client:
-            response = play(
-                own_client,
-                campaign_id,
-                tokens[n],
-                email=f"k{n}@example.com",
-                visitor=f"visitor-k{n:03d}",
-                ip=f"198.51.100.{n}",
-            )
-            results.append((response.status_code, response.get_json()))
-
-    threads = [threading.Thread(target=player, args=(n,)) for n in range(30)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = play_concurrently(app, campaign_id, 30, "k")
     assert [status for status, _ in results] == [200] * 30, results
     won_capped = [answer for _, answer in results if answer["prize"]["id"] == capped_id]
     assert len(won_capped) == 5
