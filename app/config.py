@@ -41,6 +41,8 @@ class Settings:
     klaviyo_base_url: str = ""
     mailchimp_base_url: str = ""
     sweep_interval_seconds: int = 30
+    sweep_grace_seconds: int = 60
+    claim_timeout_seconds: int = 900
     abandon_after_minutes: int = 60
     play_limit_per_shop_minute: int = 30000
     code_wait_seconds: int = 10
@@ -73,6 +75,10 @@ class Settings:
             "klaviyo_base_url": env.get("KLAVIYO_BASE_URL", "").rstrip("/"),
             "mailchimp_base_url": env.get("MAILCHIMP_BASE_URL", "").rstrip("/"),
             "sweep_interval_seconds": _positive_int(env, "BATON_SWEEP_INTERVAL", 30, problems),
+            "sweep_grace_seconds": _positive_int(env, "BATON_SWEEP_GRACE_SECONDS", 60, problems),
+            "claim_timeout_seconds": _positive_int(
+                env, "BATON_CLAIM_TIMEOUT_SECONDS", 900, problems
+            ),
             "play_limit_per_shop_minute": _positive_int(
                 env, "BATON_PLAY_LIMIT_PER_SHOP_MINUTE", 30000, problems
             ),

@@ -60,3 +60,18 @@ def test_key_rotation_takes_several_keys():
     old = Fernet.generate_key().decode()
     settings = Settings.from_env(MINIMAL | {"ENCRYPTION_KEYS": f"{KEY}, {old}"})
     assert settings.encryption_keys == (KEY, old)
+
+
+def test_sweeper_windows_are_configurable():
+    settings = Settings.from_env(MINIMAL)
+    assert (settings.sweep_grace_seconds, settings.claim_timeout_seconds) == (60, 900)
+    quick = Settings.from_env(
+        MINIMAL | {"BATON_SWEEP_GRACE_SECONDS": "2", "BATON_CLAIM_TIMEOUT_SECONDS": "5"}
+    )
+    assert (quick.sweep_grace_seconds, quick.claim_timeout_seconds) == (2, 5)
+    with pytest.raises(ConfigError) as error:
+        Settings.from_env(
+            MINIMAL | {"BATON_SWEEP_GRACE_SECONDS": "0", "BATON_CLAIM_TIMEOUT_SECONDS": "15m"}
+        )
+    assert "BATON_SWEEP_GRACE_SECONDS" in str(error.value)
+    assert "BATON_CLAIM_TIMEOUT_SECONDS" in str(error.value)

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from app.deliveries import NEW_DELIVERIES_KEY
 from app.extensions import db, redis_queues
 from app.models import DeliveryStatus, Shop, WebhookDelivery
+from app.models.types import utcnow
 from tests.shopify_signing import SHOP, post_webhook, webhook_headers
 from workers.sweeper import sweep_deliveries
 
@@ -199,13 +200,29 @@ def test_sweeper_requeues_a_job_lost_with_redis_contents(client, installed_shop,
     assert stored()[0].status == DeliveryStatus.PROCESSED
 
 
+def test_sweep_command_uses_the_configured_windows(client, installed_shop, runner, run_worker):
+    installed_shop()
+    post_webhook(client, "app/scopes_update", SCOPES_PAYLOAD)
+    post_webhook(client, "app/scopes_update", SCOPES_PAYLOAD)
+    redis_queues.connection.flushdb()
+    old, claimed = stored()
+    # Older than the grace (60 s by default), and claimed before the claim timeout (900 s).
+    old.received_at -= timedelta(minutes=2)
+    claimed.status, claimed.claimed_at = DeliveryStatus.PROCESSING, utcnow() - timedelta(minutes=16)
+    claimed.received_at -= timedelta(minutes=17)
+    db.session.commit()
+    result = runner.invoke(args=["baton", "sweep"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "queued 2 deliveries"
+    run_worker()
+    assert [delivery.status for delivery in stored()] == [DeliveryStatus.PROCESSED] * 2
+
+
 def test_sweeper_frees_the_claim_of_a_worker_that_died(client, installed_shop, run_worker):
     installed_shop()
     post_webhook(client, "app/scopes_update", SCOPES_PAYLOAD)
     redis_queues.connection.flushdb()
     # A worker claimed it and was killed before finishing.
-    from app.models.types import utcnow
-
     delivery = stored()[0]
     delivery.status, delivery.claimed_at = DeliveryStatus.PROCESSING, utcnow() - timedelta(hours=1)
     db.session.commit()

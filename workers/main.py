@@ -31,6 +31,9 @@ from workers.sweeper import (
 
 log = logging.getLogger("baton.worker")
 SHUTDOWN_GRACE_SECONDS = 10
+# RQ's scheduler process (retries with backoff, enqueue_in) exits when Redis goes away, and
+# only the worker's maintenance starts it again: every minute instead of RQ's ten.
+MAINTENANCE_SECONDS = 60
 
 
 class BatonWorker(SimpleWorker):
@@ -38,6 +41,9 @@ class BatonWorker(SimpleWorker):
 
     A crash still loses nothing: claims and the sweeper bring unfinished work back.
     """
+
+    # Back to work within seconds of Redis returning; RQ's own backoff grows to a minute.
+    max_connection_wait_time = 4.0
 
     def perform_job(self, job, queue):
         try:
@@ -105,6 +111,7 @@ def work(queue_names: tuple[str, ...], burst: bool) -> None:
             [Queue(name, connection=connection) for name in queue_names],
             connection=connection,
             name=f"baton-{'-'.join(queue_names)}-{socket.gethostname()}-{os.getpid()}",
+            maintenance_interval=MAINTENANCE_SECONDS,
         )
         worker.work(burst=burst, with_scheduler=not burst, logging_level="WARNING")
 

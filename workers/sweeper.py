@@ -3,6 +3,7 @@
 import logging
 from datetime import datetime, timedelta
 
+from flask import current_app
 from rq import Queue
 from rq.exceptions import DuplicateJobError
 from sqlalchemy import select, update
@@ -15,27 +16,27 @@ from app.sync.segment_refresh import queue_segment_changes
 from workers.dispatcher import BATCH, enqueue_batch
 
 log = logging.getLogger(__name__)
-# Young deliveries are still on their way through the normal path; leave them be.
-GRACE = timedelta(seconds=60)
-# A claim this old belongs to a worker that died mid-job (SIGKILL, OOM, lost machine).
-ABANDONED_AFTER = timedelta(minutes=15)
 MAX_PER_SWEEP = 5000
 
 
 def sweep_deliveries(
-    queue: Queue, grace: timedelta = GRACE, abandoned_after: timedelta = ABANDONED_AFTER
+    queue: Queue | None = None,
+    grace: timedelta | None = None,
+    abandoned_after: timedelta | None = None,
 ) -> int:
-    """Release abandoned claims, then queue every delivery still waiting; returns how many."""
+    """Release abandoned claims, then queue every delivery still waiting; returns how many.
+
+    The windows default to the settings: a delivery younger than BATON_SWEEP_GRACE_SECONDS is
+    still on its way through the normal path, and a claim older than
+    BATON_CLAIM_TIMEOUT_SECONDS belongs to a worker that died mid-job (SIGKILL, OOM, lost
+    machine).
+    """
+    settings = current_app.config["BATON"]
+    grace = timedelta(seconds=settings.sweep_grace_seconds) if grace is None else grace
+    if abandoned_after is None:
+        abandoned_after = timedelta(seconds=settings.claim_timeout_seconds)
     now = utcnow()
-    released = db.session.execute(
-        update(WebhookDelivery)
-        .where(
-            WebhookDelivery.status == DeliveryStatus.PROCESSING,
-            WebhookDelivery.claimed_at < now - abandoned_after,
-        )
-        .values(status=DeliveryStatus.RECEIVED, claimed_at=None)
-    ).rowcount
-    db.session.commit()
+    released = _release_claims(older_than=now - abandoned_after)
     waiting = db.session.scalars(
         select(WebhookDelivery.id)
         .where(
@@ -47,6 +48,7 @@ def sweep_deliveries(
     ).all()
     db.session.rollback()
     # A delivery queued twice is harmless: the claim lets only one job run it.
+    queue = queue or redis_queues.queue("webhooks")
     for start in range(0, len(waiting), BATCH):
         enqueue_batch(
             queue, list(waiting[start : start + BATCH]), origin=f"sweep{int(now.timestamp())}"
@@ -56,6 +58,19 @@ def sweep_deliveries(
             "sweeper queued %d deliveries, released %d abandoned claims", len(waiting), released
         )
     return len(waiting)
+
+
+def _release_claims(older_than: datetime) -> int:
+    released = db.session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.status == DeliveryStatus.PROCESSING,
+            WebhookDelivery.claimed_at < older_than,
+        )
+        .values(status=DeliveryStatus.RECEIVED, claimed_at=None)
+    ).rowcount
+    db.session.commit()
+    return released
 
 
 # A pending sync task untouched this long lost its announcement (or its worker died).
