@@ -19,7 +19,7 @@ from sqlalchemy import Dialect, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.errors import ApiError
-from app.extensions import db, redis_queues
+from app.extensions import db, redis_queues, sqlite_writers
 from app.models import DeliveryStatus, WebhookDelivery
 from app.shopify.payloads import parse_timestamp
 from app.shopify.verify import valid_shop_domain
@@ -245,10 +245,14 @@ class InsertOnce:
             params = tuple(params[key] for key in self.positions)
         connection = db.engine.raw_connection()
         try:
-            cursor = connection.cursor()
-            cursor.execute(self.sql, params)
-            row = cursor.fetchone()
-            connection.commit()
+            with sqlite_writers.turn():
+                cursor = connection.cursor()
+                cursor.execute(self.sql, params)
+                row = cursor.fetchone()
+                connection.commit()
+        except Exception:
+            connection.invalidate()  # it may be dead (the database went away): never reuse it
+            raise
         finally:
             connection.close()  # back to the pool, rolled back if the commit never ran
         return row[0] if row else None
