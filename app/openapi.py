@@ -225,7 +225,10 @@ ERROR_RESPONSES = {
     413: ("PayloadTooLarge", "The body is larger than the app accepts (5 MiB)."),
     429: ("TooManyRequests", "Too many requests; Retry-After says when to come back."),
     502: ("BadGateway", "The vendor (Shopify, Klaviyo, Mailchimp) refused or failed."),
-    503: ("ServiceUnavailable", "Shopify or a code pool is not ready; retry after Retry-After."),
+    503: (
+        "ServiceUnavailable",
+        "The database, Shopify or a code pool is not ready; retry after Retry-After.",
+    ),
 }
 
 
@@ -883,7 +886,7 @@ def _shopify_webhook(operation_id: str, summary: str) -> dict:
         summary,
         "webhooks",
         WEBHOOK,
-        {"200": _ok("Recorded (or recorded before)", stored)} | _errors(400, 401, 413),
+        {"200": _ok("Recorded (or recorded before)", stored)} | _errors(400, 401, 413, 503),
         parameters=headers,
         requestBody=_json(_ref("WebhookPayload"), {"id": 706405506930370084}),
     )

@@ -30,7 +30,8 @@ def test_worker_process_outlives_idle_periods_and_processes_deliveries(
     env = (
         os.environ
         | deployment_environment(database_url, redis_server.url)
-        | {"BATON_SWEEP_INTERVAL": "1"}
+        # Nothing here may reach the internet: the sweeper's import reconciliation would.
+        | {"BATON_SWEEP_INTERVAL": "1", "SHOPIFY_ADMIN_BASE_URL": "http://127.0.0.1:9"}
     )
     worker = subprocess.Popen(
         [sys.executable, "-m", "workers.main"],
