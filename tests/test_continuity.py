@@ -100,6 +100,9 @@ def play_in_browser(demo, browser, game: str, email: str) -> str | None:
         return code.inner_text() if code.count() else None
 
 
+# About a minute alone; the whole journey in one test, so more room than the 120 s default
+# on a busy two-core machine.
+@pytest.mark.timeout(300)
 def test_the_same_code_everywhere_no_resubscription_and_every_redemption_attributed(
     demo, browser, vendors
 ):
