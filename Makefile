@@ -45,4 +45,4 @@ chromium:
 	scripts/ensure_package.sh chromium chromium
 
 clean:
-	rm -rf $(VENV) instance .run .pytest_cache .ruff_cache
+	rm -rf $(VENV) instance .run .pytest_cache .ruff_cache .hypothesis test-artifacts
