@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import Dialect, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.errors import ApiError
 from app.extensions import db, redis_queues, sqlite_writers
@@ -24,6 +23,7 @@ from app.models import DeliveryStatus, WebhookDelivery
 from app.shopify.payloads import parse_timestamp
 from app.shopify.verify import valid_shop_domain
 from app.topics import SUBSCRIBED_TOPICS
+from app.upserts import dialect_insert
 
 log = logging.getLogger(__name__)
 # The list intake pushes new delivery ids onto; workers.dispatcher drains it.
@@ -221,9 +221,8 @@ class InsertOnce:
     """
 
     def __init__(self, dialect: Dialect) -> None:
-        insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
         statement = (
-            insert(DELIVERY_TABLE)
+            dialect_insert(DELIVERY_TABLE, dialect.name)
             .on_conflict_do_nothing(index_elements=["shop_domain", "topic", "event_id"])
             .returning(DELIVERY_TABLE.c.id)
         )

@@ -9,9 +9,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.extensions import db
 
 
-def dialect_insert(table):
-    """INSERT with ON CONFLICT support for the database in use."""
-    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+def dialect_insert(table, dialect_name: str | None = None):
+    """INSERT with ON CONFLICT support for the named database (default: the one in use)."""
+    dialect_name = dialect_name or db.engine.dialect.name
+    insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
     return insert(table)
 
 
@@ -25,9 +26,9 @@ def insert_ignore(model, values: dict) -> bool:
 
 @functools.cache
 def _insert_ignore(table, dialect_name: str):
-    insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
     # RETURNING, not rowcount: psycopg reports -1 as the rowcount of an INSERT.
-    return insert(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
+    statement = dialect_insert(table, dialect_name).on_conflict_do_nothing()
+    return statement.returning(*table.primary_key.columns)
 
 
 def update_if_newer(model, where: list, values: dict, version: datetime | None) -> bool:
