@@ -7,10 +7,9 @@ from urllib.parse import urlencode
 from flask import Blueprint, current_app, redirect, render_template, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from app.extensions import db
 from app.shopify.oauth import TokenRequestError, exchange_authorization_code
 from app.shopify.verify import oauth_query_valid, valid_shop_domain
-from app.shops import store_grant
+from app.shops import complete_install
 
 bp = Blueprint("auth", __name__)
 STATE_COOKIE = "baton_oauth_state"
@@ -59,10 +58,9 @@ def callback():
     if not _state_matches(request.args.get("state", "")):
         return _page_error(403, "The sign-in state does not match; start the install again.")
     try:
-        store_grant(shop, exchange_authorization_code(shop, request.args.get("code", "")))
+        complete_install(shop, exchange_authorization_code(shop, request.args.get("code", "")))
     except TokenRequestError as error:
         return _page_error(502, f"Shopify did not grant a token: {error}")
-    db.session.commit()
     response = redirect(f"https://{shop}/admin/apps/{settings.shopify_api_key}")
     response.delete_cookie(STATE_COOKIE)
     return response

@@ -8,11 +8,11 @@ from urllib.parse import urlparse
 
 from cryptography.fernet import Fernet
 
+from app.shopify.app_toml import DECLARED_SCOPES
+
 API_VERSION_PATTERN = re.compile(r"^20\d\d-(01|04|07|10)$")
-DEFAULT_SCOPES = (
-    "read_customers,write_customers,read_orders,read_checkouts,"
-    "read_discounts,write_discounts,write_draft_orders"
-)
+# The scopes shopify.app.toml declares: Shopify grants those, so asking for others would not help.
+DEFAULT_SCOPES = DECLARED_SCOPES
 REAL_STORE_SETTINGS = ("SHOPIFY_API_KEY", "SHOPIFY_API_SECRET", "SHOPIFY_APP_URL")
 # The demo signs its own app-proxy requests and webhooks with this published value. It is not
 # a secret, which is why demo mode only ever runs when no real Shopify credentials are set.
@@ -43,6 +43,7 @@ class Settings:
     sweep_interval_seconds: int = 30
     sweep_grace_seconds: int = 60
     claim_timeout_seconds: int = 900
+    awaiting_install_days: int = 7
     abandon_after_minutes: int = 60
     play_limit_per_shop_minute: int = 30000
     code_wait_seconds: int = 10
@@ -79,6 +80,7 @@ class Settings:
             "claim_timeout_seconds": _positive_int(
                 env, "BATON_CLAIM_TIMEOUT_SECONDS", 900, problems
             ),
+            "awaiting_install_days": _positive_int(env, "BATON_AWAITING_INSTALL_DAYS", 7, problems),
             "play_limit_per_shop_minute": _positive_int(
                 env, "BATON_PLAY_LIMIT_PER_SHOP_MINUTE", 30000, problems
             ),

@@ -15,14 +15,14 @@ from datetime import UTC, datetime
 
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import Dialect, select
+from sqlalchemy import Dialect, delete, select, update
 
 from app.errors import ApiError
 from app.extensions import db, redis_queues, sqlite_writers
 from app.models import DeliveryStatus, WebhookDelivery
+from app.shopify.app_toml import SUBSCRIBED_TOPICS
 from app.shopify.payloads import parse_timestamp
 from app.shopify.verify import valid_shop_domain
-from app.topics import SUBSCRIBED_TOPICS
 from app.upserts import dialect_insert
 
 log = logging.getLogger(__name__)
@@ -175,6 +175,44 @@ def announce_delivery(delivery_id: int) -> bool:
         )
         return False
     return True
+
+
+def announce_deliveries(delivery_ids: list[int]) -> bool:
+    """Announce many deliveries in one round trip; False leaves them to the sweeper."""
+    if not delivery_ids:
+        return True
+    try:
+        redis_queues.connection.rpush(NEW_DELIVERIES_KEY, *delivery_ids)
+    except RedisError as error:
+        log.warning("%d deliveries left to the sweeper: %s", len(delivery_ids), error)
+        return False
+    return True
+
+
+def release_awaiting_install(shop_domain: str) -> list[int]:
+    """The shop is installed: its kept deliveries wait for a worker again. Returns their ids."""
+    table = DELIVERY_TABLE
+    return list(
+        db.session.scalars(
+            update(table)
+            .where(
+                table.c.shop_domain == shop_domain,
+                table.c.status == DeliveryStatus.AWAITING_INSTALL,
+            )
+            .values(status=DeliveryStatus.RECEIVED, attempts=0, error=None, claimed_at=None)
+            .returning(table.c.id)
+        )
+    )
+
+
+def purge_awaiting_install(older_than: datetime) -> int:
+    """Delete kept deliveries of shops that never opened Baton; returns how many."""
+    return db.session.execute(
+        delete(DELIVERY_TABLE).where(
+            DELIVERY_TABLE.c.status == DeliveryStatus.AWAITING_INSTALL,
+            DELIVERY_TABLE.c.received_at < older_than,
+        )
+    ).rowcount
 
 
 def requeue_delivery(delivery_id: int) -> str:

@@ -14,7 +14,7 @@ from app.models import GAMES, PRIZE_KINDS
 from app.models.campaign import STATUSES
 from app.models.sync import PLATFORMS
 from app.popups.validation import DEVICES, EXPERIENCES, MAX_PRIZES, TEXT_LIMITS, VISITOR_KINDS
-from app.topics import SUBSCRIBED_TOPICS
+from app.shopify.app_toml import SUBSCRIBED_TOPICS
 
 bp = Blueprint("openapi", __name__)
 

@@ -216,7 +216,12 @@ def _scrub_deliveries(shop: str, emails: set[str], customer_id: str | None) -> N
             body=REDACTED_BODY,
             error="redacted",
             status=case(
-                (WebhookDelivery.status == DeliveryStatus.RECEIVED, DeliveryStatus.IGNORED),
+                (
+                    WebhookDelivery.status.in_(
+                        (DeliveryStatus.RECEIVED, DeliveryStatus.AWAITING_INSTALL)
+                    ),
+                    DeliveryStatus.IGNORED,
+                ),
                 else_=WebhookDelivery.status,
             ),
         )

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from redis.exceptions import RedisError
 from sqlalchemy import select, update
 
+from app.deliveries import announce_deliveries, release_awaiting_install
 from app.extensions import db, redis_queues
 from app.models import Shop
 from app.models.types import utcnow
@@ -44,8 +45,17 @@ def shop_for_session(session_token) -> Shop:
         grant = exchange_session_token(session_token.shop_domain, session_token.raw)
     except TokenRequestError as error:
         raise ShopUnavailable(str(error), transient=error.transient) from error
-    shop = store_grant(session_token.shop_domain, grant)
+    return complete_install(session_token.shop_domain, grant)
+
+
+def complete_install(domain: str, grant: TokenGrant) -> Shop:
+    """Store the grant, then hand the worker every delivery kept while Baton waited for it."""
+    shop = store_grant(domain, grant)
+    released = release_awaiting_install(domain)
     db.session.commit()
+    if released:
+        log.info("%s installed: %d kept deliveries released", domain, len(released))
+        announce_deliveries(released)
     return shop
 
 

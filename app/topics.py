@@ -1,9 +1,7 @@
 """The webhook topics Baton subscribes to, and the handler each one is dispatched to."""
 
 import json
-import tomllib
 from collections.abc import Callable
-from pathlib import Path
 
 from app import privacy, shops
 from app.models import WebhookDelivery
@@ -12,19 +10,6 @@ from app.selling import drafts
 
 Handler = Callable[[WebhookDelivery, dict], None]
 COMPLIANCE_TOPICS = frozenset({"customers/data_request", "customers/redact", "shop/redact"})
-
-
-def _subscribed_topics() -> frozenset[str]:
-    # shopify.app.toml is the one list of subscriptions; reading it keeps intake in step.
-    config = tomllib.loads((Path(__file__).parent.parent / "shopify.app.toml").read_text())
-    topics = set()
-    for subscription in config["webhooks"]["subscriptions"]:
-        topics.update(subscription.get("topics", []))
-        topics.update(subscription.get("compliance_topics", []))
-    return frozenset(topics)
-
-
-SUBSCRIBED_TOPICS = _subscribed_topics()
 
 
 def _uninstalled(delivery: WebhookDelivery, payload: dict) -> None:

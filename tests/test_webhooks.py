@@ -120,15 +120,15 @@ def test_json_that_is_not_an_object_is_rejected(client, installed_shop):
     assert post_webhook(client, "app/scopes_update", b"[1, 2]").status_code == 400
 
 
-def test_unknown_shop_is_recorded_and_acknowledged(client, run_worker):
+def test_unknown_shop_is_recorded_acknowledged_and_kept_for_its_install(client, run_worker):
     response = post_webhook(
         client, "app/scopes_update", SCOPES_PAYLOAD, shop="never-installed.myshopify.com"
     )
     assert response.status_code == 200
     run_worker()
     [delivery] = stored()
-    assert delivery.status == DeliveryStatus.IGNORED
-    assert "unknown shop" in delivery.error
+    assert delivery.status == DeliveryStatus.AWAITING_INSTALL
+    assert "never-installed.myshopify.com first opens Baton" in delivery.error
 
 
 def test_unknown_topic_is_recorded_and_acknowledged(client, installed_shop):

@@ -52,9 +52,14 @@ def _run_claimed(delivery_id: int) -> str:
     delivery = db.session.get(WebhookDelivery, delivery_id)
     if delivery.attempts > MAX_ATTEMPTS:
         return _finish(delivery, DeliveryStatus.FAILED, f"gave up: {delivery.error}")
-    reason = _reason_to_ignore(delivery)
-    if reason:
-        return _finish(delivery, DeliveryStatus.IGNORED, reason)
+    if handler_for(delivery.topic) is None:
+        return _finish(delivery, DeliveryStatus.IGNORED, f"no handler for {delivery.topic} yet")
+    if _awaits_install(delivery):
+        return _finish(
+            delivery,
+            DeliveryStatus.AWAITING_INSTALL,
+            f"kept until {delivery.shop_domain} first opens Baton",
+        )
     try:
         handler_for(delivery.topic)(delivery, parse_payload(delivery.body))
     except PAYLOAD_ERRORS as error:
@@ -88,14 +93,12 @@ def _claim(delivery_ids: list[int]) -> list[int]:
     return sorted(claimed)
 
 
-def _reason_to_ignore(delivery: WebhookDelivery) -> str | None:
-    if handler_for(delivery.topic) is None:
-        return f"no handler for {delivery.topic} yet"
+def _awaits_install(delivery: WebhookDelivery) -> bool:
     # Compliance requests are honoured even for shops we never knew or already erased.
     if delivery.topic in COMPLIANCE_TOPICS:
-        return None
+        return False
     known = db.session.scalar(select(Shop.id).where(Shop.domain == delivery.shop_domain))
-    return None if known else f"unknown shop {delivery.shop_domain}"
+    return known is None
 
 
 def _finish(delivery: WebhookDelivery, status: str, error: str | None) -> str:

@@ -23,6 +23,7 @@ from app.extensions import QUEUE_NAMES, WORKER_GROUPS, db, redis_queues
 from app.profiles.imports import schedule_reconciliations
 from workers.dispatcher import dispatch_announced
 from workers.sweeper import (
+    purge_never_installed,
     refresh_time_based_segments,
     schedule_suppression_polls,
     sweep_deliveries,
@@ -80,6 +81,7 @@ def sweep_once(interval: int) -> None:
     lock = redis_queues.connection.lock("baton:sweeper", timeout=interval)
     if lock.acquire(blocking=False):
         sweep_deliveries(redis_queues.queue("webhooks"))
+        purge_never_installed()
         sweep_sync_tasks()
         schedule_suppression_polls()
         refresh_time_based_segments()

@@ -8,6 +8,7 @@ from rq import Queue
 from rq.exceptions import DuplicateJobError
 from sqlalchemy import select, update
 
+from app.deliveries import purge_awaiting_install
 from app.extensions import db, redis_queues
 from app.models import DeliveryStatus, PlatformConnection, SyncTask, WebhookDelivery
 from app.models.types import utcnow
@@ -58,6 +59,16 @@ def sweep_deliveries(
             "sweeper queued %d deliveries, released %d abandoned claims", len(waiting), released
         )
     return len(waiting)
+
+
+def purge_never_installed() -> int:
+    """Drop deliveries kept for a shop that has not opened Baton within the retention period."""
+    days = current_app.config["BATON"].awaiting_install_days
+    purged = purge_awaiting_install(older_than=utcnow() - timedelta(days=days))
+    db.session.commit()
+    if purged:
+        log.info("purged %d deliveries of shops that never opened Baton", purged)
+    return purged
 
 
 def _release_claims(older_than: datetime) -> int:

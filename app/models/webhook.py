@@ -14,6 +14,9 @@ class DeliveryStatus:
 
     RECEIVED = "received"
     PROCESSING = "processing"
+    # For a shop Baton has not met yet: Shopify subscribes the TOML's topics at install,
+    # before the merchant's first admin load gives Baton a token. Released by that install.
+    AWAITING_INSTALL = "awaiting_install"
     PROCESSED = "processed"
     IGNORED = "ignored"
     REJECTED = "rejected"
