@@ -4,6 +4,9 @@ import re
 from pathlib import Path
 from urllib.parse import urlparse
 
+# Baton's OAuth callback (app.auth); shopify.web.toml names the same path for `shopify app dev`.
+CALLBACK_PATH = "/auth/callback"
+
 
 class TunnelError(ValueError):
     """The tunnel URL cannot be used."""
@@ -20,12 +23,16 @@ def normalise_tunnel_url(url: str) -> str:
 
 
 def rewrite_app_toml(text: str, origin: str) -> str:
-    """Point application_url, the redirect URLs and the proxy URL at the tunnel."""
-    text = re.sub(r'(?m)^application_url = ".*"$', f'application_url = "{origin}/app"', text)
+    """Point application_url and the redirect URL at the tunnel, and an absolute proxy URL.
+
+    application_url is the bare origin: the CLI appends relative webhook and proxy paths to
+    it, as `shopify app dev` does with its own tunnel.
+    """
+    text = re.sub(r'(?m)^application_url = ".*"$', f'application_url = "{origin}"', text)
     text = re.sub(
-        r"(?m)^redirect_urls = \[.*\]$", f'redirect_urls = [ "{origin}/auth/callback" ]', text
+        r"(?m)^redirect_urls = \[.*\]$", f'redirect_urls = [ "{origin}{CALLBACK_PATH}" ]', text
     )
-    return _rewrite_in_section(text, "app_proxy", "url", f"{origin}/proxy")
+    return _rewrite_in_section(text, "app_proxy", "url", _proxy_url_at(origin))
 
 
 def rewrite_env(text: str, origin: str) -> str:
@@ -46,13 +53,25 @@ def point_at_tunnel(url: str, app_toml: Path, env_file: Path) -> str:
     return origin
 
 
-def _rewrite_in_section(text: str, section: str, key: str, value: str) -> str:
+def _proxy_url_at(origin: str):
+    # A relative proxy URL already follows application_url; an absolute one keeps its path.
+    def rewrite(current: str) -> str:
+        if current.startswith("/"):
+            return current
+        return origin + (urlparse(current).path.rstrip("/") or "/proxy")
+
+    return rewrite
+
+
+def _rewrite_in_section(text: str, section: str, key: str, rewrite) -> str:
     lines = text.splitlines(keepends=True)
     current = None
     for index, line in enumerate(lines):
         header = re.match(r"^\s*\[+([^\]]+)\]+\s*$", line)
         if header:
             current = header.group(1).strip()
-        elif current == section and re.match(rf"^\s*{key}\s*=", line):
-            lines[index] = f'{key} = "{value}"\n'
+            continue
+        value = re.match(rf'^\s*{key}\s*=\s*"(.*)"\s*$', line)
+        if current == section and value:
+            lines[index] = f'{key} = "{rewrite(value.group(1))}"\n'
     return "".join(lines)

@@ -2,10 +2,14 @@
 # `make run`: migrate, then start the Procfile's web and worker on embedded defaults.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# .env fills in what the environment does not set: `shopify app dev` passes its tunnel and
+# the app's credentials, and those must win over what .env remembers.
+given=$(export -p)
 set -a
 # shellcheck disable=SC1091
 . ./.env
 set +a
+eval "$given"
 mkdir -p .run
 
 if [ -z "${REDIS_URL:-}" ]; then

@@ -261,3 +261,102 @@ def order(
             }
         ],
     }
+
+
+def shop_uninstalled(domain="baton-test.myshopify.com"):
+    """app/uninstalled: the shop resource."""
+    return {
+        "id": 548380009,
+        "name": "Baton Test",
+        "email": "owner@example.com",
+        "domain": None,
+        "myshopify_domain": domain,
+        "plan_name": "basic",
+        "created_at": "2026-01-01T00:00:00-05:00",
+        "updated_at": "2026-11-22T10:00:00-05:00",
+    }
+
+
+def scopes_update(current=("read_orders", "read_customers")):
+    """app/scopes_update: the scopes before and after, as lists."""
+    return {
+        "id": 1,
+        "previous": ["read_orders"],
+        "current": list(current),
+        "updated_at": "2026-11-22T10:00:00.000Z",
+    }
+
+
+def draft_order(
+    id=994118539, status="completed", order_id=820982911946154508, email="ana@example.com"
+):
+    """draft_orders/update."""
+    return {
+        "id": id,
+        "name": "#D2",
+        "status": status,
+        "email": email,
+        "order_id": order_id,
+        "invoice_url": f"https://baton-test.myshopify.com/548380009/invoices/{id}",
+        "created_at": "2026-11-22T10:00:00-05:00",
+        "updated_at": "2026-11-22T10:20:00-05:00",
+        "completed_at": "2026-11-22T10:20:00-05:00" if status == "completed" else None,
+        "line_items": [{"variant_id": 704912205188288575, "quantity": 1, "title": "Baton Tee"}],
+        "customer": None,
+    }
+
+
+def data_request(domain="baton-test.myshopify.com", email="ana@example.com", id=BIG_ID):
+    """customers/data_request."""
+    return {
+        "shop_id": 954889,
+        "shop_domain": domain,
+        "orders_requested": [820982911946154508],
+        "customer": {"id": id, "email": email, "phone": None},
+        "data_request": {"id": 9999},
+    }
+
+
+def customer_redact(domain="baton-test.myshopify.com", email="ana@example.com", id=BIG_ID):
+    """customers/redact."""
+    return {
+        "shop_id": 954889,
+        "shop_domain": domain,
+        "customer": {"id": id, "email": email, "phone": None},
+        "orders_to_redact": [820982911946154508],
+    }
+
+
+def shop_redact(domain="baton-test.myshopify.com"):
+    """shop/redact."""
+    return {"shop_id": 954889, "shop_domain": domain}
+
+
+def sample(topic: str) -> dict:
+    """A documented-shape payload for any topic Baton subscribes to."""
+    return {
+        "app/uninstalled": shop_uninstalled,
+        "app/scopes_update": scopes_update,
+        "carts/create": cart,
+        "carts/update": cart,
+        "checkouts/create": checkout,
+        "checkouts/update": checkout,
+        "orders/create": order,
+        "orders/paid": order,
+        "draft_orders/update": draft_order,
+        "customers/create": customer,
+        "customers/update": customer,
+        "customers/delete": lambda: {
+            "id": BIG_ID,
+            "phone": None,
+            "addresses": [],
+            "tax_exemptions": [],
+            "email_marketing_consent": None,
+            "sms_marketing_consent": None,
+            "admin_graphql_api_id": f"gid://shopify/Customer/{BIG_ID}",
+        },
+        "customers_email_marketing_consent/update": consent_update,
+        "customers/data_request": data_request,
+        "customers/redact": customer_redact,
+        "shop/redact": shop_redact,
+    }[topic]()

@@ -25,9 +25,10 @@ def test_tunnel_rewrites_the_app_urls(runner, tmp_path):
     assert result.exit_code == 0, result.output
 
     config = tomllib.loads(toml_path.read_text())
-    assert config["application_url"] == "https://abc123.ngrok-free.app/app"
+    assert config["application_url"] == "https://abc123.ngrok-free.app"
     assert config["auth"]["redirect_urls"] == ["https://abc123.ngrok-free.app/auth/callback"]
-    assert config["app_proxy"]["url"] == "https://abc123.ngrok-free.app/proxy"
+    # Relative: the CLI resolves it against application_url, so it follows the tunnel.
+    assert config["app_proxy"]["url"] == "/proxy"
     assert config["app_proxy"]["prefix"] == "apps"
     # Everything else, webhooks and their comments included, is untouched.
     original = tomllib.loads((ROOT / "shopify.app.toml").read_text())
@@ -72,3 +73,27 @@ def test_tunnel_refuses_plain_http(runner, tmp_path):
     assert result.exit_code != 0
     assert "https" in result.output
     assert toml_path.read_text() == (ROOT / "shopify.app.toml").read_text()
+
+
+def test_tunnel_moves_an_absolute_proxy_url_keeping_its_path(runner, tmp_path):
+    toml_path = tmp_path / "shopify.app.toml"
+    toml_path.write_text(
+        (ROOT / "shopify.app.toml")
+        .read_text()
+        .replace('url = "/proxy"', 'url = "https://old.example/proxy"')
+    )
+    result = runner.invoke(
+        args=[
+            "baton",
+            "tunnel",
+            "https://t.trycloudflare.com",
+            "--toml",
+            str(toml_path),
+            "--env",
+            str(tmp_path / ".env"),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert tomllib.loads(toml_path.read_text())["app_proxy"]["url"] == (
+        "https://t.trycloudflare.com/proxy"
+    )
