@@ -139,7 +139,8 @@ def order_payload(node: dict) -> dict:
         "discount_codes": [
             {"code": code, "amount": "0", "type": None} for code in node.get("discountCodes") or []
         ],
-        "customer": {"id": customer["id"], "email": node.get("email")} if customer else None,
+        # Only the id: the order's contact email is not necessarily the customer's.
+        "customer": {"id": customer["id"]} if customer else None,
     }
 
 

@@ -70,7 +70,8 @@ def customer_of(shop_domain: str, payload: dict, observed_at: datetime):
     """The customer a checkout or order belongs to, from its customer block or its email."""
     block = payload.get("customer")
     if isinstance(block, dict) and (block.get("id") or block.get("email")):
-        block = block if block.get("email") else block | {"email": payload.get("email")}
+        # The block's own fields only: the contact email typed at checkout may be someone
+        # else's, and a block without an email is one Shopify redacted or never had.
         return apply_customer(shop_domain, block, observed_at, partial=True)
     return resolve_customer(shop_domain, None, normalise_email(payload.get("email")))
 

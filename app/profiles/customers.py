@@ -6,7 +6,7 @@ from sqlalchemy import func, or_, update
 
 from app.extensions import db
 from app.models import CONSENT_STATES, Customer
-from app.profiles.identity import normalise_email, resolve_customer
+from app.profiles.identity import find_customer, normalise_email, resolve_customer
 from app.profiles.timeline import record_event
 from app.shopify.payloads import money, parse_timestamp, shopify_id
 from app.sync.outbox import queue_sync
@@ -112,7 +112,8 @@ def apply_consent(
 def delete_customer(shop_domain: str, payload: dict, observed_at: datetime) -> None:
     """customers/delete: Shopify deleted the record; the profile keeps its history."""
     customer_id = shopify_id(payload.get("id"))
-    customer = resolve_customer(shop_domain, customer_id, None) if customer_id else None
+    # Looked up, never created: a deletion says nothing about someone Baton never met.
+    customer = find_customer(shop_domain, customer_id) if customer_id else None
     if customer is None or customer.deleted_at is not None:
         return
     customer.deleted_at = observed_at

@@ -52,6 +52,11 @@ def resolve_customer(
     return customer
 
 
+def find_customer(shop_domain: str, shopify_id: int) -> Customer | None:
+    """The profile of a Shopify customer, if Baton has one; never creates it."""
+    return _by_shopify_id(shop_domain, shopify_id)
+
+
 def claim_email(customer: Customer, email: str) -> None:
     """Give this customer the email: a lead holding it merges in, anyone else lets it go."""
     holder = _by_email(customer.shop_domain, email)

@@ -8,6 +8,7 @@ from app.extensions import db
 from app.models import Checkout, CouponCode, Customer, Order
 from app.profiles.checkouts import customer_of, stitch
 from app.profiles.customers import queue_profile_sync
+from app.profiles.identity import normalise_email
 from app.profiles.timeline import record_event
 from app.selling.drafts import mark_assisted
 from app.shopify.payloads import money, parse_timestamp, shopify_id
@@ -26,7 +27,7 @@ def apply_order(shop_domain: str, payload: dict, observed_at: datetime) -> Order
         [Order.shop_domain == shop_domain, Order.shopify_id == order_id],
         {
             "name": payload.get("name"),
-            "email": (payload.get("email") or None),
+            "email": normalise_email(payload.get("email")),
             "customer_id": customer.id if customer else None,
             "cart_token": payload.get("cart_token"),
             "checkout_token": payload.get("checkout_token"),

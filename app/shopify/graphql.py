@@ -156,7 +156,9 @@ class AdminGraphQL:
         errors = body.get("errors") or []
         if any((error.get("extensions") or {}).get("code") == "THROTTLED" for error in errors):
             return "THROTTLED", _refill_seconds(cost)
-        if errors and body.get("data") is None:
+        if errors:
+            # Shopify answers 200 with partial data when a field is refused (a missing scope,
+            # protected customer data not approved): the nulls are not an answer to act on.
             raise ShopifyGraphQLError(errors)
         return body.get("data") or {}
 
