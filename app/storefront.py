@@ -86,7 +86,7 @@ def play_game():
     shopper = identify(g.shop_domain, play_request.visitor_key, g.logged_in_customer_id)
     result = play(play_request, campaign, shopper)
     db.session.commit()
-    refill_if_low(result["prize"]["id"], result["prize"]["kind"])
+    refill_if_low(g.shop_domain, result["prize"]["id"], result["code"])
     return _private(jsonify(result))
 
 

@@ -1,4 +1,10 @@
-"""A valid campaign as the editor would send it."""
+"""A valid campaign as the editor would send it, and a pool of codes for its prizes."""
+
+from app.extensions import db
+from app.models import CouponCode, Prize, PrizeDiscount
+from app.models.types import utcnow
+from app.popups.codes import new_code
+from app.popups.shopify_codes import lot_for
 
 
 def wheel(**overrides) -> dict:
@@ -52,3 +58,30 @@ def wheel(**overrides) -> dict:
             {"key": "B", "weight": 1, "content": {"headline": "Try your luck"}},
         ],
     } | overrides
+
+
+def seed_pool(prize_id: int, count: int, prefix: str = "SPRING") -> None:
+    """Put `count` confirmed codes in the prize's lot for today, as a refill would have."""
+    prize = db.session.get(Prize, prize_id)
+    key, ends_at = lot_for(prize, utcnow().date())
+    lot = PrizeDiscount(
+        shop_domain=prize.campaign.shop_domain,
+        prize_id=prize.id,
+        lot_key=key,
+        ends_at=ends_at,
+        shopify_id=f"gid://shopify/DiscountCodeNode/{prize.id}",
+    )
+    db.session.add(lot)
+    db.session.flush()
+    db.session.add_all(
+        CouponCode(
+            shop_domain=lot.shop_domain,
+            code=new_code(prefix),
+            prize_id=prize.id,
+            discount_id=lot.id,
+            expires_at=ends_at,
+            status="available",
+        )
+        for _ in range(count)
+    )
+    db.session.commit()

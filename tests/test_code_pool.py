@@ -5,19 +5,29 @@ import threading
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Campaign, CouponCode, Prize
+from app.models import Campaign, CouponCode, Prize, PrizeDiscount
 from app.popups.codes import ALPHABET, new_code, take_code
+from app.popups.shopify_codes import OPEN_LOT
 from tests.shopify_signing import SHOP
 
 
-def pool_of(size: int) -> int:
+def pool_of(size: int, lot_key: str = OPEN_LOT) -> int:
     campaign = Campaign(shop_domain=SHOP, name="c", game="wheel", status="live")
     prize = Prize(label="10%", kind="percentage", value=10, weight=1, position=0)
     campaign.prizes = [prize]
     db.session.add(campaign)
     db.session.flush()
+    lot = PrizeDiscount(shop_domain=SHOP, prize_id=prize.id, lot_key=lot_key, status="open")
+    db.session.add(lot)
+    db.session.flush()
     db.session.add_all(
-        CouponCode(shop_domain=SHOP, code=new_code("T"), prize_id=prize.id, status="available")
+        CouponCode(
+            shop_domain=SHOP,
+            code=new_code("T"),
+            prize_id=prize.id,
+            discount_id=lot.id,
+            status="available",
+        )
         for _ in range(size)
     )
     db.session.commit()
@@ -38,7 +48,7 @@ def test_two_hundred_concurrent_plays_get_two_hundred_distinct_codes(app):
 
     def play():
         with app.app_context():
-            code = take_code(prize_id)
+            code = take_code(prize_id, OPEN_LOT)
             value = code.code if code else None
             db.session.commit()
             db.session.remove()
@@ -60,6 +70,12 @@ def test_two_hundred_concurrent_plays_get_two_hundred_distinct_codes(app):
 
 def test_a_dry_pool_says_so():
     prize_id = pool_of(1)
-    assert take_code(prize_id) is not None
+    assert take_code(prize_id, OPEN_LOT) is not None
     db.session.commit()
-    assert take_code(prize_id) is None
+    assert take_code(prize_id, OPEN_LOT) is None
+
+
+def test_a_code_is_only_taken_from_the_lot_being_handed_out():
+    prize_id = pool_of(3, lot_key="2026-11-27+7d")
+    assert take_code(prize_id, "2026-11-28+7d") is None
+    assert take_code(prize_id, "2026-11-27+7d") is not None

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app.demo.shopify_admin import demo_has_code
 from app.extensions import db
-from app.models import Customer, Play, Prize
+from app.models import Customer, Play, Prize, PrizeDiscount
 from app.popups.campaigns import save_campaign
 from app.popups.validation import validate_campaign
 from tests.campaign_data import wheel
@@ -248,7 +248,8 @@ def test_a_dry_pool_still_pays_out_a_code_the_worker_made_in_shopify(demo):
     assert code and demo_has_code(code)
     db.session.rollback()
     prize = db.session.scalar(select(Prize).where(Prize.campaign_id == campaign_id))
-    assert prize.shopify_discount_id is not None
+    lot = db.session.scalar(select(PrizeDiscount).where(PrizeDiscount.prize_id == prize.id))
+    assert lot.shopify_id is not None
     assert stored_play("dry-pool@example.com").code == code
 
 

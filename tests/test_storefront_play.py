@@ -10,8 +10,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Campaign, CouponCode, Customer, Play, Prize, TimelineEvent, Visitor
 from app.models.types import utcnow
-from app.popups.codes import new_code
-from tests.campaign_data import wheel
+from tests.campaign_data import seed_pool, wheel
 from tests.fakes.shopify_admin import FakeShopifyAdmin
 from tests.shopify_signing import (
     OTHER_SHOP,
@@ -36,13 +35,7 @@ def campaign_id(client, installed_shop):
     )
     campaign = response.get_json()
     for prize in campaign["prizes"]:
-        db.session.add_all(
-            CouponCode(
-                shop_domain=SHOP, code=new_code("SPRING"), prize_id=prize["id"], status="available"
-            )
-            for _ in range(60)
-        )
-    db.session.commit()
+        seed_pool(prize["id"], 60)
     return campaign["id"]
 
 

@@ -21,6 +21,7 @@ from app import create_app
 from app.demo.cart_webhooks import simulate_shoppers
 from app.extensions import QUEUE_NAMES, WORKER_GROUPS, db, redis_queues
 from app.profiles.imports import schedule_reconciliations
+from workers.codes import queue_withdrawals
 from workers.dispatcher import dispatch_announced
 from workers.sweeper import (
     purge_never_installed,
@@ -82,6 +83,7 @@ def sweep_once(interval: int) -> None:
     if lock.acquire(blocking=False):
         sweep_deliveries(redis_queues.queue("webhooks"))
         purge_never_installed()
+        queue_withdrawals()
         sweep_sync_tasks()
         schedule_suppression_polls()
         refresh_time_based_segments()

@@ -26,7 +26,8 @@ def answer_with_shared_state(action):
     connection = redis_queues.connection
     with connection.lock(f"{STATE_KEY}:lock", timeout=10, blocking_timeout=10):
         raw = connection.get(STATE_KEY)
-        state = json.loads(raw) if raw else empty_state()
+        # A store saved by an older fake gains the keys this one keeps.
+        state = empty_state() | (json.loads(raw) if raw else {})
         result = action(ShopifyAdminFake(state, DEMO_SHOP))
         connection.set(STATE_KEY, json.dumps(state))
     return result
@@ -39,10 +40,16 @@ def demo_metafield(namespace: str, key: str) -> str | None:
     return stored["value"] if stored else None
 
 
-def demo_has_code(code: str) -> bool:
-    """Whether the fake Shopify holds this discount code, as checkout would find it."""
+def demo_code_refusal(code: str) -> str | None:
+    """Why the demo's checkout would refuse this code now, as Shopify's would; None if valid."""
     raw = redis_queues.connection.get(STATE_KEY)
-    return bool(raw) and code in json.loads(raw)["codes"]
+    state = empty_state() | (json.loads(raw) if raw else {})
+    return ShopifyAdminFake(state, DEMO_SHOP).code_refusal(code)
+
+
+def demo_has_code(code: str) -> bool:
+    """Whether Shopify's checkout would take this discount code now."""
+    return demo_code_refusal(code) is None
 
 
 def enable_demo_embed() -> None:

@@ -1,16 +1,32 @@
-"""A stateful fake of the Shopify Admin GraphQL API that Baton uses, for tests and the demo.
+"""A stateful fake of the Shopify Admin GraphQL API Baton uses, for tests and the demo.
 
-It checks each input the way Shopify documents it (required fields, one value kind, at most
-250 codes per bulk add, an access token on every call), answers in Shopify's shapes
-(userErrors, bulk creations that finish on a later poll, per-code errors,
-extensions.cost.throttleStatus), and remembers every discount, code and app-data metafield
-so a test, or the demo storefront, can ask what Shopify now holds.
+Every request runs through a real GraphQL executor over a slice of Shopify's schema, with the
+scopes Shopify documents (app/demo/shopify_executor.py): the fake dispatches on the root
+fields a document selects and answers only what it selected. Behind the schema it checks each
+input the way Shopify documents it (required fields, one value kind, at most 250 codes per
+bulk add, an end after the start), answers in Shopify's shapes (userErrors, bulk creations
+that finish on a later poll, per-code errors, extensions.cost.throttleStatus), and remembers
+every discount, code, draft and app-data metafield so a test, or the demo storefront, can ask
+what Shopify now holds, and whether its checkout would take a code (`code_refusal`).
 
 The state is one JSON-able dict, so the tests keep it in memory and the demo keeps it in
 Redis, where every gunicorn worker sees the same store.
 """
 
 import json
+import re
+from datetime import UTC, datetime
+
+from graphql import GraphQLError, parse, validate
+
+from app.demo.shopify_executor import (
+    AdminApi,
+    effective_scopes,
+    load_admin_api,
+    root_fields_of,
+    run,
+)
+from app.shopify.app_toml import DECLARED_SCOPES
 
 BULK_LIMIT = 250
 COST = {
@@ -25,6 +41,7 @@ COST = {
     }
 }
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
+INSTALLATION_ID = "gid://shopify/AppInstallation/1"
 
 
 def empty_state() -> dict:
@@ -32,6 +49,7 @@ def empty_state() -> dict:
     return {
         "discounts": {},
         "codes": {},  # code -> discount id
+        "redeem_codes": {},  # DiscountRedeemCode id -> code
         "creations": {},
         "metafields": {},  # "namespace.key" -> {"type", "value"} on the app installation
         "next_id": 1,
@@ -39,15 +57,20 @@ def empty_state() -> dict:
         "throttle_next": 0,
         "theme_settings": None,  # the live theme's config/settings_data.json, as text
         "draft_orders": {},  # id -> the input it was made from, its status and invoice
+        "bulk_operations": {},
+        "customers": [],  # Customer nodes a bulk query can export, as GraphQL shapes them
+        "orders": [],
+        "granted_scopes": DECLARED_SCOPES,
     }
 
 
 class ShopifyAdminFake:
     """Answers one GraphQL request against `state`, mutating it as Shopify would."""
 
-    def __init__(self, state: dict, shop: str):
+    def __init__(self, state: dict, shop: str, api: AdminApi | None = None):
         self.state = state
         self.shop = shop
+        self.api = api or load_admin_api()
 
     def answer(self, body: bytes | str, access_token: str | None) -> tuple[int, dict]:
         """(HTTP status, JSON body) for one POST to /admin/api/<version>/graphql.json."""
@@ -60,229 +83,68 @@ class ShopifyAdminFake:
             return 400, {"errors": {"query": "Required parameter missing or invalid"}}
         if self.state["throttle_next"]:
             self.state["throttle_next"] -= 1
-            return 200, _reply(
-                None, [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}]
-            )
-        for marker, field, handler in (
-            ("discountCodeBasicCreate", "discountCodeBasicCreate", self.create_basic),
-            (
-                "discountCodeFreeShippingCreate",
-                "discountCodeFreeShippingCreate",
-                self.create_free_shipping,
-            ),
-            ("discountRedeemCodeBulkAdd", "discountRedeemCodeBulkAdd", self.bulk_add),
-            (
-                "discountRedeemCodeBulkCreation",
-                "discountRedeemCodeBulkCreation",
-                self.creation_status,
-            ),
-            ("metafieldsSet", "metafieldsSet", self.set_metafields),
-            ("currentAppInstallation", "currentAppInstallation", self.app_installation),
-            ("bulkOperationRunQuery", "bulkOperationRunQuery", self.run_bulk_query),
-            (
-                "customerEmailMarketingConsentUpdate",
-                "customerEmailMarketingConsentUpdate",
-                self.update_email_consent,
-            ),
-            ("on BulkOperation", "node", self.bulk_operation),
-            ("themes(", "themes", self.themes),
-            ("draftOrderCreate", "draftOrderCreate", self.create_draft_order),
-            ("draftOrderInvoiceSend", "draftOrderInvoiceSend", self.send_draft_invoice),
-        ):
-            if marker in query:
-                return 200, _reply({field: handler(variables)})
-        return 200, _reply(None, [{"message": "This fake does not know that operation."}])
-
-    @property
-    def installation_id(self) -> str:
-        return "gid://shopify/AppInstallation/1"
-
-    def app_installation(self, _variables) -> dict:
-        return {"id": self.installation_id}
-
-    def themes(self, _variables) -> dict:
-        # One live theme; its settings file only once the store has one (the demo seeds it).
-        content = self.state.get("theme_settings")
-        files = (
-            []
-            if content is None
-            else [{"filename": "config/settings_data.json", "body": {"content": content}}]
+            return 200, {
+                "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
+                "extensions": COST,
+            }
+        granted = effective_scopes(self.state.get("granted_scopes", DECLARED_SCOPES))
+        answer = run(
+            self.api, query, variables, granted, self.resolvers(), request.get("operationName")
         )
-        return {
-            "nodes": [
-                {
-                    "id": "gid://shopify/OnlineStoreTheme/1",
-                    "name": "Dawn",
-                    "files": {"nodes": files},
-                }
-            ]
+        return 200, answer | {"extensions": COST}
+
+    def resolvers(self) -> dict:
+        """Root field -> resolver(info, **arguments), as Shopify names both."""
+        handlers = {
+            "discountCodeBasicCreate": lambda a: self.create_discount(
+                a["basicCodeDiscount"], "DiscountCodeBasic"
+            ),
+            "discountCodeFreeShippingCreate": lambda a: self.create_discount(
+                a["freeShippingCodeDiscount"], "DiscountCodeFreeShipping"
+            ),
+            "discountRedeemCodeBulkAdd": self.bulk_add,
+            "discountRedeemCodeBulkCreation": self.creation_status,
+            "discountCodeDelete": self.delete_discount,
+            "discountCodeRedeemCodeBulkDelete": self.delete_codes,
+            "metafieldsSet": self.set_metafields,
+            "currentAppInstallation": lambda _: {"id": INSTALLATION_ID},
+            "bulkOperationRunQuery": self.run_bulk_query,
+            "node": self.node,
+            "job": lambda a: {"id": a["id"], "done": True},
+            "customerEmailMarketingConsentUpdate": self.update_email_consent,
+            "themes": self.themes,
+            "draftOrderCreate": self.create_draft_order,
+            "draftOrderInvoiceSend": self.send_draft_invoice,
         }
+        return {name: _resolver(handler) for name, handler in handlers.items()}
 
-    def create_draft_order(self, variables) -> dict:
-        given = variables.get("input") or {}
-        errors = self._draft_errors(given)
-        if errors:
-            return {"draftOrder": None, "userErrors": errors}
-        number = self._next_id()
-        draft_id = f"gid://shopify/DraftOrder/{number}"
-        token = f"demo{number:06d}"
-        draft = {
-            "id": draft_id,
-            "name": f"#D{number}",
-            "status": "OPEN",
-            "email": given.get("email"),
-            "lineItems": [
-                {"variantId": line["variantId"], "quantity": line["quantity"]}
-                for line in given["lineItems"]
-            ],
-            "discountCodes": list(given.get("discountCodes") or []),
-            "appliedDiscount": given.get("appliedDiscount"),
-            # Shopify's invoice page; the demo serves its own (state["invoice_base"]).
-            "invoiceUrl": f"{self.state.get('invoice_base') or 'https://' + self.shop}"
-            f"/{number}/invoices/{token}",
-            "invoiceSentAt": None,
-        }
-        self.state.setdefault("draft_orders", {})[draft_id] = draft
-        return {"draftOrder": self._draft_json(draft), "userErrors": []}
+    # --- the checkout stand-in ---------------------------------------------------------
 
-    def send_draft_invoice(self, variables) -> dict:
-        draft = self.state.setdefault("draft_orders", {}).get(variables.get("id"))
-        if draft is None:
-            return {"draftOrder": None, "userErrors": [_error(["id"], "Draft order not found")]}
-        if not draft.get("email") and not (variables.get("email") or {}).get("to"):
-            return {
-                "draftOrder": None,
-                "userErrors": [_error(["email", "to"], "To can't be blank")],
-            }
-        draft["status"], draft["invoiceSentAt"] = "INVOICE_SENT", "2026-11-27T12:00:00Z"
-        return {"draftOrder": self._draft_json(draft), "userErrors": []}
-
-    def _draft_errors(self, given: dict) -> list[dict]:
-        lines = given.get("lineItems")
-        if not isinstance(lines, list) or not lines:
-            return [_error(["lineItems"], "Line items can't be blank")]
-        errors = []
-        for index, line in enumerate(lines):
-            if not str(line.get("variantId", "")).startswith("gid://shopify/ProductVariant/"):
-                errors.append(_error(["lineItems", str(index), "variantId"], "Variant is invalid"))
-            if not isinstance(line.get("quantity"), int) or line["quantity"] < 1:
-                errors.append(
-                    _error(["lineItems", str(index), "quantity"], "Quantity must be at least 1")
-                )
-        email = given.get("email")
-        if email is not None and "@" not in str(email):
-            errors.append(_error(["email"], "Email is invalid"))
-        codes = given.get("discountCodes")
-        if codes is not None and not all(isinstance(code, str) and code for code in codes):
-            errors.append(_error(["discountCodes"], "Discount codes must be strings"))
-        discount = given.get("appliedDiscount")
-        if discount is not None:
-            kind, value = discount.get("valueType"), discount.get("value")
-            if kind not in ("PERCENTAGE", "FIXED_AMOUNT"):
-                errors.append(_error(["appliedDiscount", "valueType"], "Value type is invalid"))
-            if (
-                not isinstance(value, int | float)
-                or value <= 0
-                or (kind == "PERCENTAGE" and value > 100)
-            ):
-                errors.append(_error(["appliedDiscount", "value"], "Value is invalid"))
-        return errors
-
-    @staticmethod
-    def _draft_json(draft: dict) -> dict:
-        return {
-            "id": draft["id"],
-            "name": draft["name"],
-            "status": draft["status"],
-            "invoiceUrl": draft["invoiceUrl"],
-            "invoiceSentAt": draft["invoiceSentAt"],
-        }
-
-    def update_email_consent(self, variables) -> dict:
-        given = variables.get("input") or {}
-        state = (given.get("emailMarketingConsent") or {}).get("marketingState")
-        if not str(given.get("customerId", "")).startswith("gid://shopify/Customer/"):
-            return {"customer": None, "userErrors": [_error(["customerId"], "Customer not found")]}
-        if state not in ("SUBSCRIBED", "UNSUBSCRIBED", "PENDING"):
-            return {
-                "customer": None,
-                "userErrors": [
-                    _error(["emailMarketingConsent", "marketingState"], "Marketing state invalid")
-                ],
-            }
-        self.state.setdefault("email_consent", {})[given["customerId"]] = state
-        return {
-            "customer": {
-                "id": given["customerId"],
-                "emailMarketingConsent": {"marketingState": state},
-            },
-            "userErrors": [],
-        }
-
-    def run_bulk_query(self, variables) -> dict:
-        if not variables.get("query"):
-            return {"bulkOperation": None, "userErrors": [_error(["query"], "Invalid bulk query")]}
-        operation_id = f"gid://shopify/BulkOperation/{self._next_id()}"
-        return {"bulkOperation": {"id": operation_id, "status": "CREATED"}, "userErrors": []}
-
-    def bulk_operation(self, variables) -> dict:
-        # The fake store holds no customers or orders of its own: an empty, finished export.
-        return {
-            "id": variables["id"],
-            "status": "COMPLETED",
-            "errorCode": None,
-            "objectCount": "0",
-            "url": None,
-        }
-
-    def set_metafields(self, variables) -> dict:
-        errors, saved = [], []
-        for index, field in enumerate(variables.get("metafields") or []):
-            problem = self._metafield_problem(field)
-            if problem:
-                errors.append(_error(["metafields", str(index), problem[0]], problem[1]))
-                continue
-            key = f"{field['namespace']}.{field['key']}"
-            self.state["metafields"][key] = {"type": field["type"], "value": field["value"]}
-            saved.append({"namespace": field["namespace"], "key": field["key"]})
-        return {"metafields": [] if errors else saved, "userErrors": errors}
-
-    def _metafield_problem(self, field) -> tuple[str, str] | None:
-        for name in ("ownerId", "namespace", "key", "type", "value"):
-            if not field.get(name):
-                return name, f"{name} can't be blank"
-        if field["ownerId"] != self.installation_id:
-            return "ownerId", "Owner does not exist"
-        if field["type"] == "json":
-            try:
-                json.loads(field["value"])
-            except ValueError:
-                return "value", "Value is invalid JSON"
+    def code_refusal(self, code: str, at: datetime | None = None) -> str | None:
+        """Why Shopify's checkout would refuse this code at `at`, or None if it applies."""
+        at = at or datetime.now(UTC)
+        discount = self.state["discounts"].get(self.state["codes"].get(code.upper(), ""))
+        if discount is None:
+            return "Enter a valid discount code"
+        if _moment(discount["startsAt"]) > at:
+            return "This discount code is not active yet"
+        if discount.get("endsAt") and _moment(discount["endsAt"]) <= at:
+            return "This discount code has expired"
         return None
 
-    def create_basic(self, variables) -> dict:
-        discount = variables["discount"]
-        errors = self._common_errors(discount)
-        value = (discount.get("customerGets") or {}).get("value") or {}
-        if len(value) != 1 or not set(value) <= {"percentage", "discountAmount"}:
-            errors.append(_error(["customerGets", "value"], "Value must be one kind"))
-        if "percentage" in value and not 0 < value["percentage"] <= 1:
-            errors.append(
-                _error(
-                    ["customerGets", "value", "percentage"], "Percentage must be between 0 and 1"
-                )
-            )
-        return self._create(discount, errors, "basic")
+    # --- discounts and codes -----------------------------------------------------------
 
-    def create_free_shipping(self, variables) -> dict:
-        discount = variables["discount"]
-        errors = self._common_errors(discount)
-        if "destination" not in discount:
-            errors.append(_error(["destination"], "Destination can't be blank"))
-        return self._create(discount, errors, "free_shipping")
+    def create_discount(self, given: dict, kind: str) -> dict:
+        errors = self._discount_errors(given, kind)
+        if errors:
+            return {"codeDiscountNode": None, "userErrors": errors}
+        discount_id = f"gid://shopify/DiscountCodeNode/{self._next_id()}"
+        self.state["discounts"][discount_id] = {"kind": kind, **given}
+        self._add_code(given["code"], discount_id)
+        return {"codeDiscountNode": self._discount_node(discount_id), "userErrors": []}
 
-    def bulk_add(self, variables) -> dict:
-        discount_id, codes = variables["discountId"], variables["codes"]
+    def bulk_add(self, given: dict) -> dict:
+        discount_id, codes = given["discountId"], given["codes"]
         if discount_id not in self.state["discounts"]:
             return {
                 "bulkCreation": None,
@@ -301,28 +163,35 @@ class ShopifyAdminFake:
         nodes = []
         for index, entry in enumerate(codes):
             code = entry["code"]
-            if index < refused or code in self.state["codes"]:
+            if index < refused or code.upper() in self.state["codes"]:
                 nodes.append(
                     {
                         "code": code,
-                        "errors": [{"message": "Code must be unique"}],
+                        "errors": [_error(["code"], "Code must be unique", "TAKEN")],
                         "discountRedeemCode": None,
                     }
                 )
                 continue
-            self.state["codes"][code] = discount_id
-            redeem_id = f"gid://shopify/DiscountRedeemCode/{self._next_id()}"
-            nodes.append({"code": code, "errors": [], "discountRedeemCode": {"id": redeem_id}})
+            redeem_id = self._add_code(code, discount_id)
+            nodes.append(
+                {
+                    "code": code,
+                    "errors": [],
+                    "discountRedeemCode": {"id": redeem_id, "code": code, "asyncUsageCount": 0},
+                }
+            )
         self.state["creations"][creation_id] = {"polls": 0, "nodes": nodes}
         return {"bulkCreation": {"id": creation_id}, "userErrors": []}
 
-    def creation_status(self, variables) -> dict:
-        creation = self.state["creations"][variables["id"]]
+    def creation_status(self, given: dict) -> dict | None:
+        creation = self.state["creations"].get(given["id"])
+        if creation is None:
+            return None
         creation["polls"] += 1
         done = creation["polls"] > 1  # the first poll finds it still queued
         nodes = creation["nodes"]
         return {
-            "id": variables["id"],
+            "id": given["id"],
             "done": done,
             "codesCount": len(nodes),
             "importedCount": sum(1 for n in nodes if n["discountRedeemCode"]) if done else 0,
@@ -330,37 +199,386 @@ class ShopifyAdminFake:
             "codes": {"nodes": nodes if done else []},
         }
 
-    def _common_errors(self, discount) -> list[dict]:
+    def delete_discount(self, given: dict) -> dict:
+        discount_id = given["id"]
+        if self.state["discounts"].pop(discount_id, None) is None:
+            return {
+                "deletedCodeDiscountId": None,
+                "userErrors": [_error(["id"], "Discount does not exist")],
+            }
+        for code in [c for c, owner in self.state["codes"].items() if owner == discount_id]:
+            self._remove_code(code)
+        return {"deletedCodeDiscountId": discount_id, "userErrors": []}
+
+    def delete_codes(self, given: dict) -> dict:
+        discount_id = given["discountId"]
+        if discount_id not in self.state["discounts"]:
+            return {"job": None, "userErrors": [_error(["discountId"], "Discount does not exist")]}
+        if not given.get("ids") and not given.get("search") and not given.get("savedSearchId"):
+            return {
+                "job": None,
+                "userErrors": [
+                    _error(
+                        None,
+                        "Missing expected argument key: 'ids', 'search' or 'saved_search_id'.",
+                        "MISSING_ARGUMENT",
+                    )
+                ],
+            }
+        for redeem_id in given.get("ids") or []:
+            code = self.state["redeem_codes"].get(redeem_id)
+            if code is not None and self.state["codes"].get(code) == discount_id:
+                self._remove_code(code)
+        return {
+            "job": {"id": f"gid://shopify/Job/{self._next_id()}", "done": False},
+            "userErrors": [],
+        }
+
+    def _discount_errors(self, given: dict, kind: str) -> list[dict]:
+        # "When creating, required fields are: code, context (or deprecated customerSelection),
+        # customerGets, startsAt, title" (DiscountCodeBasicInput); free shipping: destination.
+        required = ["title", "code", "startsAt"] + (
+            ["customerGets"] if kind == "DiscountCodeBasic" else ["destination"]
+        )
         errors = [
-            _error([field], f"{field} can't be blank")
-            for field in ("title", "code")
-            if not discount.get(field)
+            _error([name], f"{name} can't be blank", "BLANK")
+            for name in required
+            if not given.get(name)
         ]
-        if "context" not in discount and "customerSelection" not in discount:
-            errors.append(_error(["context"], "Context can't be blank"))
-        if discount.get("code") in self.state["codes"]:
+        if "context" not in given and "customerSelection" not in given:
+            errors.append(_error(["context"], "Context can't be blank", "BLANK"))
+        if given.get("code") and given["code"].upper() in self.state["codes"]:
             errors.append(_error(["code"], "Code must be unique", "TAKEN"))
+        if (
+            given.get("endsAt")
+            and given.get("startsAt")
+            and _moment(given["endsAt"]) <= _moment(given["startsAt"])
+        ):
+            errors.append(
+                _error(
+                    ["endsAt"], "Ends at needs to be after starts_at", "END_DATE_BEFORE_START_DATE"
+                )
+            )
+        value = ((given.get("customerGets") or {}).get("value")) or {}
+        if kind == "DiscountCodeBasic" and (
+            len(value) != 1 or not set(value) <= {"percentage", "discountAmount"}
+        ):
+            errors.append(_error(["customerGets", "value"], "Value must be one kind", "INVALID"))
+        if "percentage" in value and not 0 < value["percentage"] <= 1:
+            errors.append(
+                _error(
+                    ["customerGets", "value", "percentage"],
+                    "Percentage must be between 0 and 1",
+                    "VALUE_OUTSIDE_RANGE",
+                )
+            )
         return errors
 
-    def _create(self, discount, errors, kind) -> dict:
+    def _discount_node(self, discount_id: str) -> dict:
+        discount = self.state["discounts"][discount_id]
+        codes = [
+            {"id": redeem_id, "code": code, "asyncUsageCount": 0}
+            for redeem_id, code in self.state["redeem_codes"].items()
+            if self.state["codes"].get(code.upper()) == discount_id
+        ]
+        return {
+            "id": discount_id,
+            "codeDiscount": {
+                "__typename": discount["kind"],
+                "title": discount["title"],
+                "status": self._status(discount),
+                "startsAt": discount["startsAt"],
+                "endsAt": discount.get("endsAt"),
+                "usageLimit": discount.get("usageLimit"),
+                "asyncUsageCount": 0,
+                "appliesOncePerCustomer": bool(discount.get("appliesOncePerCustomer")),
+                "codes": lambda info, first=None, **_: {"nodes": codes[:first]},
+            },
+        }
+
+    @staticmethod
+    def _status(discount: dict) -> str:
+        now = datetime.now(UTC)
+        if _moment(discount["startsAt"]) > now:
+            return "SCHEDULED"
+        if discount.get("endsAt") and _moment(discount["endsAt"]) <= now:
+            return "EXPIRED"
+        return "ACTIVE"
+
+    def _add_code(self, code: str, discount_id: str) -> str:
+        redeem_id = f"gid://shopify/DiscountRedeemCode/{self._next_id()}"
+        self.state["codes"][code.upper()] = discount_id
+        self.state["redeem_codes"][redeem_id] = code.upper()
+        return redeem_id
+
+    def _remove_code(self, code: str) -> None:
+        self.state["codes"].pop(code, None)
+        for redeem_id in [r for r, c in self.state["redeem_codes"].items() if c == code]:
+            del self.state["redeem_codes"][redeem_id]
+
+    # --- app data, themes, consent -----------------------------------------------------
+
+    def set_metafields(self, given: dict) -> dict:
+        errors, saved = [], []
+        for index, field in enumerate(given["metafields"]):
+            problem = self._metafield_problem(field)
+            if problem:
+                errors.append(_error(["metafields", str(index), problem[0]], problem[1]))
+                continue
+            key = f"{field['namespace']}.{field['key']}"
+            self.state["metafields"][key] = {"type": field["type"], "value": field["value"]}
+            saved.append({"namespace": field["namespace"], "key": field["key"]})
+        return {"metafields": [] if errors else saved, "userErrors": errors}
+
+    def _metafield_problem(self, field) -> tuple[str, str] | None:
+        for name in ("namespace", "key", "type", "value"):
+            if not field.get(name):
+                return name, f"{name} can't be blank"
+        if field["ownerId"] != INSTALLATION_ID:
+            return "ownerId", "Owner does not exist"
+        if field["type"] == "json":
+            try:
+                json.loads(field["value"])
+            except ValueError:
+                return "value", "Value is invalid JSON"
+        return None
+
+    def themes(self, _given) -> dict:
+        # One live theme; its settings file only once the store has one (the demo seeds it).
+        content = self.state.get("theme_settings")
+        files = (
+            []
+            if content is None
+            else [
+                {
+                    "filename": "config/settings_data.json",
+                    "body": {"__typename": "OnlineStoreThemeFileBodyText", "content": content},
+                }
+            ]
+        )
+        theme = {
+            "id": "gid://shopify/OnlineStoreTheme/1",
+            "name": "Dawn",
+            "role": "MAIN",
+            "files": {"nodes": files},
+        }
+        return {"nodes": [theme], "edges": [{"cursor": "1", "node": theme}]}
+
+    def update_email_consent(self, given: dict) -> dict:
+        given = given["input"]
+        state = given["emailMarketingConsent"]["marketingState"]
+        if not given["customerId"].startswith("gid://shopify/Customer/"):
+            return {
+                "customer": None,
+                "userErrors": [_error(["customerId"], "Customer not found", "INVALID")],
+            }
+        self.state.setdefault("email_consent", {})[given["customerId"]] = state
+        return {
+            "customer": {
+                "id": given["customerId"],
+                "defaultEmailAddress": {"marketingState": state},
+            },
+            "userErrors": [],
+        }
+
+    # --- bulk operations ---------------------------------------------------------------
+
+    def run_bulk_query(self, given: dict) -> dict:
+        query = given["query"]
+        try:
+            problems = [error.message for error in validate(self.api.schema, parse(query))]
+        except GraphQLError as error:
+            problems = [error.message]
+        if problems:
+            return _bulk_refused(["query"], f"Invalid bulk query: {problems[0]}", "INVALID")
+        # One bulk query at a time per shop and app (BulkOperationUserErrorCode).
+        running = [key for key, op in self.state["bulk_operations"].items() if not op.get("done")]
+        if running:
+            message = (
+                "A bulk query operation for this app and shop is already in progress: "
+                f"{running[0]}."
+            )
+            return _bulk_refused(None, message, "OPERATION_IN_PROGRESS")
+        operation_id = f"gid://shopify/BulkOperation/{self._next_id()}"
+        self.state["bulk_operations"][operation_id] = {"query": query, "polls": 0}
+        return {"bulkOperation": self._bulk_operation(operation_id, "CREATED"), "userErrors": []}
+
+    def node(self, given: dict) -> dict | None:
+        operation = self.state["bulk_operations"].get(given["id"])
+        if operation is None:
+            return None
+        operation["polls"] += 1
+        if operation["polls"] == 1:
+            return self._bulk_operation(given["id"], "RUNNING")
+        return self._finish_bulk(given["id"], operation)
+
+    def _finish_bulk(self, operation_id: str, operation: dict) -> dict:
+        operation["done"] = True
+        granted = effective_scopes(self.state.get("granted_scopes", DECLARED_SCOPES))
+        for kind, field in root_fields_of(self.api, operation["query"]):
+            needed = self.api.required(kind, field)
+            if needed and not granted & set(needed):
+                return self._bulk_operation(operation_id, "FAILED", error="ACCESS_DENIED")
+        lines = self.bulk_lines(operation["query"])
+        operation["lines"] = lines
+        url = f"https://storage.shopifycloud.test/bulk/{operation_id.rsplit('/', 1)[1]}.jsonl"
+        return self._bulk_operation(
+            operation_id, "COMPLETED", objects=len(lines), url=url if lines else None
+        )
+
+    def bulk_lines(self, query: str) -> list[dict]:
+        """The JSONL records a bulk query exports: its connection's nodes, as selected."""
+        resolvers = {
+            name: _resolver(
+                lambda given, records=self.state[name]: {
+                    "edges": [{"node": record} for record in _updated_since(records, given)]
+                }
+            )
+            for name in ("customers", "orders")
+        }
+        everything = frozenset({"read_customers", "read_orders"})
+        data = run(self.api, query, {}, everything, resolvers).get("data") or {}
+        lines = [edge["node"] for connection in data.values() for edge in connection["edges"]]
+        return lines + list(self.state.get("corrupt_lines", []))
+
+    @staticmethod
+    def _bulk_operation(operation_id, status, error=None, objects=0, url=None) -> dict:
+        return {
+            "__typename": "BulkOperation",
+            "id": operation_id,
+            "status": status,
+            "errorCode": error,
+            "objectCount": str(objects),
+            "rootObjectCount": str(objects),
+            "url": url,
+            "partialDataUrl": None,
+            "query": "",
+            "type": "QUERY",
+            "createdAt": "2026-11-28T00:00:00Z",
+            "completedAt": None,
+        }
+
+    # --- draft orders ------------------------------------------------------------------
+
+    def create_draft_order(self, given: dict) -> dict:
+        given = given["input"]
+        errors = self._draft_errors(given)
         if errors:
-            return {"codeDiscountNode": None, "userErrors": errors}
-        discount_id = f"gid://shopify/DiscountCodeNode/{self._next_id()}"
-        self.state["discounts"][discount_id] = {"kind": kind, **discount}
-        self.state["codes"][discount["code"]] = discount_id
-        return {"codeDiscountNode": {"id": discount_id}, "userErrors": []}
+            return {"draftOrder": None, "userErrors": errors}
+        number = self._next_id()
+        draft_id = f"gid://shopify/DraftOrder/{number}"
+        token = f"demo{number:06d}"
+        draft = {
+            "id": draft_id,
+            "name": f"#D{number}",
+            "status": "OPEN",
+            "email": given.get("email"),
+            "lineItems": [
+                {"variantId": line.get("variantId"), "quantity": line["quantity"]}
+                for line in given["lineItems"]
+            ],
+            "discountCodes": list(given.get("discountCodes") or []),
+            "appliedDiscount": given.get("appliedDiscount"),
+            # Shopify's invoice page; the demo serves its own (state["invoice_base"]).
+            "invoiceUrl": f"{self.state.get('invoice_base') or 'https://' + self.shop}"
+            f"/{number}/invoices/{token}",
+            "invoiceSentAt": None,
+        }
+        self.state.setdefault("draft_orders", {})[draft_id] = draft
+        return {"draftOrder": self._draft_json(draft), "userErrors": []}
+
+    def send_draft_invoice(self, given: dict) -> dict:
+        draft = self.state.setdefault("draft_orders", {}).get(given["id"])
+        if draft is None:
+            return {
+                "draftOrder": None,
+                "userErrors": [_user_error(["id"], "Draft order not found")],
+            }
+        if not draft.get("email") and not (given.get("email") or {}).get("to"):
+            return {
+                "draftOrder": None,
+                "userErrors": [_user_error(["email", "to"], "To can't be blank")],
+            }
+        draft["status"], draft["invoiceSentAt"] = "INVOICE_SENT", "2026-11-27T12:00:00Z"
+        return {"draftOrder": self._draft_json(draft), "userErrors": []}
+
+    def _draft_errors(self, given: dict) -> list[dict]:
+        lines = given.get("lineItems")
+        if not lines:
+            return [_user_error(["lineItems"], "Line items can't be blank")]
+        errors = []
+        for index, line in enumerate(lines):
+            variant = line.get("variantId")
+            if variant is not None and not variant.startswith("gid://shopify/ProductVariant/"):
+                errors.append(
+                    _user_error(["lineItems", str(index), "variantId"], "Variant is invalid")
+                )
+            if variant is None and not line.get("title"):
+                errors.append(
+                    _user_error(["lineItems", str(index), "title"], "Title can't be blank")
+                )
+            if line["quantity"] < 1:
+                errors.append(
+                    _user_error(
+                        ["lineItems", str(index), "quantity"], "Quantity must be at least 1"
+                    )
+                )
+        email = given.get("email")
+        if email is not None and "@" not in email:
+            errors.append(_user_error(["email"], "Email is invalid"))
+        discount = given.get("appliedDiscount")
+        if discount is not None:
+            value = discount["value"]
+            if value <= 0 or (discount.get("valueType") == "PERCENTAGE" and value > 100):
+                errors.append(_user_error(["appliedDiscount", "value"], "Value is invalid"))
+        return errors
+
+    @staticmethod
+    def _draft_json(draft: dict) -> dict:
+        return {
+            "id": draft["id"],
+            "name": draft["name"],
+            "status": draft["status"],
+            "email": draft.get("email"),
+            "invoiceUrl": draft["invoiceUrl"],
+            "invoiceSentAt": draft["invoiceSentAt"],
+            "createdAt": "2026-11-27T12:00:00Z",
+            "updatedAt": "2026-11-27T12:00:00Z",
+        }
 
     def _next_id(self) -> int:
         self.state["next_id"] += 1
         return self.state["next_id"] - 1
 
 
+def _bulk_refused(field, message: str, code: str) -> dict:
+    return {"bulkOperation": None, "userErrors": [_error(field, message, code)]}
+
+
+def _resolver(handler):
+    # graphql-core calls a root value's callable with (info, **arguments).
+    return lambda _info, **arguments: handler(arguments)
+
+
+def _updated_since(records: list[dict], given: dict) -> list[dict]:
+    # The search syntax Baton's reconciliation uses: updated_at:>'2026-11-01T00:00:00+00:00'.
+    found = re.search(r"updated_at:>'([^']+)'", given.get("query") or "")
+    if not found:
+        return records
+    since = _moment(found.group(1))
+    return [record for record in records if _moment(record["updatedAt"]) > since]
+
+
+def _moment(value: str) -> datetime:
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _error(field, message, code="INVALID") -> dict:
+    """A DiscountUserError / MetafieldsSetUserError: field, message, code."""
     return {"field": field, "message": message, "code": code}
 
 
-def _reply(data, errors=None) -> dict:
-    body = {"extensions": COST} | ({"data": data} if data is not None else {})
-    if errors:
-        body["errors"] = errors
-    return body
+def _user_error(field, message) -> dict:
+    """A plain UserError (draft orders): field and message, no code."""
+    return {"field": field, "message": message}

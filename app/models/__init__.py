@@ -4,7 +4,7 @@ from app.models.analytics import HOLDOUT, CampaignDailyStat, CampaignExposure
 from app.models.assisted import AssistedDraft
 from app.models.backfill import BackfillRun
 from app.models.campaign import GAMES, PRIZE_KINDS, Campaign, Play, Prize, Variant
-from app.models.commerce import Cart, Checkout, CouponCode, Order
+from app.models.commerce import Cart, Checkout, CouponCode, Order, PrizeDiscount
 from app.models.customer import CONSENT_STATES, Customer, TimelineEvent, Visitor
 from app.models.privacy import PrivacyRequest
 from app.models.shop import Shop
@@ -37,6 +37,7 @@ __all__ = [
     "DeliveryStatus",
     "Order",
     "PrivacyRequest",
+    "PrizeDiscount",
     "Shop",
     "PLATFORMS",
     "EmailBackfill",

@@ -95,7 +95,6 @@ class Prize(db.Model):
     awarded_count: Mapped[int] = mapped_column(Integer, default=0)
     min_subtotal: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     code_expiry_days: Mapped[int | None] = mapped_column(Integer)
-    shopify_discount_id: Mapped[str | None] = mapped_column(String(255))
 
     campaign: Mapped[Campaign] = relationship(back_populates="prizes")
 

@@ -102,11 +102,41 @@ class Order(db.Model):
     source_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class PrizeDiscount(db.Model):
+    """One Shopify discount holding a prize's codes for one issue day (its lot).
+
+    Shopify ends codes by their discount's endsAt, so codes that must stop together share a
+    discount: those a prize hands out on one day, each shown as expiring at the discount's
+    end. A prize whose codes never expire has a single open-ended lot.
+    """
+
+    __tablename__ = "prize_discount"
+    __table_args__ = (UniqueConstraint("prize_id", "lot_key", name="uq_prize_discount_lot"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_domain: Mapped[str] = mapped_column(String(255))
+    # Null once the prize (or its campaign) is deleted: the lot's unissued codes must still go.
+    prize_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("prize.id", ondelete="SET NULL"), index=True
+    )
+    # "2026-11-28+14d": the issue day and the code lifetime it was made for; "open" when
+    # codes never expire.
+    lot_key: Mapped[str] = mapped_column(String(32))
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    shopify_id: Mapped[str | None] = mapped_column(String(255))
+    # open: may still hold unissued codes; closed: every unissued code is withdrawn.
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class CouponCode(db.Model):
     """A single-use code Baton issued; redeemed by an order, it attributes that revenue."""
 
     __tablename__ = "coupon_code"
-    __table_args__ = (UniqueConstraint("shop_domain", "code", name="uq_coupon_code"),)
+    __table_args__ = (
+        UniqueConstraint("shop_domain", "code", name="uq_coupon_code"),
+        Index("ix_coupon_code_discount_status", "discount_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     shop_domain: Mapped[str] = mapped_column(String(255))
@@ -119,7 +149,15 @@ class CouponCode(db.Model):
     prize_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("prize.id", ondelete="SET NULL"), index=True
     )
+    # pending -> available -> issued; failed (Shopify refused it) and withdrawn (deleted
+    # from Shopify unissued: a past issue day, or a campaign that ended) are never handed out.
     status: Mapped[str] = mapped_column(String(20), default="issued")
+    # The lot it belongs to, and Shopify's id of the code inside that discount.
+    discount_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("prize_discount.id", ondelete="SET NULL")
+    )
+    shopify_id: Mapped[str | None] = mapped_column(String(255))
+    # For a pool code, the lot's end: what the shopper is shown is what Shopify enforces.
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     play_id: Mapped[int | None] = mapped_column(BigInteger)
     campaign_id: Mapped[int | None] = mapped_column(BigInteger)

@@ -5,7 +5,7 @@ import secrets
 from sqlalchemy import select, text
 
 from app.extensions import db
-from app.models import CouponCode
+from app.models import CouponCode, PrizeDiscount
 
 # No 0/O, 1/I/L: shoppers copy these codes by eye.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -18,16 +18,21 @@ def new_code(prefix: str) -> str:
     return f"{prefix}-{body}" if prefix else body
 
 
-def take_code(prize_id: int) -> CouponCode | None:
-    """Mark one available pool code as issued and return it; None when the pool is dry.
+def take_code(prize_id: int, lot_key: str) -> CouponCode | None:
+    """Mark one available code of the prize's lot as issued and return it; None when dry.
 
     Two concurrent plays never get the same code: PostgreSQL skips rows another transaction
     has locked; SQLite runs one writer at a time, so a single UPDATE ... RETURNING is atomic.
     """
+    lot = (
+        select(PrizeDiscount.id)
+        .where(PrizeDiscount.prize_id == prize_id, PrizeDiscount.lot_key == lot_key)
+        .scalar_subquery()
+    )
     if db.engine.dialect.name == "postgresql":
         code = db.session.scalar(
             select(CouponCode)
-            .where(CouponCode.prize_id == prize_id, CouponCode.status == "available")
+            .where(CouponCode.discount_id == lot, CouponCode.status == "available")
             .order_by(CouponCode.id)
             .limit(1)
             .with_for_update(skip_locked=True)
@@ -40,9 +45,10 @@ def take_code(prize_id: int) -> CouponCode | None:
     code_id = db.session.execute(
         text(
             "UPDATE coupon_code SET status = 'issued' WHERE id = ("
-            "SELECT id FROM coupon_code WHERE prize_id = :prize AND status = 'available' "
+            "SELECT id FROM coupon_code WHERE status = 'available' AND discount_id = ("
+            "SELECT id FROM prize_discount WHERE prize_id = :prize AND lot_key = :lot) "
             "ORDER BY id LIMIT 1) RETURNING id"
         ),
-        {"prize": prize_id},
+        {"prize": prize_id, "lot": lot_key},
     ).scalar()
     return db.session.get(CouponCode, code_id) if code_id is not None else None

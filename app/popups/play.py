@@ -3,7 +3,7 @@
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from app.popups.codes import take_code
 from app.popups.disposable import is_disposable
 from app.popups.draw import award, choose
 from app.popups.pools import wait_for_fresh_code
+from app.popups.shopify_codes import current_lot_key
 from app.profiles.identity import attach_visitor, normalise_email, resolve_customer
 from app.profiles.timeline import record_event
 from app.sync.outbox import queue_sync
@@ -199,12 +200,11 @@ def _shopify_id(request: PlayRequest) -> int | None:
 def _code_for(prize: Prize, now: datetime) -> CouponCode | None:
     if prize.kind == "none":
         return None
-    code = take_code(prize.id)
+    # The code's expiry is its lot's: the moment Shopify's discount for it ends.
+    code = take_code(prize.id, current_lot_key(prize, now))
     if code is None:
         raise PoolDry(prize.id)
     code.issued_at = now
-    if prize.code_expiry_days:
-        code.expires_at = now + timedelta(days=prize.code_expiry_days)
     return code
 
 

@@ -6,9 +6,10 @@ from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
 from rq.results import Result
+from sqlalchemy import select
 
 from app.extensions import db, redis_queues
-from app.models import Campaign, Prize
+from app.models import Campaign, CouponCode, Prize
 from app.popups.shopify_codes import LOW_WATER, available_codes
 
 REFILL_JOB = "workers.codes.refill_pool"
@@ -58,10 +59,15 @@ def wait_for_fresh_code(prize_id: int, timeout_seconds: int) -> bool:
     )
 
 
-def refill_if_low(prize_id: int, kind: str) -> None:
-    """After a play: ask for more codes once the pool falls below its low-water mark."""
+def refill_if_low(shop_domain: str, prize_id: int, code: str | None) -> None:
+    """After a play: ask for more codes once the won code's lot falls below its low-water mark."""
     # Ids, not the Prize: after the play's commit, loading it again would cost every play.
-    if kind != "none" and available_codes(prize_id) < LOW_WATER:
+    lot = (
+        select(CouponCode.discount_id)
+        .where(CouponCode.shop_domain == shop_domain, CouponCode.code == code)
+        .scalar_subquery()
+    )
+    if code is not None and available_codes(lot) < LOW_WATER:
         request_refill(db.session.get(Prize, prize_id))
 
 

@@ -1,18 +1,26 @@
-"""Prize codes in Shopify: one discount per prize, unique single-use codes added in bulk.
+"""Prize codes in Shopify: a discount per prize and issue day, unique single-use codes in bulk.
 
 A code is handed to a shopper only once Shopify has confirmed it exists: codes are stored
 as "pending" before they are sent, become "available" when the bulk creation reports them
 created, and "failed" (never handed out) when Shopify refused them.
+
+Shopify stops a code when its discount's endsAt passes, not on a date of the code's own. So
+the codes a prize hands out on one (UTC) day share a discount, a lot, that ends when they
+must: the day's end plus the prize's expiry days. Every code of the lot is shown as expiring
+at that moment, so what the shopper reads is exactly what Shopify enforces: N to N+1 days,
+whenever in the day it was won. A prize whose codes never expire keeps one open lot.
 """
 
 import time
 from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as midnight
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from app.extensions import db
-from app.models import Campaign, CouponCode, Prize
+from app.models import Campaign, CouponCode, Prize, PrizeDiscount
 from app.models.types import utcnow
 from app.popups.codes import new_code
 from app.shopify.graphql import AdminGraphQL, ShopifyGraphQLError, ShopifyTransientError
@@ -22,21 +30,28 @@ BULK_LIMIT = 250  # Shopify's maximum per discountRedeemCodeBulkAdd
 LOW_WATER = 50
 TARGET = 200
 POLL_SECONDS = (0.5, 1, 2, 4, 8)
+OPEN_LOT = "open"
+# Tomorrow's lot is made and filled this long before midnight, so the first plays of the day
+# never find an empty pool.
+LOOKAHEAD = timedelta(hours=2)
 
+# The first code's id comes back with the discount, so it can be withdrawn like the rest.
+_CREATED = """
+    codeDiscountNode {
+      id
+      codeDiscount { ... on %s { codes(first: 1) { nodes { id code } } } }
+    }
+    userErrors { field message code }"""
 CREATE_BASIC = """
 mutation CreateBasic($discount: DiscountCodeBasicInput!) {
-  discountCodeBasicCreate(basicCodeDiscount: $discount) {
-    codeDiscountNode { id }
-    userErrors { field message code }
+  discountCodeBasicCreate(basicCodeDiscount: $discount) {%s
   }
-}"""
+}""" % (_CREATED % "DiscountCodeBasic")
 CREATE_FREE_SHIPPING = """
 mutation CreateFreeShipping($discount: DiscountCodeFreeShippingInput!) {
-  discountCodeFreeShippingCreate(freeShippingCodeDiscount: $discount) {
-    codeDiscountNode { id }
-    userErrors { field message code }
+  discountCodeFreeShippingCreate(freeShippingCodeDiscount: $discount) {%s
   }
-}"""
+}""" % (_CREATED % "DiscountCodeFreeShipping")
 BULK_ADD = """
 mutation AddCodes($discountId: ID!, $codes: [DiscountRedeemCodeInput!]!) {
   discountRedeemCodeBulkAdd(discountId: $discountId, codes: $codes) {
@@ -53,10 +68,54 @@ query CodeCreation($id: ID!) {
 }"""
 
 
-def discount_input(campaign: Campaign, prize: Prize, first_code: str) -> tuple[str, dict]:
-    """The create mutation and its input for a prize, shaped as Shopify's docs define it."""
+def lot_for(prize: Prize, issue_day: date) -> tuple[str, datetime | None]:
+    """(lot key, Shopify endsAt) of the codes this prize hands out on `issue_day`."""
+    days = prize.code_expiry_days
+    if not days:
+        return OPEN_LOT, None
+    ends = datetime.combine(issue_day + timedelta(days=1 + days), midnight(), UTC)
+    return f"{issue_day.isoformat()}+{days}d", ends
+
+
+def current_lot_key(prize: Prize, now: datetime) -> str:
+    """The lot a play at `now` takes its code from."""
+    return lot_for(prize, now.astimezone(UTC).date())[0]
+
+
+def lots_to_fill(prize: Prize, now: datetime) -> list[tuple[str, datetime | None]]:
+    """Today's lot, and near midnight tomorrow's too."""
+    today = now.astimezone(UTC).date()
+    lots = [lot_for(prize, today)]
+    if prize.code_expiry_days and (now + LOOKAHEAD).astimezone(UTC).date() > today:
+        lots.append(lot_for(prize, today + timedelta(days=1)))
+    return lots
+
+
+def issues_codes(campaign: Campaign | None, now: datetime) -> bool:
+    """Whether the campaign may still hand out codes: live and not past its end."""
+    return (
+        campaign is not None
+        and campaign.status == "live"
+        and (campaign.ends_at is None or now < campaign.ends_at)
+    )
+
+
+def lot_is_current(lot: PrizeDiscount, prize: Prize | None, now: datetime) -> bool:
+    """False once the lot's unissued codes can never be handed out: withdraw them."""
+    if prize is None or prize.kind == "none" or prize.retired:
+        return False
+    if not issues_codes(prize.campaign, now):
+        return False
+    return lot.lot_key in {key for key, _ in lots_to_fill(prize, now)}
+
+
+def discount_input(
+    campaign: Campaign, prize: Prize, first_code: str, lot: PrizeDiscount
+) -> tuple[str, dict]:
+    """The create mutation and its input for a prize's lot, shaped as Shopify defines it."""
+    title = f"Baton · {campaign.name} · {prize.label}"
     common = {
-        "title": f"Baton · {campaign.name} · {prize.label}"[:255],
+        "title": (title if lot.lot_key == OPEN_LOT else f"{title} · {lot.lot_key}")[:255],
         "code": first_code,
         "startsAt": utcnow().isoformat(),
         "context": {"all": "ALL"},
@@ -64,6 +123,8 @@ def discount_input(campaign: Campaign, prize: Prize, first_code: str) -> tuple[s
         "usageLimit": 1,
         "appliesOncePerCustomer": True,
     }
+    if lot.ends_at is not None:
+        common["endsAt"] = lot.ends_at.isoformat()
     if prize.min_subtotal:
         common["minimumRequirement"] = {
             "subtotal": {"greaterThanOrEqualToSubtotal": str(prize.min_subtotal)}
@@ -77,35 +138,42 @@ def discount_input(campaign: Campaign, prize: Prize, first_code: str) -> tuple[s
     return CREATE_BASIC, common | {"customerGets": {"value": value, "items": {"all": True}}}
 
 
-def ensure_discount(client: AdminGraphQL, campaign: Campaign, prize: Prize) -> None:
-    """Create the prize's discount once; its first code joins the pool."""
-    if prize.shopify_discount_id:
-        return
-    first = _reserve_codes(campaign, prize, 1)[0]
-    mutation, discount = discount_input(campaign, prize, first)
-    data = client.execute(mutation, {"discount": discount})
-    result = next(iter(data.values()))
+def ensure_discount(
+    client: AdminGraphQL, campaign: Campaign, prize: Prize, key: str, ends_at: datetime | None
+) -> PrizeDiscount:
+    """The lot's discount, created in Shopify once; its first code joins the pool."""
+    lot = _lot(campaign, prize, key, ends_at)
+    if lot.shopify_id:
+        return lot
+    first = _reserve_codes(campaign, prize, lot, 1)[0]
+    mutation, discount = discount_input(campaign, prize, first, lot)
+    result = next(iter(client.execute(mutation, {"discount": discount}).values()))
     if result["userErrors"]:
-        _mark(prize, [first], "failed")
+        _mark(lot, {first: None}, "failed")
+        db.session.commit()
         raise ShopifyGraphQLError(result["userErrors"])
-    prize.shopify_discount_id = result["codeDiscountNode"]["id"]
-    _mark(prize, [first], "available")
+    node = result["codeDiscountNode"]
+    lot.shopify_id = node["id"]
+    created = {entry["code"]: entry["id"] for entry in node["codeDiscount"]["codes"]["nodes"]}
+    _mark(lot, {first: created.get(first)}, "available")
     db.session.commit()
+    return lot
 
 
 def add_codes(
     client: AdminGraphQL,
     campaign: Campaign,
     prize: Prize,
+    lot: PrizeDiscount,
     count: int,
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
-    """Add up to `count` codes in batches of 250; returns how many Shopify created."""
+    """Add up to `count` codes to the lot in batches of 250; returns how many Shopify made."""
     created = 0
     while count > 0:
-        batch = _reserve_codes(campaign, prize, min(count, BULK_LIMIT))
+        batch = _reserve_codes(campaign, prize, lot, min(count, BULK_LIMIT))
         count -= len(batch)
-        created += _bulk_add(client, prize, batch, sleep)
+        created += _bulk_add(client, lot, batch, sleep)
     return created
 
 
@@ -115,36 +183,61 @@ def refill(
     prize: Prize,
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
-    """Top the pool up to TARGET when it has fallen below LOW_WATER; returns codes added."""
-    if prize.kind == "none" or prize.retired:
+    """Top each lot being handed out up to TARGET once below LOW_WATER; returns codes added."""
+    now = utcnow()
+    if prize.kind == "none" or prize.retired or not issues_codes(campaign, now):
         return 0
-    ensure_discount(client, campaign, prize)
-    available = available_codes(prize.id)
-    if available >= LOW_WATER:
-        return 0
-    return add_codes(client, campaign, prize, TARGET - available, sleep)
+    added = 0
+    for key, ends_at in lots_to_fill(prize, now):
+        lot = ensure_discount(client, campaign, prize, key, ends_at)
+        available = available_codes(lot.id)
+        if available < LOW_WATER:
+            added += add_codes(client, campaign, prize, lot, TARGET - available, sleep)
+    return added
 
 
 def add_one(client: AdminGraphQL, campaign: Campaign, prize: Prize) -> int:
     """A dry pool's emergency code: make sure at least one confirmed code is waiting."""
-    if prize.kind == "none" or prize.retired:
+    now = utcnow()
+    if prize.kind == "none" or prize.retired or not issues_codes(campaign, now):
         return 0
-    ensure_discount(client, campaign, prize)
-    if available_codes(prize.id) > 0:
+    lot = ensure_discount(client, campaign, prize, *lot_for(prize, now.astimezone(UTC).date()))
+    if available_codes(lot.id) > 0:
         return 1  # the discount's first code, or a refill that landed meanwhile
-    return add_codes(client, campaign, prize, 1)
+    return add_codes(client, campaign, prize, lot, 1)
 
 
-def available_codes(prize_id: int) -> int:
-    """How many confirmed codes are waiting for a winner."""
+def available_codes(discount_id: int) -> int:
+    """How many confirmed codes of a lot are waiting for a winner."""
     return db.session.scalar(
         select(func.count())
         .select_from(CouponCode)
-        .where(CouponCode.prize_id == prize_id, CouponCode.status == "available")
+        .where(CouponCode.discount_id == discount_id, CouponCode.status == "available")
     )
 
 
-def _reserve_codes(campaign: Campaign, prize: Prize, count: int) -> list[str]:
+def _lot(campaign: Campaign, prize: Prize, key: str, ends_at: datetime | None) -> PrizeDiscount:
+    insert_ignore(
+        PrizeDiscount,
+        {
+            "shop_domain": campaign.shop_domain,
+            "prize_id": prize.id,
+            "lot_key": key,
+            "ends_at": ends_at,
+            "status": "open",
+            "created_at": utcnow(),
+        },
+    )
+    lot = db.session.scalar(
+        select(PrizeDiscount).where(
+            PrizeDiscount.prize_id == prize.id, PrizeDiscount.lot_key == key
+        )
+    )
+    lot.status = "open"  # a lot withdrawn while paused is handed out again once resumed
+    return lot
+
+
+def _reserve_codes(campaign: Campaign, prize: Prize, lot: PrizeDiscount, count: int) -> list[str]:
     # Stored as pending before Shopify hears of them, so a crash cannot leave a code in
     # Shopify that Baton forgot; the unique (shop, code) key rules out duplicates.
     codes: list[str] = []
@@ -159,6 +252,8 @@ def _reserve_codes(campaign: Campaign, prize: Prize, count: int) -> list[str]:
                 "shop_domain": campaign.shop_domain,
                 "code": code,
                 "prize_id": prize.id,
+                "discount_id": lot.id,
+                "expires_at": lot.ends_at,
                 "status": "pending",
             },
         ):
@@ -170,21 +265,24 @@ def _reserve_codes(campaign: Campaign, prize: Prize, count: int) -> list[str]:
 
 
 def _bulk_add(
-    client: AdminGraphQL, prize: Prize, codes: list[str], sleep: Callable[[float], None]
+    client: AdminGraphQL, lot: PrizeDiscount, codes: list[str], sleep: Callable[[float], None]
 ) -> int:
     data = client.execute(
-        BULK_ADD,
-        {"discountId": prize.shopify_discount_id, "codes": [{"code": code} for code in codes]},
+        BULK_ADD, {"discountId": lot.shopify_id, "codes": [{"code": code} for code in codes]}
     )
     result = data["discountRedeemCodeBulkAdd"]
     if result["userErrors"]:
-        _mark(prize, codes, "failed")
+        _mark(lot, dict.fromkeys(codes), "failed")
+        db.session.commit()
         raise ShopifyGraphQLError(result["userErrors"])
     status = _wait_for(client, result["bulkCreation"]["id"], sleep)
-    nodes = status["codes"]["nodes"]
-    created = [node["code"] for node in nodes if node.get("discountRedeemCode")]
-    _mark(prize, created, "available")
-    _mark(prize, [code for code in codes if code not in set(created)], "failed")
+    created = {
+        node["code"]: node["discountRedeemCode"]["id"]
+        for node in status["codes"]["nodes"]
+        if node.get("discountRedeemCode")
+    }
+    _mark(lot, created, "available")
+    _mark(lot, {code: None for code in codes if code not in created}, "failed")
     db.session.commit()
     return len(created)
 
@@ -198,15 +296,30 @@ def _wait_for(client: AdminGraphQL, creation_id: str, sleep: Callable[[float], N
     raise ShopifyTransientError(f"code creation {creation_id} still running")
 
 
-def _mark(prize: Prize, codes: list[str], status: str) -> None:
-    if codes:
+def _mark(lot: PrizeDiscount, codes: dict[str, str | None], status: str) -> None:
+    # Codes Shopify gave an id keep it (a withdrawal names codes by id): one executemany.
+    with_ids = {code: shopify_id for code, shopify_id in codes.items() if shopify_id}
+    without = [code for code in codes if code not in with_ids]
+    if without:
         db.session.execute(
             update(CouponCode)
             .where(
-                CouponCode.prize_id == prize.id,
-                CouponCode.code.in_(codes),
+                CouponCode.discount_id == lot.id,
                 CouponCode.status == "pending",
+                CouponCode.code.in_(without),
             )
             .values(status=status)
             .execution_options(synchronize_session=False)
+        )
+    if with_ids:
+        table = CouponCode.__table__
+        db.session.execute(
+            update(table)
+            .where(
+                table.c.discount_id == lot.id,
+                table.c.status == "pending",
+                table.c.code == bindparam("b_code"),
+            )
+            .values(status=status, shopify_id=bindparam("b_id")),
+            [{"b_code": code, "b_id": shopify_id} for code, shopify_id in with_ids.items()],
         )

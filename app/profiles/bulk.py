@@ -28,7 +28,7 @@ query BulkStatus($id: ID!) {
   node(id: $id) { ... on BulkOperation { id status errorCode objectCount url } }
 }"""
 CUSTOMERS = """{ customers%s { edges { node {
-  id firstName lastName phone tags updatedAt numberOfOrders
+  id firstName lastName tags updatedAt numberOfOrders defaultPhoneNumber { phoneNumber }
   amountSpent { amount currencyCode }
   defaultEmailAddress { emailAddress marketingState marketingOptInLevel marketingUpdatedAt }
 } } } }"""
@@ -113,7 +113,7 @@ def customer_payload(node: dict) -> dict:
         "email": email.get("emailAddress"),
         "first_name": node.get("firstName"),
         "last_name": node.get("lastName"),
-        "phone": node.get("phone"),
+        "phone": (node.get("defaultPhoneNumber") or {}).get("phoneNumber"),
         "tags": ", ".join(node.get("tags") or []),
         "updated_at": node.get("updatedAt"),
         "orders_count": node.get("numberOfOrders"),

@@ -233,7 +233,10 @@ def _draft_lines(cart: Cart) -> list[dict]:
             lines.append(
                 {
                     "title": line.get("title") or "Item",
-                    "originalUnitPrice": str(line.get("price") or "0"),
+                    "originalUnitPriceWithCurrency": {
+                        "amount": str(line.get("price") or "0"),
+                        "currencyCode": cart.currency or "USD",
+                    },
                     "quantity": quantity,
                 }
             )

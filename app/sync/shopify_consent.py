@@ -16,7 +16,7 @@ from app.sync.outcomes import PERMANENT, TRANSIENT, Outcome, done
 UNSUBSCRIBE = """
 mutation Unsubscribe($input: CustomerEmailMarketingConsentUpdateInput!) {
   customerEmailMarketingConsentUpdate(input: $input) {
-    customer { id emailMarketingConsent { marketingState } }
+    customer { id defaultEmailAddress { marketingState } }
     userErrors { field message code }
   }
 }"""

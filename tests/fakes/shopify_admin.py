@@ -1,10 +1,14 @@
 """The Shopify Admin fake (app/demo/shopify_fake.py) served through `responses` for tests."""
 
 import json
+import re
 
 import responses
 
 from app.demo.shopify_fake import ShopifyAdminFake, empty_state
+
+# Where the fake says a finished bulk operation's JSONL can be downloaded.
+BULK_RESULTS = re.compile(r"https://storage\.shopifycloud\.test/bulk/(\d+)\.jsonl")
 
 
 class FakeShopifyAdmin:
@@ -14,11 +18,25 @@ class FakeShopifyAdmin:
         self.state = empty_state()
         self.fake = ShopifyAdminFake(self.state, shop)
         self.url = f"https://{shop}/admin/api/{version}/graphql.json"
+        self.requests: list[dict] = []
         mock.add_callback(responses.POST, self.url, callback=self.answer)
+        mock.add_callback(responses.GET, BULK_RESULTS, callback=self.bulk_result)
 
     def answer(self, request):
+        self.requests.append(json.loads(request.body))
         status, body = self.fake.answer(request.body, request.headers.get("X-Shopify-Access-Token"))
         return status, {"Content-Type": "application/json"}, json.dumps(body)
+
+    def bulk_result(self, request):
+        number = BULK_RESULTS.match(request.url).group(1)
+        operation = self.state["bulk_operations"].get(f"gid://shopify/BulkOperation/{number}")
+        if operation is None or "lines" not in operation:
+            return 404, {}, "Not Found"
+        return 200, {}, "".join(json.dumps(line) + "\n" for line in operation["lines"])
+
+    def code_refusal(self, code: str, at=None) -> str | None:
+        """Why Shopify's checkout would refuse the code at `at` (now), or None."""
+        return self.fake.code_refusal(code, at)
 
     @property
     def discounts(self) -> dict:
@@ -31,6 +49,14 @@ class FakeShopifyAdmin:
     @property
     def metafields(self) -> dict:
         return self.state["metafields"]
+
+    @property
+    def granted_scopes(self) -> str:
+        return self.state["granted_scopes"]
+
+    @granted_scopes.setter
+    def granted_scopes(self, scopes: str) -> None:
+        self.state["granted_scopes"] = scopes
 
     @property
     def refuse_next(self) -> int:
