@@ -9,7 +9,7 @@ set -a
 # shellcheck disable=SC1091
 . ./.env
 set +a
-eval "$given"
+eval "$given" || true  # a read-only variable keeps its value either way
 mkdir -p .run
 
 if [ -z "${REDIS_URL:-}" ]; then

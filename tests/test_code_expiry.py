@@ -17,10 +17,10 @@ from app.models.types import utcnow
 from app.popups import shopify_codes
 from tests.campaign_data import wheel
 from tests.fakes.shopify_admin import FakeShopifyAdmin
-from tests.shopify_signing import SHOP, bearer, session_token, signed_proxy_query
+from tests.shopify_signing import SHOP, bearer, session_token
+from tests.test_storefront_play import play, token_for
 from workers.codes import queue_withdrawals
 
-PROXY = {"shop": SHOP, "path_prefix": "/apps/baton", "logged_in_customer_id": ""}
 EXPIRY_DAYS = 7
 
 
@@ -52,24 +52,10 @@ def launch(client, installed_shop, run_worker, expiry_days=EXPIRY_DAYS) -> int:
 
 
 def win(client, campaign_id: int, email: str) -> dict:
+    """A shopper plays through the signed app proxy and wins the campaign's one prize."""
     visitor = f"visitor-{email.split('@')[0]}"
-    offer = client.get(
-        "/proxy/offer",
-        query_string=signed_proxy_query(
-            PROXY | {"campaign_id": str(campaign_id), "visitor_id": visitor}
-        ),
-    ).get_json()
-    answer = client.post(
-        "/proxy/play",
-        query_string=signed_proxy_query(PROXY),
-        json={
-            "campaign_id": campaign_id,
-            "play_token": offer["play_token"],
-            "email": email,
-            "consent": True,
-            "visitor_id": visitor,
-        },
-    )
+    token = token_for(client, campaign_id, visitor)
+    answer = play(client, campaign_id, token, email=email, visitor=visitor)
     assert answer.status_code == 200, answer.get_json()
     return answer.get_json()
 

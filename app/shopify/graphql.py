@@ -141,10 +141,11 @@ class AdminGraphQL:
             return "HTTP 429", _retry_after(response)
         if response.status_code >= 500:
             return f"HTTP {response.status_code}", None
-        if response.status_code in (401, 403):
-            raise ShopifyAuthError(
-                f"Shopify refused the access token (HTTP {response.status_code})"
-            )
+        if response.status_code == 401:
+            raise ShopifyAuthError("Shopify refused the access token (HTTP 401)")
+        if response.status_code in (402, 403, 423):
+            # Shopify's documented meanings: frozen, marked fraudulent, not available.
+            raise ShopifyAuthError(f"Shopify refused the shop (HTTP {response.status_code})")
         if response.status_code != 200:
             raise ShopifyGraphQLError(_json_or_text(response))
         return self._read(response.json())
