@@ -59,15 +59,21 @@ def seed_campaign(env: dict) -> int:
     """A live wheel with one prize and enough codes waiting in its pool."""
     statement = "\n    ".join(
         [
-            "from app.models import Campaign, Prize, CouponCode, Variant",
+            "from app.models import Campaign, Prize, PrizeDiscount, CouponCode, Variant",
             "from app.popups.codes import new_code",
+            "from app.popups.shopify_codes import OPEN_LOT",
             f"c = Campaign(shop_domain={SHOP!r}, name='bench', game='wheel', status='live',"
             " consent={'required': True, 'text': 'ok', 'version': 'v1'}, holdout_percent=0)",
             "c.prizes = [Prize(label='10%', kind='percentage', value=10, weight=1, position=0)]",
             "c.variants = [Variant(key='A', weight=1)]",
             "db.session.add(c); db.session.flush()",
+            # The prize's codes never expire: its one open lot, as a refill would have made it.
+            "lot = PrizeDiscount(shop_domain=c.shop_domain, prize_id=c.prizes[0].id,"
+            " lot_key=OPEN_LOT, shopify_id='gid://shopify/DiscountCodeNode/1')",
+            "db.session.add(lot); db.session.flush()",
             f"db.session.add_all(CouponCode(shop_domain=c.shop_domain, code=new_code({PREFIX!r}),"
-            f" prize_id=c.prizes[0].id, status='available') for _ in range({TOTAL_PLAYS + 100}))",
+            f" prize_id=c.prizes[0].id, discount_id=lot.id, status='available')"
+            f" for _ in range({TOTAL_PLAYS + 100}))",
             "db.session.commit(); print(c.id)",
         ]
     )
