@@ -61,17 +61,12 @@ def withdraw_codes(lot_id: int) -> int:
         return 0
     try:
         withdrawn = withdraw_lot(admin_client_for(shop), lot)
-    except (ShopifyGraphQLError, ShopifyAuthError) as error:
-        # Permanent: kept out of the sweeper's next round, with Shopify's words in the log.
-        db.session.rollback()
-        lot.status = "failed"
-        db.session.commit()
-        log.warning("withdrawing lot %s failed: %s", lot_id, error)
-        return 0
     except ShopUnavailable as error:
         if error.transient:
             raise
-        return 0
+        return _give_up(lot, error)
+    except (ShopifyGraphQLError, ShopifyAuthError) as error:
+        return _give_up(lot, error)
     log.info("lot %s (%s): %d unissued codes withdrawn", lot_id, lot.lot_key, withdrawn)
     return withdrawn
 
@@ -93,3 +88,12 @@ def queue_withdrawals() -> int:
         except DuplicateJobError:
             pass  # already waiting its turn
     return queued
+
+
+def _give_up(lot: PrizeDiscount, error: Exception) -> int:
+    # Permanent: kept out of the sweeper's next rounds, with Shopify's words in the log.
+    db.session.rollback()
+    lot.status = "failed"
+    db.session.commit()
+    log.warning("withdrawing lot %s failed: %s", lot.id, error)
+    return 0
