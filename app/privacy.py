@@ -83,7 +83,7 @@ def export_customer(delivery: WebhookDelivery, payload: dict) -> PrivacyRequest:
     request.export = {
         "shop": delivery.shop_domain,
         "generated_at": utcnow().isoformat(),
-        "customers": [_customer_export(customer) for customer in customers],
+        "customers": [_customer_export(customer, _order_ids(request)) for customer in customers],
     }
     _complete(request)
     return request
@@ -184,7 +184,9 @@ def _erase_rows(shop: str, ids: list[int], emails: set[str], tokens: set[str]) -
             or_(Order.customer_id.in_(ids), func.lower(Order.email).in_(emails)),
         )
         .values(email=None, customer_id=None),
-        update(CouponCode).where(CouponCode.customer_id.in_(ids)).values(customer_id=None),
+        update(CouponCode)
+        .where(CouponCode.shop_domain == shop, CouponCode.customer_id.in_(ids))
+        .values(customer_id=None),
         # Plays stay as counts for the campaign's results, with nothing that names the player.
         update(Play)
         .where(Play.shop_domain == shop, or_(Play.customer_id.in_(ids), Play.email.in_(emails)))
@@ -231,22 +233,46 @@ def _scrub_deliveries(shop: str, emails: set[str], customer_id: str | None) -> N
     )
 
 
-def _customer_export(customer: Customer) -> dict:
+def _customer_export(customer: Customer, order_ids: list[int]) -> dict:
+    # Every query is held to the requesting shop: the same person at another shop is a
+    # different data subject of a different merchant.
+    shop = customer.shop_domain
+    plays = [Play.customer_id == customer.id]
+    if customer.email:  # a null email must never match every anonymised play
+        plays.append(Play.email == customer.email)
     related = {
-        "carts": select(Cart).where(Cart.customer_id == customer.id),
-        "checkouts": select(Checkout).where(Checkout.customer_id == customer.id),
-        "orders": select(Order).where(Order.customer_id == customer.id),
-        "discount_codes": select(CouponCode).where(CouponCode.customer_id == customer.id),
-        "timeline": select(TimelineEvent).where(TimelineEvent.customer_id == customer.id),
-        # Each play carries the consent record: text version, time, IP and user agent.
-        "popup_plays": select(Play).where(
-            or_(Play.customer_id == customer.id, Play.email == customer.email)
+        "carts": select(Cart).where(Cart.shop_domain == shop, Cart.customer_id == customer.id),
+        "checkouts": select(Checkout).where(
+            Checkout.shop_domain == shop, Checkout.customer_id == customer.id
         ),
+        "orders": select(Order).where(
+            Order.shop_domain == shop,
+            or_(Order.customer_id == customer.id, Order.shopify_id.in_(order_ids)),
+        ),
+        "discount_codes": select(CouponCode).where(
+            CouponCode.shop_domain == shop, CouponCode.customer_id == customer.id
+        ),
+        "timeline": select(TimelineEvent).where(
+            TimelineEvent.shop_domain == shop, TimelineEvent.customer_id == customer.id
+        ),
+        # Each play carries the consent record: text version, time, IP and user agent.
+        "popup_plays": select(Play).where(Play.shop_domain == shop, or_(*plays)),
     }
     export = {"profile": _row(customer)}
     for name, query in related.items():
         export[name] = [_row(row) for row in db.session.scalars(query)]
     return export
+
+
+def _order_ids(request: PrivacyRequest) -> list[int]:
+    """The orders Shopify named in the request (orders_requested, orders_to_redact)."""
+    ids = []
+    for raw in request.details.get("orders") or []:
+        try:
+            ids.append(shopify_id(raw))
+        except ValueError:
+            log.warning("privacy request %s names an order id that is not one", request.id)
+    return [order for order in ids if order is not None]
 
 
 def _row(row) -> dict:

@@ -6,7 +6,16 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import CouponCode, Customer, DeliveryStatus, Order, PrivacyRequest, WebhookDelivery
+from app.models import (
+    Campaign,
+    CouponCode,
+    Customer,
+    DeliveryStatus,
+    Order,
+    Play,
+    PrivacyRequest,
+    WebhookDelivery,
+)
 from app.models.types import utcnow
 from tests import payloads
 from tests.payloads import BIG_ID
@@ -167,3 +176,62 @@ def test_shop_redact_erases_every_table_for_the_shop(deliver, installed_shop):
         == 1
     )
     assert db.session.scalars(select(PrivacyRequest.status)).all() == ["done"]
+
+
+def plant_play(shop: str, email: str | None, **personal) -> Play:
+    """A pop-up play in `shop`, with the consent record's IP and user agent."""
+    campaign = Campaign(shop_domain=shop, name=f"wheel {shop}", game="wheel", status="live")
+    db.session.add(campaign)
+    db.session.flush()
+    play = Play(
+        shop_domain=shop,
+        campaign_id=campaign.id,
+        email=email,
+        ip=personal.get("ip", "198.51.100.7"),
+        user_agent="Mozilla/5.0 (shop A's shopper)",
+        code=personal.get("code"),
+        created_at=utcnow(),
+    )
+    db.session.add(play)
+    db.session.commit()
+    return play
+
+
+def export_for(client, shop: str) -> dict:
+    headers = bearer(session_token(shop))
+    [request] = client.get("/admin/api/privacy/requests", headers=headers).get_json()["requests"]
+    return client.get(
+        f"/admin/api/privacy/requests/{request['id']}/export", headers=headers
+    ).get_json()
+
+
+def test_a_data_request_never_exports_another_shops_plays(client, deliver, installed_shop):
+    # H1: shop A holds a play for the address; shop B's merchant asks for that person's data.
+    installed_shop()
+    installed_shop(OTHER_SHOP)
+    plant_play(SHOP, EMAIL, ip="198.51.100.7", code="SHOPA-CODE")
+    deliver(("customers/create", payloads.customer()), shop=OTHER_SHOP)
+    deliver(("customers/data_request", payloads.data_request(OTHER_SHOP)), shop=OTHER_SHOP)
+    [person] = export_for(client, OTHER_SHOP)["customers"]
+    assert person["popup_plays"] == []
+    assert "198.51.100.7" not in json.dumps(person) and "SHOPA-CODE" not in json.dumps(person)
+
+
+def test_a_person_without_an_email_matches_no_anonymised_play(client, deliver, installed_shop):
+    # H1: a null email must not match every play whose email was erased.
+    installed_shop()
+    for n in range(3):
+        plant_play(SHOP, None, ip=f"198.51.100.{n}")
+    deliver(("customers/create", payloads.customer(email=None)))
+    deliver(("customers/data_request", payloads.data_request(email=None)))
+    [person] = export_for(client, SHOP)["customers"]
+    assert person["popup_plays"] == []
+
+
+def test_a_data_request_exports_the_orders_shopify_names(client, deliver, installed_shop):
+    installed_shop()
+    deliver(("orders/create", payloads.order(customer_id=None, email="guest@example.com")))
+    deliver(("customers/create", payloads.customer()))
+    deliver(("customers/data_request", payloads.data_request()))
+    [person] = export_for(client, SHOP)["customers"]
+    assert [order["shopify_id"] for order in person["orders"]] == [820982911946154508]
