@@ -120,9 +120,13 @@ def _stored_header(headers, name: str, column: str) -> str | None:
 
 
 def record_delivery(headers: DeliveryHeaders, body: bytes) -> IntakeResult:
-    """Store the delivery unless its event was stored before; never raises for bad content."""
+    """Store the delivery unless its event was stored before.
+
+    A body that is not a JSON object, or whose shop is not the header's, is refused with an
+    ApiError and stored nowhere: the HMAC covers the body only, so the body must name the shop.
+    """
     text = body.decode("utf-8", errors="replace")
-    status, error = _triage(headers.topic, text)
+    status, error = _triage(headers, text)
     # A NUL byte made the body malformed JSON; PostgreSQL could not store it as text either.
     text = text.replace("\x00", "\ufffd")
     values = {
@@ -234,18 +238,31 @@ def config_secret() -> str:
     return current_app.config["BATON"].shopify_api_secret
 
 
-def _triage(topic: str, text: str) -> tuple[str, str | None]:
+# Topics whose body names its shop, and where: the signed body must agree with the header.
+SHOP_IN_BODY = {
+    "customers/data_request": "shop_domain",
+    "customers/redact": "shop_domain",
+    "shop/redact": "shop_domain",
+    "app/uninstalled": "myshopify_domain",
+}
+
+
+def _triage(headers: DeliveryHeaders, text: str) -> tuple[str, str | None]:
     # Only what needs no database lookup happens here; the worker checks the shop.
     try:
         payload = json.loads(text)
     except RecursionError:
-        return DeliveryStatus.REJECTED, "malformed JSON: nested too deeply"
+        raise ApiError(400, "malformed_json", "malformed JSON: nested too deeply") from None
     except ValueError as error:
-        return DeliveryStatus.REJECTED, f"malformed JSON: {error}"
+        raise ApiError(400, "malformed_json", f"malformed JSON: {error}") from None
     if not isinstance(payload, dict):
-        return DeliveryStatus.REJECTED, "malformed JSON: the body is not an object"
-    if topic not in SUBSCRIBED_TOPICS:
-        return DeliveryStatus.IGNORED, f"not subscribed to topic {topic}"
+        raise ApiError(400, "malformed_json", "malformed JSON: the body is not an object")
+    field = SHOP_IN_BODY.get(headers.topic)
+    if field and str(payload.get(field) or "").lower() != headers.shop_domain:
+        # A signed body for one shop replayed under another shop's header.
+        raise ApiError(401, "shop_mismatch", f"the body's {field} is not X-Shopify-Shop-Domain")
+    if headers.topic not in SUBSCRIBED_TOPICS:
+        return DeliveryStatus.IGNORED, f"not subscribed to topic {headers.topic}"
     return DeliveryStatus.RECEIVED, None
 
 

@@ -48,7 +48,7 @@ def test_transient_failure_is_raised_for_rq_to_retry(client, installed_shop, mon
 def test_one_bad_delivery_does_not_hold_back_its_batch(client, installed_shop, monkeypatch):
     installed_shop()
     post_webhook(client, "app/scopes_update", {"current": ["read_orders"]})
-    post_webhook(client, "app/uninstalled", {"id": 1})
+    post_webhook(client, "app/uninstalled", payloads.shop_uninstalled())
     monkeypatch.setitem(
         topics.HANDLERS,
         "app/scopes_update",

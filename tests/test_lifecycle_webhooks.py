@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import DeliveryStatus, PrivacyRequest, Shop, WebhookDelivery
+from tests import payloads
 from tests.shopify_signing import SHOP, post_webhook
 
 REDACT_CUSTOMER = {
@@ -16,8 +17,8 @@ REDACT_CUSTOMER = {
 
 def test_uninstall_forgets_tokens_and_is_safe_twice(client, installed_shop, run_worker):
     shop_id = installed_shop().id
-    post_webhook(client, "app/uninstalled", {"id": 1, "domain": SHOP})
-    post_webhook(client, "app/uninstalled", {"id": 1, "domain": SHOP})  # a second event id
+    post_webhook(client, "app/uninstalled", payloads.shop_uninstalled())
+    post_webhook(client, "app/uninstalled", payloads.shop_uninstalled())  # a second event id
     run_worker()
     shop = db.session.get(Shop, shop_id)
     assert shop.uninstalled_at is not None
@@ -29,7 +30,10 @@ def test_uninstall_forgets_tokens_and_is_safe_twice(client, installed_shop, run_
 def test_uninstall_older_than_the_current_install_is_ignored(client, installed_shop, run_worker):
     shop_id = installed_shop().id
     post_webhook(
-        client, "app/uninstalled", {"id": 1}, **{"X-Shopify-Triggered-At": "2020-01-01T00:00:00Z"}
+        client,
+        "app/uninstalled",
+        payloads.shop_uninstalled(),
+        **{"X-Shopify-Triggered-At": "2020-01-01T00:00:00Z"},
     )
     run_worker()
     assert db.session.get(Shop, shop_id).is_installed
@@ -37,7 +41,7 @@ def test_uninstall_older_than_the_current_install_is_ignored(client, installed_s
 
 def test_deliveries_after_uninstall_do_not_fail(client, installed_shop, run_worker):
     installed_shop()
-    post_webhook(client, "app/uninstalled", {"id": 1})
+    post_webhook(client, "app/uninstalled", payloads.shop_uninstalled())
     run_worker()
     post_webhook(client, "app/scopes_update", {"current": ["read_orders"]})
     run_worker()

@@ -1,15 +1,18 @@
 """Webhook intake through POST /webhooks: verification, dedupe, storage, queueing."""
 
+import base64
 import json
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from app.deliveries import NEW_DELIVERIES_KEY
 from app.extensions import db, redis_queues
 from app.models import DeliveryStatus, Shop, WebhookDelivery
 from app.models.types import utcnow
-from tests.shopify_signing import SHOP, post_webhook, webhook_headers
+from tests import payloads
+from tests.shopify_signing import OTHER_SHOP, SHOP, post_webhook, session_token, webhook_headers
 from workers.sweeper import sweep_deliveries
 
 SCOPES_PAYLOAD = {
@@ -100,19 +103,62 @@ def test_duplicate_delivery_makes_one_row_and_one_job(client, installed_shop):
 def test_same_event_id_on_another_topic_is_not_a_duplicate(client, installed_shop):
     installed_shop()
     post_webhook(client, "app/scopes_update", SCOPES_PAYLOAD, event_id="evt-shared")
-    post_webhook(client, "app/uninstalled", {"id": 1}, event_id="evt-shared")
+    post_webhook(client, "app/uninstalled", payloads.shop_uninstalled(), event_id="evt-shared")
     assert [row.topic for row in stored()] == ["app/scopes_update", "app/uninstalled"]
 
 
-def test_malformed_json_with_valid_hmac_is_a_recorded_400(client, installed_shop):
+def test_malformed_json_with_valid_hmac_is_a_400_stored_nowhere(client, installed_shop):
     installed_shop()
     response = post_webhook(client, "app/scopes_update", b'{"id": 1,')
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "malformed_json"
-    [delivery] = stored()
-    assert delivery.status == DeliveryStatus.REJECTED
-    assert "malformed JSON" in delivery.error
-    assert queued_jobs() == 0
+    assert stored() == [] and queued_jobs() == 0
+
+
+def test_a_session_token_cannot_fill_a_shops_intake(client, installed_shop):
+    # M5: a session token's signature is an HMAC of "header.payload" with the app secret, so it
+    # verifies as a webhook HMAC over those bytes. Not JSON: refused, and stored under no shop.
+    installed_shop()
+    header, payload, signature = session_token().split(".")
+    digest = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
+    response = client.post(
+        "/webhooks",
+        data=f"{header}.{payload}".encode(),
+        headers={
+            "X-Shopify-Topic": "orders/create",
+            "X-Shopify-Shop-Domain": OTHER_SHOP,
+            "X-Shopify-Hmac-Sha256": base64.b64encode(digest).decode(),
+        },
+    )
+    assert response.status_code == 400
+    assert stored() == []
+
+
+@pytest.mark.parametrize(
+    ("topic", "payload"),
+    [
+        ("shop/redact", payloads.shop_redact(OTHER_SHOP)),
+        ("customers/redact", payloads.customer_redact(OTHER_SHOP)),
+        ("customers/data_request", payloads.data_request(OTHER_SHOP)),
+        ("app/uninstalled", payloads.shop_uninstalled(OTHER_SHOP)),
+        ("app/uninstalled", {"id": 1}),  # a body that names no shop cannot vouch for one
+    ],
+)
+def test_a_body_for_another_shop_is_refused_and_stored_nowhere(
+    client, installed_shop, topic, payload
+):
+    # M5: the HMAC covers the body, not X-Shopify-Shop-Domain: the body must name the shop.
+    installed_shop()
+    response = post_webhook(client, topic, payload, shop=SHOP, path="/webhooks/compliance")
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "shop_mismatch"
+    assert stored() == []
+
+
+def test_a_body_naming_its_own_shop_in_any_case_is_accepted(client, installed_shop):
+    installed_shop()
+    body = payloads.shop_redact(SHOP.upper())
+    assert post_webhook(client, "shop/redact", body, path="/webhooks/compliance").status_code == 200
 
 
 def test_json_that_is_not_an_object_is_rejected(client, installed_shop):
@@ -152,7 +198,10 @@ def test_headers_are_matched_whatever_their_case(client, installed_shop):
 
 def test_shop_domain_header_must_be_a_myshopify_domain(client):
     response = post_webhook(
-        client, "app/uninstalled", {"id": 1}, shop="evil.example.com/.myshopify.com"
+        client,
+        "app/uninstalled",
+        payloads.shop_uninstalled(),
+        shop="evil.example.com/.myshopify.com",
     )
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "bad_shop_domain"
