@@ -95,6 +95,9 @@ def test_lead_export_carries_consent_records_and_defuses_formulas(client, histor
 
     play = db.session.query(Play).filter_by(email="wheel7@example.com").one()
     play.phone = "=HYPERLINK(1)"
+    # L9: a leading tab or carriage return hides a formula from a naive check.
+    db.session.query(Play).filter_by(email="wheel1@example.com").one().phone = "\t=1+1"
+    db.session.query(Play).filter_by(email="box0@example.com").one().phone = "\r=1+1"
     db.session.commit()
     answer = get(client, "/admin/api/exports/leads.csv?days=30")
     assert answer.status_code == 200
@@ -104,7 +107,7 @@ def test_lead_export_carries_consent_records_and_defuses_formulas(client, histor
     consented = [row for row in rows if row["email_consent"] == "yes"]
     assert len(consented) == 11
     assert all(row["consent_text"] == "Email me offers." for row in consented)
-    assert {row["phone"] for row in rows} >= {"'=HYPERLINK(1)"}
+    assert {row["phone"] for row in rows} >= {"'=HYPERLINK(1)", "'\t=1+1", "'\r=1+1"}
     redeemed = [row for row in rows if row["code_redeemed_at"]]
     assert len(redeemed) == 4
 

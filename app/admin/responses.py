@@ -67,7 +67,12 @@ def csv_response(filename: str, rows) -> Response:
     return response
 
 
+# A cell starting with one of these runs as a formula in a spreadsheet (OWASP's CSV injection
+# list; a leading tab or carriage return is skipped by some spreadsheets, exposing the next).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value):
-    # A cell starting with = + - @ runs as a formula in a spreadsheet: shoppers typed these.
+    # Shoppers typed these values: never let one run in the merchant's spreadsheet.
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
