@@ -12,6 +12,8 @@ graceful_timeout = 10
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 # The default access log line includes the query string, and with it id_token: leave it out.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+# The Mailchimp webhook's secret is in its path: the access log prints it masked.
+logger_class = "app.access_log.MaskedLogger"
 # Build the app once in the master (it opens no connections) so workers fork ready to serve.
 preload_app = True
 # A shared control socket path would clash between two gunicorns on one machine (benchmarks).
