@@ -1,7 +1,7 @@
 """How the worker treats failures: bad payloads stop, transient ones retry, attempts are capped."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
 from app import topics
@@ -113,3 +113,25 @@ def test_text_no_database_can_store_is_cleaned_not_retried(client, installed_sho
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.PROCESSED, 1)
     customer = db.session.scalar(select(Customer))
     assert (customer.first_name, customer.last_name) == ("Ana", "Li?ma")
+
+
+def test_a_database_error_keeps_no_personal_data_on_the_row_or_in_the_log(
+    client, installed_shop, monkeypatch, caplog
+):
+    # L7: SQLAlchemy's message repeats the bound parameters; PostgreSQL's DETAIL the values.
+    installed_shop()
+    post_webhook(client, "customers/create", payloads.customer(email="ana.secret@example.com"))
+
+    def failing_write(delivery, payload):
+        db.session.execute(
+            text("INSERT INTO no_such_table (email) VALUES (:email)"), {"email": payload["email"]}
+        )
+
+    monkeypatch.setitem(topics.HANDLERS, "customers/create", failing_write)
+    [delivery_id] = db.session.scalars(select(WebhookDelivery.id)).all()
+    with pytest.raises(RetryLater) as retry:
+        process_deliveries([delivery_id])
+    stored = db.session.get(WebhookDelivery, delivery_id)
+    assert "no_such_table" in stored.error  # what went wrong stays readable
+    for text_kept in (stored.error, str(retry.value), caplog.text):
+        assert "ana.secret@example.com" not in text_kept

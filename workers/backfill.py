@@ -3,6 +3,7 @@
 import logging
 
 from app.extensions import db
+from app.failures import describe
 from app.models import BackfillRun
 from app.models.types import utcnow
 from app.profiles import bulk
@@ -68,13 +69,13 @@ def _apply_safely(run: BackfillRun, phase: str, node: dict, observed_at) -> None
             bulk.apply_line(run.shop_domain, phase, node, observed_at)
     except PAYLOAD_ERRORS as error:
         run.skipped = (run.skipped or 0) + 1
-        run.error = f"skipped {run.skipped} malformed records; last: {error!r}"[:1000]
+        run.error = f"skipped {run.skipped} malformed records; last: {describe(error)}"[:1000]
 
 
 def _fail(run: BackfillRun, error: Exception) -> str:
     db.session.rollback()
     run = db.session.get(BackfillRun, run.id)
-    run.status, run.error, run.finished_at = "failed", f"{type(error).__name__}: {error}", utcnow()
+    run.status, run.error, run.finished_at = "failed", describe(error), utcnow()
     db.session.commit()
     log.warning("import %s failed: %s", run.id, error)
     return "failed"

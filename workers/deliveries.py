@@ -5,6 +5,7 @@ import logging
 from sqlalchemy import select, update
 
 from app.extensions import db
+from app.failures import describe
 from app.models import DeliveryStatus, Shop, WebhookDelivery
 from app.models.types import utcnow
 from app.shops import ShopUnavailable
@@ -31,7 +32,7 @@ def process_deliveries(delivery_ids: list[int]) -> dict[str, int]:
             outcome = _run_claimed(delivery_id)
         except Exception as error:
             # Carry on with the rest of the batch; the failure is on the row and retried.
-            transient.append(f"{delivery_id}: {error!r}")
+            transient.append(f"{delivery_id}: {describe(error)}")
             continue
         finally:
             db.session.remove()
@@ -111,16 +112,16 @@ def _finish(delivery: WebhookDelivery, status: str, error: str | None) -> str:
 
 def _fail_permanently(delivery_id: int, error: Exception) -> str:
     db.session.rollback()
-    log.warning("delivery %s failed permanently: %r", delivery_id, error)
+    log.warning("delivery %s failed permanently: %s", delivery_id, describe(error))
     delivery = db.session.get(WebhookDelivery, delivery_id)
-    return _finish(delivery, DeliveryStatus.FAILED, f"{type(error).__name__}: {error}")
+    return _finish(delivery, DeliveryStatus.FAILED, describe(error))
 
 
 def _release(delivery_id: int, error: Exception) -> None:
     db.session.rollback()
-    log.warning("delivery %s will be retried: %r", delivery_id, error)
+    log.warning("delivery %s will be retried: %s", delivery_id, describe(error))
     delivery = db.session.get(WebhookDelivery, delivery_id)
     delivery.status = DeliveryStatus.RECEIVED
     delivery.claimed_at = None
-    delivery.error = f"{type(error).__name__}: {error}"
+    delivery.error = describe(error)
     db.session.commit()

@@ -11,6 +11,7 @@ import signal
 import socket
 import sys
 import threading
+import traceback
 from collections.abc import Callable
 
 from flask import current_app
@@ -20,6 +21,7 @@ from rq import Queue, SimpleWorker
 from app import create_app
 from app.demo.cart_webhooks import simulate_shoppers
 from app.extensions import QUEUE_NAMES, WORKER_GROUPS, db, redis_queues
+from app.failures import describe
 from app.profiles.imports import schedule_reconciliations
 from workers.codes import queue_withdrawals
 from workers.dispatcher import dispatch_announced
@@ -64,9 +66,11 @@ def run_forever(app, stop: threading.Event, step: Callable[[], None], pause: flo
             except RedisError as error:
                 log.warning("waiting for Redis: %s", error)
                 stop.wait(pause)
-            except Exception:
-                # The loop must outlive one bad step; the next one tries again.
-                log.exception("background step failed")
+            except Exception as error:
+                # The loop must outlive one bad step; the next one tries again. The frames
+                # only: a database error's message repeats its parameters (personal data).
+                frames = "".join(traceback.format_tb(error.__traceback__))
+                log.error("background step failed: %s\n%s", describe(error), frames)
                 stop.wait(pause)
             finally:
                 db.session.remove()
