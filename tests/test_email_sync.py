@@ -11,7 +11,7 @@ import responses
 from sqlalchemy import select
 
 from app.extensions import db, redis_queues
-from app.models import Campaign, EmailSuppression, PlatformConnection, Play, SyncTask
+from app.models import Campaign, Customer, EmailSuppression, PlatformConnection, Play, SyncTask
 from tests import payloads
 from tests.fakes.klaviyo import KlaviyoFake
 from tests.fakes.mailchimp import MailchimpFake
@@ -343,3 +343,58 @@ def test_a_later_play_that_wins_nothing_keeps_the_code_already_won(
     assert len(klaviyo.events_for(EMAIL, LEAD_METRIC)) == 2
     assert klaviyo.profile(EMAIL).properties["baton_code"] == code
     assert mailchimp.member("list1", EMAIL).merge_fields["COUPON"] == code
+
+
+def resubscribe_everywhere(klaviyo, mailchimp, platforms) -> None:
+    """The person signs up again through each platform's own form and at Shopify's checkout."""
+    profile = klaviyo.profile(EMAIL)
+    profile.consent, profile.suppression = "SUBSCRIBED", None
+    profile.lists.add("list1")
+    mailchimp.member("list1", EMAIL).status = "subscribed"
+    platforms.state["email_consent"][f"gid://shopify/Customer/{payloads.BIG_ID}"] = "SUBSCRIBED"
+
+
+def test_a_second_unsubscribe_in_shopify_is_sent_again(
+    client, connected, run_worker, klaviyo, mailchimp, platforms
+):
+    # M3: unsubscribe, re-subscribe at checkout, unsubscribe again: the second one must go out.
+    post_webhook(client, "customers/create", payloads.customer())
+    first = payloads.consent_update(state="unsubscribed", at="2026-11-22T11:00:00-05:00")
+    post_webhook(client, "customers_email_marketing_consent/update", first)
+    run_worker()
+    assert klaviyo.is_suppressed(EMAIL) and mailchimp.status("list1", EMAIL) == "unsubscribed"
+
+    platforms.state.setdefault("email_consent", {})
+    resubscribe_everywhere(klaviyo, mailchimp, platforms)
+    again = payloads.consent_update(state="subscribed", at="2026-11-23T09:00:00-05:00")
+    post_webhook(client, "customers_email_marketing_consent/update", again)
+    run_worker()
+    assert klaviyo.is_subscribed(EMAIL) and mailchimp.status("list1", EMAIL) == "subscribed"
+
+    second = payloads.consent_update(state="unsubscribed", at="2026-11-24T10:00:00-05:00")
+    post_webhook(client, "customers_email_marketing_consent/update", second)
+    run_worker()
+    assert klaviyo.is_suppressed(EMAIL) and not klaviyo.is_subscribed(EMAIL)
+    assert mailchimp.status("list1", EMAIL) == "unsubscribed"
+    customer = db.session.scalars(select(Customer)).one()
+    assert customer.email_consent_state == "unsubscribed"
+
+
+def test_a_second_mailchimp_unsubscribe_reaches_shopify_again(
+    client, connected, run_worker, klaviyo, mailchimp, platforms
+):
+    post_webhook(client, "customers/create", payloads.customer())
+    run_worker()
+    listed = client.get("/admin/api/connections", headers=bearer(session_token())).get_json()
+    url = listed["connections"][1]["webhook_url"].split("://", 1)[1].split("/", 1)[1]
+    form = {"type": "unsubscribe", "data[email]": EMAIL, "data[list_id]": "list1"}
+    shopify_id = f"gid://shopify/Customer/{payloads.BIG_ID}"
+    assert client.post(f"/{url}", data=form).status_code == 200
+    run_worker()
+    assert platforms.state["email_consent"][shopify_id] == "UNSUBSCRIBED"
+
+    resubscribe_everywhere(klaviyo, mailchimp, platforms)
+    assert client.post(f"/{url}", data=form).status_code == 200
+    run_worker()
+    assert platforms.state["email_consent"][shopify_id] == "UNSUBSCRIBED"
+    assert klaviyo.is_suppressed(EMAIL) and not klaviyo.is_subscribed(EMAIL)

@@ -56,7 +56,8 @@ class SyncTask(db.Model):
     platform: Mapped[str] = mapped_column(String(20))
     operation: Mapped[str] = mapped_column(String(30))
     # What the operation is about: a play id, an email, a checkout token.
-    subject: Mapped[str] = mapped_column(String(320))
+    # An email (up to 320) and, for consent tasks, the time of the change: see outbox.
+    subject: Mapped[str] = mapped_column(String(400))
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # The vendor's own words for the last failure, shown to the merchant.

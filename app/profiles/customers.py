@@ -9,7 +9,7 @@ from app.models import CONSENT_STATES, Customer
 from app.profiles.identity import find_customer, normalise_email, resolve_customer
 from app.profiles.timeline import record_event
 from app.shopify.payloads import money, parse_timestamp, shopify_id
-from app.sync.outbox import queue_sync
+from app.sync.outbox import consent_subject, queue_sync
 from app.sync.suppression import UNSUBSCRIBED_STATES, record_suppression
 from app.upserts import update_if_newer
 
@@ -90,7 +90,7 @@ def apply_consent(
     if changed and channel == "email" and state in UNSUBSCRIBED_STATES and customer.email:
         # Nobody who unsubscribed in Shopify is ever subscribed again, on any platform.
         record_suppression(customer.shop_domain, customer.email, "shopify", f"{state} in Shopify")
-        queue_sync(customer.shop_domain, "suppress", customer.email)
+        queue_sync(customer.shop_domain, "suppress", consent_subject(customer.email, at))
     if changed:
         record_event(
             customer.shop_domain,

@@ -28,6 +28,7 @@ from app.sync.mailchimp import (
     profile_calls,
     unsubscribe_calls,
 )
+from app.sync.outbox import subject_email
 from app.sync.outcomes import DONE, SUPPRESSED, TRANSIENT, WAITING, Outcome, done
 from app.sync.profile_facts import profile_facts
 from app.sync.segments import segments_of
@@ -154,12 +155,12 @@ def mailchimp_lead(connection, task) -> Outcome | Planned:
 
 
 def klaviyo_suppressions(account: KlaviyoAccount, connection, tasks) -> dict[int, Outcome]:
-    account.suppress([task.subject for task in tasks])
+    account.suppress(sorted({subject_email(task.subject) for task in tasks}))
     return {task.id: done() for task in tasks}
 
 
 def mailchimp_suppress(connection, task) -> Planned:
-    return Planned(unsubscribe_calls(task.subject), "unsubscribed")
+    return Planned(unsubscribe_calls(subject_email(task.subject)), "unsubscribed")
 
 
 def klaviyo_checkout(account: KlaviyoAccount, connection, task) -> Outcome | None:
@@ -351,7 +352,11 @@ def _checkout(task: SyncTask) -> dict | None:
 
 
 def _learn_suppression(task: SyncTask, connection, detail: str) -> None:
-    email = task.subject if task.operation == "suppress" else (_lead(task) or {}).get("email")
+    email = (
+        subject_email(task.subject)
+        if task.operation == "suppress"
+        else (_lead(task) or {}).get("email")
+    )
     if email:
         record_suppression(task.shop_domain, email, connection.platform, detail[:120])
 

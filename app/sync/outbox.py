@@ -8,7 +8,7 @@ pending, up to the vendor's maximum per call, and goes on until nothing is left.
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from redis.exceptions import RedisError
@@ -24,6 +24,19 @@ PENDING_KEY = "baton_sync_batches"
 log = logging.getLogger(__name__)
 
 BatchKey = tuple[str, str, str]  # shop, platform, operation
+# A consent task's subject is "<email>|<when the change happened>": each change is its own
+# task, so a second unsubscribe after a re-subscription is sent, not taken for a replay.
+VERSION_MARK = "|"
+
+
+def consent_subject(email: str, changed_at: datetime) -> str:
+    """The subject of a suppress or consent task for one change of one address."""
+    return f"{email}{VERSION_MARK}{changed_at.isoformat()}"
+
+
+def subject_email(subject: str) -> str:
+    """The address a suppress or consent task is about."""
+    return subject.split(VERSION_MARK, 1)[0]
 
 
 def queue_sync(

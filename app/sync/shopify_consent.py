@@ -11,6 +11,7 @@ from app.shopify.graphql import (
     admin_client_for,
 )
 from app.shops import ShopUnavailable, find_shop
+from app.sync.outbox import subject_email
 from app.sync.outcomes import PERMANENT, TRANSIENT, Outcome, done
 
 UNSUBSCRIBE = """
@@ -26,7 +27,8 @@ def push_unsubscribe(task: SyncTask) -> Outcome:
     """customerEmailMarketingConsentUpdate to UNSUBSCRIBED for the Shopify customer, if any."""
     customer = db.session.scalar(
         select(Customer).where(
-            Customer.shop_domain == task.shop_domain, Customer.email == task.subject
+            Customer.shop_domain == task.shop_domain,
+            Customer.email == subject_email(task.subject),
         )
     )
     if customer is None or customer.shopify_id is None:
