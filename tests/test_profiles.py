@@ -299,7 +299,7 @@ def test_a_lead_merges_into_the_customer_who_changes_to_its_email(deliver):
     deliver(
         (
             "customers/update",
-            payloads.customer(email="ana@example.com", updated_at="2026-11-22T12:00:00Z"),
+            payloads.customer(email="ana@example.com", updated_at="2026-11-22T16:00:00Z"),
         )
     )
     customer = only(Customer)
@@ -316,3 +316,12 @@ def test_a_block_inside_a_checkout_cannot_block_a_real_customer_update(deliver):
         )
     )
     assert only(Customer).first_name == "Renamed"
+
+
+def test_an_older_customer_update_does_not_bring_back_an_old_email(deliver):
+    # L4: the email is compared by version like the other fields.
+    newer = payloads.customer(email="new@example.com", updated_at="2026-11-22T12:00:00-05:00")
+    older = payloads.customer(email="old@example.com", updated_at="2026-11-22T10:00:00-05:00")
+    deliver(("customers/update", newer))
+    deliver(("customers/update", older))
+    assert only(Customer).email == "new@example.com"

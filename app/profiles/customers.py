@@ -6,7 +6,7 @@ from sqlalchemy import func, or_, update
 
 from app.extensions import db
 from app.models import CONSENT_STATES, Customer
-from app.profiles.identity import find_customer, normalise_email, resolve_customer
+from app.profiles.identity import claim_email, find_customer, normalise_email, resolve_customer
 from app.profiles.timeline import record_event
 from app.shopify.payloads import money, parse_timestamp, shopify_id
 from app.sync.outbox import consent_subject, queue_sync
@@ -26,16 +26,14 @@ def apply_customer(
     shop_domain: str, payload: dict, observed_at: datetime, partial: bool = False
 ) -> Customer | None:
     """Upsert a customer payload; `partial` (embedded blocks) never clears a field with null."""
-    customer = resolve_customer(
-        shop_domain, shopify_id(payload.get("id")), normalise_email(payload.get("email"))
-    )
+    version = parse_timestamp(payload.get("updated_at")) or observed_at
+    customer = _customer_for(shop_domain, payload, version, partial)
     if customer is None:
         return None
     values = _profile_values(payload, partial)
     if values and partial:
         _fill_blanks(customer, values)
     elif values:
-        version = parse_timestamp(payload.get("updated_at")) or observed_at
         update_if_newer(Customer, [Customer.id == customer.id], values, version)
     apply_consent(customer, "email", payload.get("email_marketing_consent"), observed_at)
     apply_consent(customer, "sms", payload.get("sms_marketing_consent"), observed_at)
@@ -126,6 +124,24 @@ def delete_customer(shop_domain: str, payload: dict, observed_at: datetime) -> N
         customer_id=customer.id,
     )
     db.session.flush()
+
+
+def _customer_for(shop_domain: str, payload: dict, version, partial: bool) -> Customer | None:
+    # The email is versioned like every other field: an older update must not bring back an
+    # address the customer has since changed, and a block without updated_at only fills a gap.
+    customer_id = shopify_id(payload.get("id"))
+    email = normalise_email(payload.get("email"))
+    known = find_customer(shop_domain, customer_id) if customer_id is not None else None
+    if known is None:
+        return resolve_customer(shop_domain, customer_id, email)
+    newer = (
+        known.email is None
+        if partial
+        else known.source_updated_at is None or known.source_updated_at <= version
+    )
+    if email is not None and email != known.email and newer:
+        claim_email(known, email)
+    return known
 
 
 def _fill_blanks(customer: Customer, values: dict) -> None:
