@@ -1,6 +1,8 @@
 """GDPR compliance webhooks: record every request, export on demand, erase what we must."""
 
+import json
 import logging
+from dataclasses import dataclass
 
 from sqlalchemy import case, delete, func, or_, select, update
 
@@ -97,8 +99,9 @@ def redact_customer(delivery: WebhookDelivery, payload: dict) -> PrivacyRequest:
     ids = [customer.id for customer in customers]
     emails = {email for email in [request.email, *(c.email for c in customers)] if email}
     tokens = _cart_tokens(shop, ids, emails)
-    _erase_rows(shop, ids, emails, tokens)
-    _scrub_deliveries(shop, emails, request.shopify_customer_id)
+    phone = _phone(payload)
+    _erase_rows(shop, ids, emails, tokens, phone)
+    _scrub_deliveries(shop, emails, shopify_id(request.shopify_customer_id), phone)
     # The requests themselves carry the email and any export made for it.
     db.session.execute(
         update(PrivacyRequest)
@@ -163,7 +166,12 @@ def _cart_tokens(shop: str, ids: list[int], emails: set[str]) -> set[str]:
     return {token for token in db.session.scalars(carts.union(checkouts)) if token}
 
 
-def _erase_rows(shop: str, ids: list[int], emails: set[str], tokens: set[str]) -> None:
+def _erase_rows(
+    shop: str, ids: list[int], emails: set[str], tokens: set[str], phone: str | None
+) -> None:
+    plays = [Play.customer_id.in_(ids), Play.email.in_(emails)]
+    if phone:
+        plays.append(Play.phone == phone)
     statements = [
         delete(TimelineEvent).where(
             TimelineEvent.shop_domain == shop,
@@ -189,7 +197,7 @@ def _erase_rows(shop: str, ids: list[int], emails: set[str], tokens: set[str]) -
         .values(customer_id=None),
         # Plays stay as counts for the campaign's results, with nothing that names the player.
         update(Play)
-        .where(Play.shop_domain == shop, or_(Play.customer_id.in_(ids), Play.email.in_(emails)))
+        .where(Play.shop_domain == shop, or_(*plays))
         .values(
             customer_id=None,
             email=None,
@@ -205,17 +213,34 @@ def _erase_rows(shop: str, ids: list[int], emails: set[str], tokens: set[str]) -
         db.session.execute(statement.execution_options(synchronize_session=False))
 
 
-def _scrub_deliveries(shop: str, emails: set[str], customer_id: str | None) -> None:
+def _scrub_deliveries(
+    shop: str, emails: set[str], customer_id: int | None, phone: str | None
+) -> None:
     # Stored bodies are copies too; a waiting one is dropped so it cannot rebuild the profile.
-    needles = [*emails, *([customer_id] if customer_id else [])]
+    # The database narrows the search (LIKE with its wildcards escaped); each candidate is then
+    # parsed and matched on exact values, so no one else's delivery is touched.
+    needles = [*emails, *([str(customer_id)] if customer_id else []), *([phone] if phone else [])]
     if not needles:
+        return
+    candidates = db.session.execute(
+        select(WebhookDelivery.id, WebhookDelivery.body).where(
+            WebhookDelivery.shop_domain == shop,
+            WebhookDelivery.body != REDACTED_BODY,
+            or_(
+                *(
+                    func.lower(WebhookDelivery.body).contains(needle, autoescape=True)
+                    for needle in needles
+                )
+            ),
+        )
+    ).all()
+    person = Person(emails, customer_id, phone)
+    matched = [row.id for row in candidates if person.appears_in(row.body)]
+    if not matched:
         return
     db.session.execute(
         update(WebhookDelivery)
-        .where(
-            WebhookDelivery.shop_domain == shop,
-            or_(*(func.lower(WebhookDelivery.body).contains(needle) for needle in needles)),
-        )
+        .where(WebhookDelivery.id.in_(matched))
         .values(
             body=REDACTED_BODY,
             error="redacted",
@@ -231,6 +256,61 @@ def _scrub_deliveries(shop: str, emails: set[str], customer_id: str | None) -> N
         )
         .execution_options(synchronize_session=False)
     )
+
+
+@dataclass(frozen=True)
+class Person:
+    """The values that identify one data subject in a stored payload, compared exactly."""
+
+    emails: set[str]
+    customer_id: int | None
+    phone: str | None
+
+    def appears_in(self, body: str) -> bool:
+        """Whether any value of the parsed body is one of this person's."""
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return False
+        return any(self._is_theirs(value) for value in _values(payload))
+
+    def _is_theirs(self, value) -> bool:
+        if isinstance(value, bool):
+            return False
+        if isinstance(value, int):
+            return value == self.customer_id
+        if not isinstance(value, str):
+            return False
+        if normalise_email(value) in self.emails:
+            return True
+        if self.phone and _digits(value) == _digits(self.phone):
+            return True
+        return bool(self.customer_id and value in (str(self.customer_id), _gid(self.customer_id)))
+
+
+def _values(node):
+    if isinstance(node, dict):
+        for value in node.values():
+            yield from _values(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _values(item)
+    else:
+        yield node
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
+
+
+def _gid(customer_id: int) -> str:
+    return f"gid://shopify/Customer/{customer_id}"
+
+
+def _phone(payload: dict) -> str | None:
+    # Shopify sends E.164 (+16135551111), as the pop-up stores its SMS numbers.
+    raw = str((payload.get("customer") or {}).get("phone") or "").strip()
+    return f"+{_digits(raw)}" if raw.startswith("+") and len(_digits(raw)) >= 8 else None
 
 
 def _customer_export(customer: Customer, order_ids: list[int]) -> dict:

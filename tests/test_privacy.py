@@ -235,3 +235,28 @@ def test_a_data_request_exports_the_orders_shopify_names(client, deliver, instal
     deliver(("customers/data_request", payloads.data_request()))
     [person] = export_for(client, SHOP)["customers"]
     assert [order["shopify_id"] for order in person["orders"]] == [820982911946154508]
+
+
+def test_redaction_leaves_other_peoples_deliveries_alone(deliver, installed_shop):
+    # L5: the id 191167 is inside 1911670, and "_" is a LIKE wildcard in ana_x@example.com.
+    installed_shop()
+    ana = payloads.customer(id=191167, email="ana_x@example.com")
+    bystander = payloads.customer(id=1911670, email="anaXx@example.com", phone="+15550100191")
+    deliver(("customers/create", ana), ("customers/create", bystander))
+    deliver(("customers/redact", payloads.customer_redact(id=191167, email="ana_x@example.com")))
+    bodies = db.session.scalars(
+        select(WebhookDelivery.body).where(WebhookDelivery.topic == "customers/create")
+    ).all()
+    assert sum("anaXx@example.com" in body for body in bodies) == 1
+    assert not any("ana_x@example.com" in body for body in bodies)
+
+
+def test_redaction_erases_a_play_known_only_by_its_phone(deliver, installed_shop):
+    installed_shop()
+    play = plant_play(SHOP, None)
+    play.phone = "+447700900123"
+    db.session.commit()
+    request = payloads.customer_redact(email="nobody-else@example.com")
+    request["customer"]["phone"] = "+44 7700 900123"
+    deliver(("customers/redact", request))
+    assert database_mentions("+447700900123") == []
