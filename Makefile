@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/pip install --quiet -e '.[test]'
 	touch $@
 
-env: install  ## Create .env with fresh SECRET_KEY and ENCRYPTION_KEYS (never overwrites)
+env: install  ## Create .env with fresh SECRET_KEY, ENCRYPTION_KEYS and BATON_DEMO_SECRET (never overwrites)
 	$(VENV)/bin/python scripts/make_env.py
 
 # Debian packages the targets need: tests and `make run` start their own redis-server, the

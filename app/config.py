@@ -14,10 +14,10 @@ API_VERSION_PATTERN = re.compile(r"^20\d\d-(01|04|07|10)$")
 # The scopes shopify.app.toml declares: Shopify grants those, so asking for others would not help.
 DEFAULT_SCOPES = DECLARED_SCOPES
 REAL_STORE_SETTINGS = ("SHOPIFY_API_KEY", "SHOPIFY_API_SECRET", "SHOPIFY_APP_URL")
-# The demo signs its own app-proxy requests and webhooks with this published value. It is not
-# a secret, which is why demo mode only ever runs when no real Shopify credentials are set.
+# The demo plays Shopify: it signs its own app-proxy requests, webhooks and session tokens
+# with BATON_DEMO_SECRET, a random value `make env` writes once per install.
 DEMO_API_KEY = "baton-demo"
-DEMO_API_SECRET = "baton-demo-signing-value"
+DEMO_SECRET_MIN_LENGTH = 32
 
 
 class ConfigError(Exception):
@@ -95,14 +95,28 @@ class Settings:
         if problems:
             raise ConfigError("Invalid configuration:\n  - " + "\n  - ".join(problems))
         missing = tuple(name for name in REAL_STORE_SETTINGS if not env.get(name))
-        # Demo mode: no real store configured, and the developer did not turn it off.
-        if missing == REAL_STORE_SETTINGS and env.get("BATON_DEMO", "1") != "0":
-            values |= {
-                "demo": True,
-                "shopify_api_key": DEMO_API_KEY,
-                "shopify_api_secret": DEMO_API_SECRET,
-            }
+        if env.get("BATON_DEMO", "") == "1":
+            values |= _demo_values(env, values, missing)
         return cls(**values, missing_for_real_store=missing)
+
+
+def _demo_values(env: Mapping[str, str], values: dict, missing: tuple[str, ...]) -> dict:
+    # Demo mode fails closed: asked for by name (`make run` asks when no store is configured),
+    # on the embedded database only, with a signing value that is this install's own.
+    problems = []
+    if missing != REAL_STORE_SETTINGS:
+        problems.append("BATON_DEMO=1 cannot run with Shopify credentials set; unset one")
+    if not values["database_url"].startswith("sqlite"):
+        problems.append("BATON_DEMO=1 runs on the embedded SQLite database only, never PostgreSQL")
+    secret = env.get("BATON_DEMO_SECRET", "")
+    if len(secret) < DEMO_SECRET_MIN_LENGTH:
+        problems.append(
+            f"BATON_DEMO=1 needs BATON_DEMO_SECRET of {DEMO_SECRET_MIN_LENGTH} or more "
+            "characters (`make env` adds a random one)"
+        )
+    if problems:
+        raise ConfigError("Invalid configuration:\n  - " + "\n  - ".join(problems))
+    return {"demo": True, "shopify_api_key": DEMO_API_KEY, "shopify_api_secret": secret}
 
 
 def _database_url(raw: str) -> str:

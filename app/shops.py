@@ -4,10 +4,12 @@ import contextlib
 import logging
 from datetime import datetime, timedelta
 
+from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import select, update
 
 from app.deliveries import announce_deliveries, release_awaiting_install
+from app.demo import DEMO_SHOP
 from app.extensions import db, redis_queues
 from app.models import Shop
 from app.models.types import utcnow
@@ -38,6 +40,7 @@ def find_shop(domain: str) -> Shop | None:
 
 def shop_for_session(session_token) -> Shop:
     """Return the installed shop behind a verified session token, installing it if new."""
+    _only_the_demo_shop_in_demo_mode(session_token.shop_domain)
     shop = find_shop(session_token.shop_domain)
     if shop is not None and shop.is_installed:
         return shop
@@ -50,6 +53,7 @@ def shop_for_session(session_token) -> Shop:
 
 def complete_install(domain: str, grant: TokenGrant) -> Shop:
     """Store the grant, then hand the worker every delivery kept while Baton waited for it."""
+    _only_the_demo_shop_in_demo_mode(domain)
     shop = store_grant(domain, grant)
     released = release_awaiting_install(domain)
     db.session.commit()
@@ -110,6 +114,12 @@ def update_scopes(domain: str, scopes: list[str] | str) -> None:
         return
     shop.scopes = scopes if isinstance(scopes, str) else ",".join(scopes)
     db.session.flush()
+
+
+def _only_the_demo_shop_in_demo_mode(domain: str) -> None:
+    # The demo signs its own session tokens: they must never reach or install another shop.
+    if current_app.config["BATON"].demo and domain != DEMO_SHOP:
+        raise ShopUnavailable(f"demo mode serves only {DEMO_SHOP}")
 
 
 def _apply_grant(shop: Shop, grant: TokenGrant) -> None:

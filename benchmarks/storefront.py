@@ -10,6 +10,7 @@ import gzip
 import json
 import os
 import re
+import secrets
 import statistics
 import subprocess
 import sys
@@ -42,6 +43,8 @@ def print_sizes() -> None:
 def demo_environment(database_url: str, redis_url: str, port: int) -> dict:
     env = app_environment(database_url, redis_url)
     env |= {"SHOPIFY_API_KEY": "", "SHOPIFY_API_SECRET": "", "SHOPIFY_APP_URL": ""}
+    # As `make run` asks for it: by name, with this run's own signing value.
+    env |= {"BATON_DEMO": "1", "BATON_DEMO_SECRET": secrets.token_urlsafe(32)}
     env["SHOPIFY_ADMIN_BASE_URL"] = f"http://127.0.0.1:{port}/demo/shopify"
     return env
 

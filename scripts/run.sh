@@ -23,10 +23,12 @@ fi
 
 export PATH="$PWD/.venv/bin:$PATH" FLASK_APP=app
 port="${PORT:-8000}"
-# Demo mode: no Shopify credentials in .env. The demo shop talks to the local Shopify fake.
+# Demo mode: no Shopify credentials in .env, so `make run` asks for the demo by name. The
+# demo shop talks to the local Shopify fake; the app itself refuses it anywhere else.
 demo=""
 if [ -z "${SHOPIFY_API_KEY:-}${SHOPIFY_API_SECRET:-}${SHOPIFY_APP_URL:-}" ] && [ "${BATON_DEMO:-1}" != "0" ]; then
   demo=1
+  export BATON_DEMO=1
   export SHOPIFY_ADMIN_BASE_URL="${SHOPIFY_ADMIN_BASE_URL:-http://127.0.0.1:$port/demo/shopify}"
 fi
 flask db upgrade

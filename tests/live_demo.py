@@ -5,14 +5,18 @@ the demo app itself serves (app/demo/shopify_admin.py), reached by the worker ov
 """
 
 import os
+import secrets
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
+from flask_migrate import upgrade
 from playwright.sync_api import sync_playwright
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
@@ -30,6 +34,8 @@ from tests.services import free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 NO_STORE = {"SHOPIFY_API_KEY": "", "SHOPIFY_API_SECRET": "", "SHOPIFY_APP_URL": ""}
+# The demo's own signing value: random, as `make env` writes it once per install.
+DEMO_SECRET = secrets.token_urlsafe(32)
 
 
 def wait_for(predicate, seconds: float, interval: float = 0.1) -> bool:
@@ -43,16 +49,25 @@ def wait_for(predicate, seconds: float, interval: float = 0.1) -> bool:
 
 
 class LiveDemo:
-    """The demo app on a free port, and a worker process pointed at its Shopify fake."""
+    """The demo app on a free port, and a worker process pointed at its Shopify fake.
 
-    def __init__(self, database_url: str, redis_url: str, environment: dict | None = None):
+    Demo mode runs on SQLite only, whatever database the rest of the suite uses: the demo
+    gets a migrated SQLite file of its own.
+    """
+
+    def __init__(self, directory: Path, redis_url: str, environment: dict | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        database_url = f"sqlite:///{directory}/demo.db"
         self.environment = (
-            deployment_environment(database_url, redis_url) | NO_STORE | (environment or {})
+            deployment_environment(database_url, redis_url)
+            | NO_STORE
+            | {"BATON_DEMO": "1", "BATON_DEMO_SECRET": DEMO_SECRET}
+            | (environment or {})
         )
         self.environment["SHOPIFY_ADMIN_BASE_URL"] = f"{self.url}/demo/shopify"
         self.environment["BATON_SWEEP_INTERVAL"] = "1"
+        migrate(database_url, redis_url)
         self.app = create_app(make_settings(database_url, redis_url, **self.environment))
         self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -100,24 +115,28 @@ class LiveDemo:
 __all__ = ["CHROMIUM", "DEMO_SHOP", "LiveDemo", "wait_for"]
 
 
+def migrate(database_url: str, redis_url: str) -> None:
+    """A fresh demo database, migrated as the release step does (before demo mode's checks)."""
+    with create_app(make_settings(database_url, redis_url)).app_context():
+        upgrade()
+
+
 @contextmanager
-def seeded_demo(app, database_url: str, redis_url: str, environment: dict | None = None):
-    """The demo from empty tables: seeded, pools full and the embed config published."""
-    with app.app_context():
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
-        db.session.commit()
+def seeded_demo(redis_url: str, environment: dict | None = None):
+    """The demo on a new database: seeded, pools full and the embed config published."""
+    directory = Path(tempfile.mkdtemp(prefix="baton-demo-"))
+    live = LiveDemo(directory, redis_url, environment)
+    with live.app.app_context():
         redis_queues.connection.flushdb()
-    live = LiveDemo(database_url, redis_url, environment)
     live.start()
     try:
         with live.app.app_context():
             seed_demo_shop()
-        with app.app_context():
             assert wait_for(live.seeded, seconds=60, interval=0.5), live.worker_log()
         yield live
     finally:
         live.stop()
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 @contextmanager
@@ -155,9 +174,9 @@ def fresh_page(browser, height: int = 800):
 
 
 @pytest.fixture(autouse=True)
-def app_context(app, demo):
-    """Keep the module's seeded demo between tests (the suite's default empties every table)."""
-    with keeping_demo(app):
+def app_context(demo):
+    """Keep the module's seeded demo between tests, in the demo's own app and database."""
+    with keeping_demo(demo.app):
         yield
 
 

@@ -25,7 +25,6 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
 from app import ROOT
-from app.config import DEMO_API_SECRET
 from app.demo.shopify_admin import demo_has_code
 from app.extensions import db
 from app.models import CouponCode, DeliveryStatus, Play, SyncTask, WebhookDelivery
@@ -33,6 +32,7 @@ from tests import payloads
 from tests.fakes.klaviyo import KlaviyoFake
 from tests.fakes.mailchimp import MailchimpFake
 from tests.live_demo import (  # noqa: F401 - app_context, browser and page are fixtures
+    DEMO_SECRET,
     app_context,
     browser,
     fresh_page,
@@ -56,10 +56,10 @@ def vendors():
 
 
 @pytest.fixture(scope="module")
-def demo(app, database_url, redis_server, vendors):
+def demo(redis_server, vendors):
     klaviyo, mailchimp = vendors
     environment = {"KLAVIYO_BASE_URL": klaviyo.url, "MAILCHIMP_BASE_URL": mailchimp.url}
-    with seeded_demo(app, database_url, redis_server.url, environment) as live:
+    with seeded_demo(redis_server.url, environment) as live:
         yield live
 
 
@@ -71,7 +71,7 @@ def admin(demo, method: str, path: str, **kwargs):
 
 def shopify_webhook(demo, topic: str, payload: dict) -> None:
     body = json.dumps(payload).encode()
-    headers = webhook_headers(topic, body, shop=DEMO, secret=DEMO_API_SECRET)
+    headers = webhook_headers(topic, body, shop=DEMO, secret=DEMO_SECRET)
     answer = requests.post(f"{demo.url}/webhooks", data=body, headers=headers, timeout=10)
     assert answer.status_code == 200, answer.text
 

@@ -36,10 +36,8 @@ def klaviyo():
 
 
 @pytest.fixture(scope="module")
-def demo(app, database_url, redis_server, klaviyo):
-    with seeded_demo(
-        app, database_url, redis_server.url, {"KLAVIYO_BASE_URL": klaviyo.url}
-    ) as live:
+def demo(redis_server, klaviyo):
+    with seeded_demo(redis_server.url, {"KLAVIYO_BASE_URL": klaviyo.url}) as live:
         yield live
 
 

@@ -31,8 +31,8 @@ BACKEND = re.compile(r"/demo/apps/baton/|/proxy/")
 
 
 @pytest.fixture(scope="module")
-def demo(app, database_url, redis_server):
-    with seeded_demo(app, database_url, redis_server.url) as live:
+def demo(redis_server):
+    with seeded_demo(redis_server.url) as live:
         yield live
 
 

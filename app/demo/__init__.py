@@ -1,22 +1,43 @@
 """Demo mode: a seeded shop, a storefront and a local fake of Shopify, for `make run`.
 
-It runs only when no real Shopify credentials are configured (see Settings.demo), so a
-newcomer can play the games within a minute of cloning, and a real deployment never serves
-the demo's routes.
+It runs only when asked for (BATON_DEMO=1, which `make run` sets when no Shopify credentials
+are configured), on SQLite, with this install's own signing value (see Settings.demo), and
+never beside a real shop: the demo signs session tokens itself, so it serves the demo shop
+alone. A newcomer can play the games within a minute of cloning, and a real deployment never
+serves the demo's routes.
 """
 
 from flask import Flask
+from sqlalchemy import inspect, select
 
 DEMO_SHOP = "baton-demo.myshopify.com"
 DEMO_ACCESS_TOKEN = "shpat_demo_not_a_real_token"
 
 
 def init_app(app: Flask) -> None:
-    """Register the demo's routes when the app runs in demo mode."""
+    """Register the demo's routes when the app runs in demo mode, and no real shop is here."""
     if not app.config["BATON"].demo:
         return
+    _refuse_beside_real_shops(app)
     from app.demo import admin, shopify_admin, storefront
 
     app.register_blueprint(storefront.bp)
     app.register_blueprint(shopify_admin.bp)
     app.register_blueprint(admin.bp)
+
+
+def _refuse_beside_real_shops(app: Flask) -> None:
+    from app.config import ConfigError
+    from app.extensions import db
+    from app.models import Shop
+
+    with app.app_context():
+        if not inspect(db.engine).has_table(Shop.__tablename__):
+            return  # not migrated yet: no shop of any kind
+        real = db.session.scalar(select(Shop.domain).where(Shop.domain != DEMO_SHOP).limit(1))
+        db.session.remove()
+    if real is not None:
+        raise ConfigError(
+            f"BATON_DEMO=1 refuses to start: {real} is a real shop in this database, and the "
+            "demo mints its own session tokens. Run the demo on its own database."
+        )
