@@ -312,7 +312,11 @@ def _schemas() -> dict:
         "ListsQuery": _object({"api_key": _text()}, ("api_key",)),
         "DraftOrderInput": _object(
             {
-                "email": _text(320, format="email", description="Defaults to the shopper's."),
+                "email": _text(
+                    320,
+                    format="email",
+                    description="Defaults to the shopper's, when Shopify vouches for it.",
+                ),
                 "discount": _object(
                     {
                         "kind": {"type": "string", "enum": ["code", "percentage", "amount"]},

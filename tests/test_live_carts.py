@@ -85,6 +85,7 @@ def test_a_pop_up_leads_cart_shows_who_they_are_and_their_code(
     code = play(client, campaign_id, token_for(client, campaign_id)).get_json()["code"]
     [cart] = live(client).get_json()["carts"]
     assert cart["identity"] == "popup_lead" and cart["customer"]["email"] == "ana@example.com"
+    assert cart["customer"]["email_verified"] is False
     assert cart["code"] == {
         "code": code,
         "status": "valid",
@@ -114,9 +115,15 @@ def test_a_draft_order_has_exactly_the_carts_lines_and_a_double_click_makes_one(
     assert draft["lineItems"] == [
         {"variantId": "gid://shopify/ProductVariant/704912205188288575", "quantity": 2}
     ]
-    assert draft["discountCodes"] == [code] and draft["email"] == "ana@example.com"
+    # The shopper typed that address into a pop-up: nothing vouches for it, so no default.
+    assert draft["discountCodes"] == [code] and draft["email"] is None
     assert first.get_json()["draft"]["invoice_url"] == draft["invoiceUrl"]
-    sent = client.post(f"{path}/invoice", json={}, headers=bearer(session_token()))
+    unaddressed = client.post(f"{path}/invoice", json={}, headers=bearer(session_token()))
+    assert unaddressed.get_json()["error"]["code"] == "email_required"
+    # Staff confirm the address with the shopper (on the phone, in chat) and give it.
+    sent = client.post(
+        f"{path}/invoice", json={"to": "ana@example.com"}, headers=bearer(session_token())
+    )
     assert sent.status_code == 200 and sent.get_json()["draft"]["status"] == "invoice_sent"
     assert draft["status"] == "INVOICE_SENT"
 

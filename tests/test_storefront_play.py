@@ -109,14 +109,20 @@ def test_a_play_wins_a_pool_code_and_records_lead_consent_and_visitor(client, ca
     customer = db.session.scalars(select(Customer)).one()
     assert code.status == "issued" and code.play_id == record.id
     assert (code.customer_id, code.campaign_id, code.variant) == (customer.id, campaign_id, "A")
-    assert customer.email == "ana@example.com"
+    # An unverified lead: the address was typed, and nothing vouches for it yet.
+    assert (customer.email, customer.email_verified, customer.shopify_id) == (
+        "ana@example.com",
+        False,
+        None,
+    )
     assert (record.consented, record.consent_text_version, record.ip) == (
         True,
         "2026-11-v1",
         "203.0.113.7",
     )
     assert record.user_agent == "Mozilla/5.0 (iPhone)" and record.device == "mobile"
-    assert db.session.scalars(select(Visitor)).one().customer_id == customer.id
+    # The browser joins no profile on the strength of a typed email.
+    assert db.session.scalars(select(Visitor)).one().customer_id is None
     kinds = set(db.session.scalars(select(TimelineEvent.kind)))
     assert {"played", "popup_consent"} <= kinds
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     ForeignKey,
     Index,
     Integer,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -37,6 +39,8 @@ class Customer(db.Model):
     # 64-bit Shopify ids: BIGINT, never a float.
     shopify_id: Mapped[int | None] = mapped_column(BigInteger)
     email: Mapped[str | None] = mapped_column(String(320))
+    # False for a pop-up lead: an address typed on the storefront, which proves nothing.
+    email_verified: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     phone: Mapped[str | None] = mapped_column(String(40))
     first_name: Mapped[str | None] = mapped_column(String(255))
     last_name: Mapped[str | None] = mapped_column(String(255))

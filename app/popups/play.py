@@ -19,7 +19,12 @@ from app.popups.disposable import is_disposable
 from app.popups.draw import award, choose
 from app.popups.pools import wait_for_fresh_code
 from app.popups.shopify_codes import current_lot_key
-from app.profiles.identity import attach_visitor, normalise_email, resolve_customer
+from app.profiles.identity import (
+    attach_visitor,
+    lead_profile,
+    normalise_email,
+    resolve_customer,
+)
 from app.profiles.timeline import record_event
 from app.sync.outbox import queue_sync
 
@@ -141,14 +146,14 @@ def _play_once(
     phone = _checked_phone(request.phone) if (campaign.content or {}).get("sms_field") else None
     if (campaign.consent or {}).get("required", True) and not request.consented:
         raise ApiError(400, "consent_required", "Please tick the box to agree to emails.")
-    customer = resolve_customer(request.shop_domain, _shopify_id(request), email)
+    customer = _player(request, email)
     if already_played(campaign, Shopper(request.visitor_key, customer)):
         raise ApiError(409, "already_played", "You have already played this game.")
     prize = choose([prize for prize in campaign.prizes if prize.id not in capped])
     if prize is None:
         raise ApiError(409, "no_prizes_left", "All prizes have been won. Thanks for playing!")
     code = _code_for(prize, now)
-    recorded = _record(request, campaign, variant, prize, code, customer, now, phone)
+    recorded = _record(request, campaign, variant, prize, code, customer, email, now, phone)
     # Last, just before the commit: every play of a campaign updates its prize's row, and
     # the database holds that row's lock until commit, so earlier it queued whole plays.
     if not award(prize):
@@ -192,6 +197,15 @@ def _checked_phone(raw: str) -> str | None:
     return digits
 
 
+def _player(request: PlayRequest, email: str):
+    """The profile a play joins: the signed-in Shopify customer (the proxy signs the id), or
+    the unverified lead of the typed email, or none when Shopify vouches for that address."""
+    shopify_id = _shopify_id(request)
+    if shopify_id is not None:
+        return resolve_customer(request.shop_domain, shopify_id, None)
+    return lead_profile(request.shop_domain, email)
+
+
 def _shopify_id(request: PlayRequest) -> int | None:
     raw = request.logged_in_customer_id
     return int(raw) if raw and raw.isdigit() else None
@@ -215,6 +229,7 @@ def _record(
     prize: Prize,
     code: CouponCode | None,
     customer,
+    email: str,
     now: datetime,
     phone: str | None,
 ) -> Play:
@@ -223,8 +238,9 @@ def _record(
         campaign_id=campaign.id,
         variant_key=variant,
         prize_id=prize.id,
-        customer_id=customer.id,
-        email=customer.email,
+        customer_id=customer.id if customer else None,
+        # As typed: unverified, kept for the lead's email and the consent record only.
+        email=email,
         shopify_customer_id=_shopify_id(request),
         visitor_key=request.visitor_key,
         code=code.code if code else None,
@@ -244,9 +260,12 @@ def _record(
         # The unique constraints settle a race between two plays of the same shopper.
         raise ApiError(409, "already_played", "You have already played this game.") from error
     if code is not None:
-        code.customer_id, code.play_id = customer.id, record.id
+        code.customer_id, code.play_id = (customer.id if customer else None), record.id
         code.campaign_id, code.variant = campaign.id, variant
-    attach_visitor(request.shop_domain, request.visitor_key, customer.id, request.cart_token)
+    # The visitor and its cart join a profile only when Shopify vouches for it (signed in):
+    # a typed email must not put this browser's cart under someone else's name.
+    vouched = customer.id if customer is not None and customer.shopify_id else None
+    attach_visitor(request.shop_domain, request.visitor_key, vouched, request.cart_token)
     # In the play's transaction: the sync task exists exactly when the play does.
     queue_sync(request.shop_domain, "lead", str(record.id))
     _timeline(record, campaign, prize, request, now)

@@ -1,4 +1,11 @@
-"""Identity stitching: visitor, cart, checkout, email and Shopify id all lead to one customer."""
+"""Identity stitching: visitor, cart, checkout, email and Shopify id all lead to one customer.
+
+Profiles join only through what Shopify vouches for: its customer ids (webhooks, imports, the
+app proxy's signed logged_in_customer_id), the emails its checkouts, orders and customer
+records carry, and cart tokens. An email typed into the pop-up is anyone's to type: it makes
+an unverified lead (email_verified false) that never claims, merges into or re-attaches a
+vouched profile, and gives way to one that Shopify vouches for with the same address.
+"""
 
 import re
 
@@ -26,9 +33,11 @@ def normalise_email(raw) -> str | None:
 def resolve_customer(
     shop_domain: str, shopify_id: int | None, email: str | None
 ) -> Customer | None:
-    """Find or create the one profile for this Shopify id and/or email."""
+    """Find or create the one profile for this Shopify id and/or email, as Shopify vouches."""
     if shopify_id is None and email is None:
         return None
+    if email is not None:
+        _release_unverified(shop_domain, email)
     customer = _by_shopify_id(shop_domain, shopify_id) if shopify_id is not None else None
     if customer is None and email is not None:
         customer = _adopt_by_email(shop_domain, shopify_id, email)
@@ -52,13 +61,31 @@ def resolve_customer(
     return customer
 
 
+def lead_profile(shop_domain: str, email: str) -> Customer | None:
+    """The unverified lead a storefront-typed email stands for; None when Shopify vouches
+    for someone with that address (the play then joins no profile)."""
+    holder = _by_email(shop_domain, email)
+    if holder is None:
+        insert_ignore(
+            Customer,
+            {"shop_domain": shop_domain, "email": email, "email_verified": False},
+        )
+        holder = _by_email(shop_domain, email)
+    return holder if holder is not None and not holder.email_verified else None
+
+
 def find_customer(shop_domain: str, shopify_id: int) -> Customer | None:
     """The profile of a Shopify customer, if Baton has one; never creates it."""
     return _by_shopify_id(shop_domain, shopify_id)
 
 
 def claim_email(customer: Customer, email: str) -> None:
-    """Give this customer the email: a lead holding it merges in, anyone else lets it go."""
+    """Give this customer an email Shopify vouches for.
+
+    A guest known only by that vouched email (a checkout without an account) merges in; any
+    other holder lets it go, an unverified pop-up lead included, keeping what it has.
+    """
+    _release_unverified(customer.shop_domain, email)
     holder = _by_email(customer.shop_domain, email)
     if holder is not None and holder.id != customer.id:
         if holder.shopify_id is None:
@@ -66,7 +93,7 @@ def claim_email(customer: Customer, email: str) -> None:
         else:
             holder.email = None
             db.session.flush()
-    customer.email = email
+    customer.email, customer.email_verified = email, True
     db.session.flush()
 
 
@@ -140,8 +167,23 @@ def _by_email(shop_domain: str, email: str) -> Customer | None:
     )
 
 
+def _release_unverified(shop_domain: str, email: str) -> None:
+    # A typed email never stands in the way of one Shopify vouches for: the lead lets it go
+    # and keeps its plays, which remember the address they were typed with.
+    db.session.execute(
+        update(Customer)
+        .where(
+            Customer.shop_domain == shop_domain,
+            Customer.email == email,
+            Customer.email_verified.is_(False),
+        )
+        .values(email=None)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
 def _adopt_by_email(shop_domain: str, shopify_id: int | None, email: str) -> Customer | None:
-    # A pop-up lead known only by email becomes the Shopify customer with that email.
+    # A guest known only by a vouched email becomes the Shopify customer with that email.
     customer = _by_email(shop_domain, email)
     if customer is None:
         return None

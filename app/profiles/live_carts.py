@@ -2,7 +2,8 @@
 
 Identity comes from the stitched profile: a cart's visitor (written by the widget) and its
 customer. A shopper is a pop-up lead when that visitor or customer played with an email, a
-customer when Shopify knows them, and anonymous otherwise.
+customer when Shopify knows them, and anonymous otherwise. A lead's email was typed into the
+pop-up, so it is shown as unverified, and never matched to a customer by the address alone.
 """
 
 import hashlib
@@ -91,17 +92,12 @@ def describe_carts(shop_domain: str, carts: list[Cart]) -> list[dict]:
         customer.id: customer
         for customer in db.session.scalars(select(Customer).where(Customer.id.in_(customer_ids)))
     }
-    emails = {c.email for c in customers.values() if c.email}
     plays = list(
         db.session.scalars(
             select(Play)
             .where(
                 Play.shop_domain == shop_domain,
-                or_(
-                    Play.visitor_key.in_(visitors),
-                    Play.customer_id.in_(customer_ids),
-                    Play.email.in_(emails),
-                ),
+                or_(Play.visitor_key.in_(visitors), Play.customer_id.in_(customer_ids)),
             )
             .order_by(Play.id.desc())
         )
@@ -203,10 +199,8 @@ def _usable_code(row: dict) -> bool:
 
 def _play_of(cart: Cart, customer: Customer | None, plays: list[Play]) -> Play | None:
     for play in plays:  # newest first
-        if (
-            (cart.visitor_key and play.visitor_key == cart.visitor_key)
-            or (customer and play.customer_id == customer.id)
-            or (customer and customer.email and play.email == customer.email)
+        if (cart.visitor_key and play.visitor_key == cart.visitor_key) or (
+            customer and play.customer_id == customer.id
         ):
             return play
     return None
@@ -223,9 +217,13 @@ def _identity(customer: Customer | None, play: Play | None) -> str:
 def _who(customer: Customer | None, play: Play | None) -> dict | None:
     if customer is None and (play is None or not play.email):
         return None
+    vouched = customer is not None and customer.email and customer.email_verified
     return {
-        "id": customer.id if customer else None,
-        "email": customer.email if customer and customer.email else (play.email if play else None),
+        # The cart's customer, or the pop-up lead this browser played as (unverified).
+        "id": customer.id if customer else (play.customer_id if play else None),
+        "email": customer.email if vouched else (play.email if play else None),
+        # Only an address Shopify vouches for may address an invoice or a draft order.
+        "email_verified": bool(vouched),
         "orders_count": customer.orders_count if customer else 0,
     }
 

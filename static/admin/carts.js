@@ -28,7 +28,10 @@
 
   function who(cart) {
     var label = WHO[cart.identity];
-    if (cart.customer && cart.customer.email) label += " · " + cart.customer.email;
+    if (cart.customer && cart.customer.email) {
+      // A pop-up email was typed by whoever held the browser: say so.
+      label += " · " + cart.customer.email + (cart.customer.email_verified ? "" : " (unverified)");
+    }
     if (cart.customer && cart.customer.orders_count) label += " · " + cart.customer.orders_count + " orders";
     return label;
   }
@@ -98,7 +101,7 @@
       }
       document.getElementById("detail-body").replaceChildren.apply(document.getElementById("detail-body"), parts.filter(Boolean));
       var email = document.getElementById("draft-email");
-      if (!email.value && c.customer && c.customer.email) email.value = c.customer.email;
+      if (!email.value && c.customer && c.customer.email_verified) email.value = c.customer.email;
       var useCode = document.getElementById("use-code");
       useCode.disabled = !(c.code && c.code.status === "valid");
       document.getElementById("code-label").textContent = c.code ? "The shopper's Baton code " + c.code.code + (useCode.disabled ? " (" + c.code.status + ")" : "") : "The shopper's Baton code (none)";
