@@ -44,6 +44,7 @@ class Settings:
     sweep_grace_seconds: int = 60
     claim_timeout_seconds: int = 900
     awaiting_install_days: int = 7
+    delivery_retention_days: int = 30
     abandon_after_minutes: int = 60
     play_limit_per_shop_minute: int = 30000
     code_wait_seconds: int = 10
@@ -81,6 +82,9 @@ class Settings:
                 env, "BATON_CLAIM_TIMEOUT_SECONDS", 900, problems
             ),
             "awaiting_install_days": _positive_int(env, "BATON_AWAITING_INSTALL_DAYS", 7, problems),
+            "delivery_retention_days": _positive_int(
+                env, "BATON_DELIVERY_RETENTION_DAYS", 30, problems
+            ),
             "play_limit_per_shop_minute": _positive_int(
                 env, "BATON_PLAY_LIMIT_PER_SHOP_MINUTE", 30000, problems
             ),

@@ -219,6 +219,24 @@ def purge_awaiting_install(older_than: datetime) -> int:
     ).rowcount
 
 
+# What a finished delivery can become; its body is a copy of personal data, kept only a while.
+FINISHED = (
+    DeliveryStatus.PROCESSED,
+    DeliveryStatus.IGNORED,
+    DeliveryStatus.FAILED,
+    DeliveryStatus.REJECTED,
+)
+
+
+def prune_finished(older_than: datetime) -> int:
+    """Delete finished deliveries received before `older_than`; returns how many."""
+    return db.session.execute(
+        delete(DELIVERY_TABLE).where(
+            DELIVERY_TABLE.c.status.in_(FINISHED), DELIVERY_TABLE.c.received_at < older_than
+        )
+    ).rowcount
+
+
 def requeue_delivery(delivery_id: int) -> str:
     """Give a failed or ignored delivery a fresh set of attempts and announce it."""
     delivery = db.session.get(WebhookDelivery, delivery_id)

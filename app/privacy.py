@@ -1,30 +1,21 @@
 """GDPR compliance webhooks: record every request, export on demand, erase what we must."""
 
-import json
 import logging
-from dataclasses import dataclass
 
-from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy import delete, or_, select, update
 
-from app.extensions import db
+from app import erasure
+from app.extensions import db, redis_queues
 from app.models import (
-    BackfillRun,
-    Campaign,
     Cart,
     Checkout,
     CouponCode,
     Customer,
-    DeliveryStatus,
-    EmailSuppression,
     Order,
-    PlatformConnection,
     Play,
     PrivacyRequest,
-    PrizeDiscount,
     Shop,
-    SyncTask,
     TimelineEvent,
-    Visitor,
     WebhookDelivery,
 )
 from app.models.types import utcnow
@@ -32,24 +23,8 @@ from app.profiles.identity import normalise_email
 from app.shopify.payloads import shopify_id
 
 log = logging.getLogger(__name__)
-REDACTED_BODY = '{"redacted": true}'
-# Every table that belongs to one shop, children before parents, for shop/redact.
-SHOP_TABLES = (
-    Play,
-    TimelineEvent,
-    CouponCode,
-    PrizeDiscount,
-    Visitor,
-    Cart,
-    Checkout,
-    Order,
-    Customer,
-    BackfillRun,
-    Campaign,
-    SyncTask,
-    EmailSuppression,
-    PlatformConnection,
-)
+# Kept by shop/redact: the redaction's own record (anonymised) and its delivery.
+KEPT_AFTER_SHOP_REDACT = {"privacy_request", "webhook_delivery", "shop"}
 
 
 def record_request(delivery: WebhookDelivery, payload: dict) -> PrivacyRequest:
@@ -92,23 +67,24 @@ def export_customer(delivery: WebhookDelivery, payload: dict) -> PrivacyRequest:
 
 
 def redact_customer(delivery: WebhookDelivery, payload: dict) -> PrivacyRequest:
-    """customers/redact: erase the profile and every copy of it; anonymise orders."""
+    """customers/redact: erase the person from every table and key; anonymise what stays."""
     request = record_request(delivery, payload)
     shop = delivery.shop_domain
-    customers = _customers(shop, request)
-    ids = [customer.id for customer in customers]
-    emails = {email for email in [request.email, *(c.email for c in customers)] if email}
-    tokens = _cart_tokens(shop, ids, emails)
-    phone = _phone(payload)
-    _erase_rows(shop, ids, emails, tokens, phone)
-    _scrub_deliveries(shop, emails, shopify_id(request.shopify_customer_id), phone)
+    subject = erasure.gather(
+        shop,
+        shopify_id(request.shopify_customer_id),
+        request.email,
+        _phone(payload),
+        _order_ids(request),
+    )
+    erasure.erase(subject)
     # The requests themselves carry the email and any export made for it.
     db.session.execute(
         update(PrivacyRequest)
         .where(
             PrivacyRequest.shop_domain == shop,
             or_(
-                PrivacyRequest.email.in_(emails),
+                PrivacyRequest.email.in_(subject.emails),
                 PrivacyRequest.shopify_customer_id == request.shopify_customer_id,
             ),
         )
@@ -117,7 +93,7 @@ def redact_customer(delivery: WebhookDelivery, payload: dict) -> PrivacyRequest:
     )
     db.session.refresh(request)
     _complete(request)
-    log.info("redacted %d profiles for a customers/redact on %s", len(ids), shop)
+    log.info("redacted %d profiles for a customers/redact on %s", len(subject.customer_ids), shop)
     return request
 
 
@@ -125,8 +101,10 @@ def redact_shop(delivery: WebhookDelivery, payload: dict) -> None:
     """shop/redact, 48 hours after uninstall: erase everything held for the shop."""
     domain = delivery.shop_domain
     request = record_request(delivery, payload)
-    for model in SHOP_TABLES:
-        db.session.execute(delete(model).where(model.shop_domain == domain))
+    # Every table that names the shop, children first; a new table is covered by being one.
+    for table in reversed(db.metadata.sorted_tables):
+        if "shop_domain" in table.c and table.name not in KEPT_AFTER_SHOP_REDACT:
+            db.session.execute(delete(table).where(table.c.shop_domain == domain))
     # Other deliveries carry customers' personal data in their bodies; this one does not.
     db.session.execute(
         delete(WebhookDelivery).where(
@@ -140,9 +118,16 @@ def redact_shop(delivery: WebhookDelivery, payload: dict) -> None:
         .execution_options(synchronize_session=False)
     )
     db.session.execute(delete(Shop).where(Shop.domain == domain))
+    _forget_shop_in_redis(domain)
     db.session.refresh(request)
     _complete(request)
     log.info("redacted shop %s", domain)
+
+
+def _forget_shop_in_redis(domain: str) -> None:
+    connection = redis_queues.connection
+    for key in connection.scan_iter(match=f"baton:*{domain}*", count=500):
+        connection.delete(key)
 
 
 def _customers(shop: str, request: PrivacyRequest) -> list[Customer]:
@@ -158,159 +143,11 @@ def _customers(shop: str, request: PrivacyRequest) -> list[Customer]:
     )
 
 
-def _cart_tokens(shop: str, ids: list[int], emails: set[str]) -> set[str]:
-    carts = select(Cart.token).where(Cart.shop_domain == shop, Cart.customer_id.in_(ids))
-    checkouts = select(Checkout.cart_token).where(
-        Checkout.shop_domain == shop, or_(Checkout.customer_id.in_(ids), Checkout.email.in_(emails))
-    )
-    return {token for token in db.session.scalars(carts.union(checkouts)) if token}
-
-
-def _erase_rows(
-    shop: str, ids: list[int], emails: set[str], tokens: set[str], phone: str | None
-) -> None:
-    plays = [Play.customer_id.in_(ids), Play.email.in_(emails)]
-    if phone:
-        plays.append(Play.phone == phone)
-    statements = [
-        delete(TimelineEvent).where(
-            TimelineEvent.shop_domain == shop,
-            or_(TimelineEvent.customer_id.in_(ids), TimelineEvent.cart_token.in_(tokens)),
-        ),
-        delete(Visitor).where(Visitor.shop_domain == shop, Visitor.customer_id.in_(ids)),
-        delete(Cart).where(
-            Cart.shop_domain == shop, or_(Cart.customer_id.in_(ids), Cart.token.in_(tokens))
-        ),
-        delete(Checkout).where(
-            Checkout.shop_domain == shop,
-            or_(Checkout.customer_id.in_(ids), Checkout.email.in_(emails)),
-        ),
-        # Orders stay for revenue figures, with nothing that points back at the person.
-        update(Order)
-        .where(
-            Order.shop_domain == shop,
-            or_(Order.customer_id.in_(ids), func.lower(Order.email).in_(emails)),
-        )
-        .values(email=None, customer_id=None),
-        update(CouponCode)
-        .where(CouponCode.shop_domain == shop, CouponCode.customer_id.in_(ids))
-        .values(customer_id=None),
-        # Plays stay as counts for the campaign's results, with nothing that names the player.
-        update(Play)
-        .where(Play.shop_domain == shop, or_(*plays))
-        .values(
-            customer_id=None,
-            email=None,
-            shopify_customer_id=None,
-            visitor_key=None,
-            phone=None,
-            ip=None,
-            user_agent=None,
-        ),
-        delete(Customer).where(Customer.id.in_(ids)),
-    ]
-    for statement in statements:
-        db.session.execute(statement.execution_options(synchronize_session=False))
-
-
-def _scrub_deliveries(
-    shop: str, emails: set[str], customer_id: int | None, phone: str | None
-) -> None:
-    # Stored bodies are copies too; a waiting one is dropped so it cannot rebuild the profile.
-    # The database narrows the search (LIKE with its wildcards escaped); each candidate is then
-    # parsed and matched on exact values, so no one else's delivery is touched.
-    needles = [*emails, *([str(customer_id)] if customer_id else []), *([phone] if phone else [])]
-    if not needles:
-        return
-    candidates = db.session.execute(
-        select(WebhookDelivery.id, WebhookDelivery.body).where(
-            WebhookDelivery.shop_domain == shop,
-            WebhookDelivery.body != REDACTED_BODY,
-            or_(
-                *(
-                    func.lower(WebhookDelivery.body).contains(needle, autoescape=True)
-                    for needle in needles
-                )
-            ),
-        )
-    ).all()
-    person = Person(emails, customer_id, phone)
-    matched = [row.id for row in candidates if person.appears_in(row.body)]
-    if not matched:
-        return
-    db.session.execute(
-        update(WebhookDelivery)
-        .where(WebhookDelivery.id.in_(matched))
-        .values(
-            body=REDACTED_BODY,
-            error="redacted",
-            status=case(
-                (
-                    WebhookDelivery.status.in_(
-                        (DeliveryStatus.RECEIVED, DeliveryStatus.AWAITING_INSTALL)
-                    ),
-                    DeliveryStatus.IGNORED,
-                ),
-                else_=WebhookDelivery.status,
-            ),
-        )
-        .execution_options(synchronize_session=False)
-    )
-
-
-@dataclass(frozen=True)
-class Person:
-    """The values that identify one data subject in a stored payload, compared exactly."""
-
-    emails: set[str]
-    customer_id: int | None
-    phone: str | None
-
-    def appears_in(self, body: str) -> bool:
-        """Whether any value of the parsed body is one of this person's."""
-        try:
-            payload = json.loads(body)
-        except ValueError:
-            return False
-        return any(self._is_theirs(value) for value in _values(payload))
-
-    def _is_theirs(self, value) -> bool:
-        if isinstance(value, bool):
-            return False
-        if isinstance(value, int):
-            return value == self.customer_id
-        if not isinstance(value, str):
-            return False
-        if normalise_email(value) in self.emails:
-            return True
-        if self.phone and _digits(value) == _digits(self.phone):
-            return True
-        return bool(self.customer_id and value in (str(self.customer_id), _gid(self.customer_id)))
-
-
-def _values(node):
-    if isinstance(node, dict):
-        for value in node.values():
-            yield from _values(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _values(item)
-    else:
-        yield node
-
-
-def _digits(text: str) -> str:
-    return "".join(ch for ch in text if ch.isdigit())
-
-
-def _gid(customer_id: int) -> str:
-    return f"gid://shopify/Customer/{customer_id}"
-
-
 def _phone(payload: dict) -> str | None:
     # Shopify sends E.164 (+16135551111), as the pop-up stores its SMS numbers.
     raw = str((payload.get("customer") or {}).get("phone") or "").strip()
-    return f"+{_digits(raw)}" if raw.startswith("+") and len(_digits(raw)) >= 8 else None
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    return f"+{digits}" if raw.startswith("+") and len(digits) >= 8 else None
 
 
 def _customer_export(customer: Customer, order_ids: list[int]) -> dict:

@@ -4,11 +4,9 @@ demo admin, which exists only while no real Shopify credentials are configured."
 import jwt
 import pytest
 
-from app import create_app
 from app.admin.pages import PAGES
-from tests.conftest import make_settings
-from tests.live_demo import NO_STORE
 from tests.shopify_signing import SHOP, session_token
+from tests.test_demo_mode import demo_app, demo_database  # noqa: F401 - a fixture
 
 
 @pytest.mark.parametrize("page", [key for key in PAGES if key != "home"])
@@ -60,9 +58,9 @@ def test_the_demo_admin_is_refused_outright_with_real_credentials(client):
 
 
 def test_the_demo_admin_needs_no_session_token_and_mints_one_for_the_demo_shop(
-    database_url, redis_server
+    demo_database, redis_server
 ):
-    demo = create_app(make_settings(database_url, redis_server.url, **NO_STORE))
+    demo = demo_app(demo_database, redis_server.url)
     with demo.test_client() as client:
         page = client.get("/demo/admin/analytics")
         assert page.status_code == 200 and "Demo mode." in page.get_data(as_text=True)

@@ -11,7 +11,7 @@ from app.models import Customer, DeliveryStatus, Order, TimelineEvent, WebhookDe
 from app.models.types import utcnow
 from tests import payloads
 from tests.shopify_signing import SHOP, post_webhook, session_token
-from workers.sweeper import purge_never_installed
+from workers.sweeper import prune_old_deliveries
 
 EARLY_DELIVERIES = [
     ("customers/create", payloads.customer(), "evt-customer"),
@@ -86,7 +86,7 @@ def test_deliveries_of_a_shop_that_never_installs_are_purged_after_retention(
         delivery.received_at = utcnow() - retention - timedelta(minutes=1)
     db.session.commit()
 
-    assert purge_never_installed() == 2
+    assert prune_old_deliveries() == 2
     assert len(statuses()) == len(EARLY_DELIVERIES) - 2
     assert set(statuses().values()) == {DeliveryStatus.AWAITING_INSTALL}
 

@@ -5,12 +5,15 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from app.extensions import db
+from app.extensions import db, redis_queues
 from app.models import (
+    AssistedDraft,
     Campaign,
+    CampaignExposure,
     CouponCode,
     Customer,
     DeliveryStatus,
+    EmailBackfill,
     Order,
     Play,
     PrivacyRequest,
@@ -157,7 +160,23 @@ def test_shop_redact_erases_every_table_for_the_shop(deliver, installed_shop):
     installed_shop(OTHER_SHOP)
     build_profile(deliver)
     build_profile(deliver, shop=OTHER_SHOP)
+    # M2: tables a hand-kept list once forgot, and Redis keys that name the shop.
+    campaign = Campaign(shop_domain=SHOP, name="wheel", game="wheel", status="live")
+    db.session.add(campaign)
+    db.session.flush()
+    db.session.add_all(
+        [
+            AssistedDraft(shop_domain=SHOP, cart_token="c1", status="open", email=EMAIL),
+            EmailBackfill(shop_domain=SHOP, platform="klaviyo", last_error=f"{EMAIL} refused"),
+            CampaignExposure(
+                shop_domain=SHOP, campaign_id=campaign.id, visitor_key="visitor-1", variant_key="A"
+            ),
+        ]
+    )
+    db.session.commit()
+    redis_queues.connection.set(f"baton:rate:ip:{SHOP}:198.51.100.9:1", 1)
     deliver(("shop/redact", {"shop_id": 954889, "shop_domain": SHOP}))
+    assert list(redis_queues.connection.scan_iter(f"baton:*{SHOP}*")) == []
 
     for table in db.metadata.sorted_tables:
         if "shop_domain" in table.c and table.name not in ("privacy_request", "webhook_delivery"):

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db, redis_queues
 from app.models import EmailSuppression, PlatformConnection, SyncTask
+from app.sync.outbox import subject_email
 from app.sync.outcomes import PERMANENT, TRANSIENT, by_status
 from app.sync.suppression import email_hash
 from tests import payloads
@@ -36,11 +37,13 @@ def connected(installed_shop):
 
 
 def tasks(**where) -> list[tuple]:
+    """(platform, operation, subject), a consent task's subject read as its address."""
     db.session.rollback()
+    rows = db.session.execute(
+        select(SyncTask.platform, SyncTask.operation, SyncTask.subject).filter_by(**where)
+    ).all()
     return sorted(
-        db.session.execute(
-            select(SyncTask.platform, SyncTask.operation, SyncTask.subject).filter_by(**where)
-        ).all()
+        (platform, operation, subject_email(subject)) for platform, operation, subject in rows
     )
 
 

@@ -26,7 +26,7 @@ from app.profiles.imports import schedule_reconciliations
 from workers.codes import queue_withdrawals
 from workers.dispatcher import dispatch_announced
 from workers.sweeper import (
-    purge_never_installed,
+    prune_old_deliveries,
     refresh_time_based_segments,
     schedule_suppression_polls,
     sweep_deliveries,
@@ -86,7 +86,7 @@ def sweep_once(interval: int) -> None:
     lock = redis_queues.connection.lock("baton:sweeper", timeout=interval)
     if lock.acquire(blocking=False):
         sweep_deliveries(redis_queues.queue("webhooks"))
-        purge_never_installed()
+        prune_old_deliveries()
         queue_withdrawals()
         sweep_sync_tasks()
         schedule_suppression_polls()

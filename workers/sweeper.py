@@ -8,7 +8,7 @@ from rq import Queue
 from rq.exceptions import DuplicateJobError
 from sqlalchemy import select, update
 
-from app.deliveries import purge_awaiting_install
+from app.deliveries import prune_finished, purge_awaiting_install
 from app.extensions import db, redis_queues
 from app.models import DeliveryStatus, PlatformConnection, SyncTask, WebhookDelivery
 from app.models.types import utcnow
@@ -61,14 +61,20 @@ def sweep_deliveries(
     return len(waiting)
 
 
-def purge_never_installed() -> int:
-    """Drop deliveries kept for a shop that has not opened Baton within the retention period."""
-    days = current_app.config["BATON"].awaiting_install_days
-    purged = purge_awaiting_install(older_than=utcnow() - timedelta(days=days))
+def prune_old_deliveries() -> int:
+    """Drop stored deliveries past their retention: finished ones after
+    BATON_DELIVERY_RETENTION_DAYS, those kept for a shop that never opened Baton after
+    BATON_AWAITING_INSTALL_DAYS. Their bodies are copies of shoppers' data."""
+    settings = current_app.config["BATON"]
+    now = utcnow()
+    finished = prune_finished(older_than=now - timedelta(days=settings.delivery_retention_days))
+    waiting = purge_awaiting_install(
+        older_than=now - timedelta(days=settings.awaiting_install_days)
+    )
     db.session.commit()
-    if purged:
-        log.info("purged %d deliveries of shops that never opened Baton", purged)
-    return purged
+    if finished or waiting:
+        log.info("pruned %d finished deliveries and %d never installed", finished, waiting)
+    return finished + waiting
 
 
 def _release_claims(older_than: datetime) -> int:
