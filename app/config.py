@@ -45,6 +45,10 @@ class Settings:
     claim_timeout_seconds: int = 900
     awaiting_install_days: int = 7
     delivery_retention_days: int = 30
+    # Proxy hops in front of Baton that append to X-Forwarded-For, Shopify's app proxy
+    # included: the shopper's address is this many entries from the right.
+    proxy_hops: int = 1
+    disposable_domains: frozenset[str] = frozenset()
     abandon_after_minutes: int = 60
     play_limit_per_shop_minute: int = 30000
     code_wait_seconds: int = 10
@@ -92,6 +96,12 @@ class Settings:
             "sync_window_seconds": _seconds(env, "BATON_SYNC_WINDOW_SECONDS", 2.0, problems),
             "abandon_after_minutes": _positive_int(
                 env, "BATON_ABANDON_AFTER_MINUTES", 60, problems
+            ),
+            "proxy_hops": _positive_int(env, "BATON_PROXY_HOPS", 1, problems),
+            "disposable_domains": frozenset(
+                domain.strip().lower()
+                for domain in env.get("BATON_DISPOSABLE_DOMAINS", "").split(",")
+                if domain.strip()
             ),
             "testing": env.get("BATON_TESTING", "") == "1",
         }

@@ -253,6 +253,7 @@ def _statements(subject: DataSubject) -> list:
         .values(
             customer_id=None,
             email=None,
+            email_key=None,
             shopify_customer_id=None,
             visitor_key=None,
             phone=None,

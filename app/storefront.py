@@ -1,10 +1,17 @@
 """Storefront endpoints, reached through Shopify's app proxy at /apps/baton/..."""
 
+import ipaddress
 import re
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 
-from app.analytics.tracking import EVENT_KINDS, MAX_EVENTS, count_widget_events, record_exposure
+from app.analytics.tracking import (
+    EVENT_KINDS,
+    MAX_EVENTS,
+    beacon_for,
+    count_widget_events,
+    record_exposure,
+)
 from app.errors import ApiError
 from app.extensions import db
 from app.models.types import utcnow
@@ -13,6 +20,7 @@ from app.popups.offers import code_status, public_campaign
 from app.popups.play import (
     PlayRequest,
     campaign_for_play,
+    check_offer_limit,
     check_rate_limits,
     issue_play_token,
     play,
@@ -46,6 +54,7 @@ def session():
 @require_proxy_signature
 def offer():
     """What this visitor should see once a trigger fired: a game, a reminder, or nothing."""
+    check_offer_limit(g.shop_domain, _shopper_ip())
     campaign = campaign_for_play(g.shop_domain, _campaign_id(request.args.get("campaign_id")))
     visitor = _visitor_key(request.args.get("visitor_id"))
     if campaign is None or not campaign.is_running(utcnow()):
@@ -68,6 +77,8 @@ def offer():
             variant=variant,
             campaign=public_campaign(campaign, variant),
             play_token=issue_play_token(campaign.id, visitor, variant),
+            # Impressions and opens count only with this: the offer the server made.
+            beacon=beacon_for(g.shop_domain, campaign.id, visitor, variant),
         )
     )
 
@@ -148,9 +159,10 @@ def _events(body: dict) -> list[dict]:
         variant = event.get("variant")
         if not isinstance(variant, str) or not VARIANT_KEY.match(variant):
             raise ApiError(400, "invalid_events", "Each event names the variant it showed.")
+        beacon = event.get("beacon")
         clean.append(
             {"campaign_id": _campaign_id(event.get("campaign_id")), "type": event["type"]}
-            | {"variant": variant}
+            | {"variant": variant, "beacon": beacon if isinstance(beacon, str) else ""}
         )
     return clean
 
@@ -175,9 +187,25 @@ def _visitor_key(raw) -> str:
 
 
 def _shopper_ip() -> str:
-    # Shopify's proxy forwards the shopper's address first in X-Forwarded-For.
-    forwarded = _header("X-Forwarded-For")
-    return (forwarded.split(",")[0].strip() or request.remote_addr or "unknown")[:64]
+    """The shopper's address: the entry BATON_PROXY_HOPS from the right of X-Forwarded-For.
+
+    Each proxy appends the address it saw, so entries to the left of that one were sent by
+    the browser and prove nothing; counting from the right is what cannot be forged (as
+    werkzeug's ProxyFix does). Only called once the proxy signature has been checked.
+    """
+    hops = current_app.config["BATON"].proxy_hops
+    entries = [entry.strip() for entry in _header("X-Forwarded-For").split(",") if entry.strip()]
+    candidate = entries[-hops] if len(entries) >= hops else None
+    try:
+        return str(ipaddress.ip_address(candidate)) if candidate else _peer()
+    except ValueError:
+        return _peer()
+
+
+def _peer() -> str:
+    # Fewer entries than configured hops, or one that is not an address: a misconfigured
+    # proxy chain. The peer at least cannot be chosen by the browser.
+    return (request.remote_addr or "unknown")[:64]
 
 
 def _header(name: str) -> str:

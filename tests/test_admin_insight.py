@@ -44,8 +44,14 @@ def beacon(client, body, shop=SHOP):
     )
 
 
-def events(campaign, *kinds, variant="A"):
-    return [{"campaign_id": campaign, "variant": variant, "type": kind} for kind in kinds]
+def events(client, campaign, *kinds, visitor="visitor-0001"):
+    """The widget's events for the offer this visitor got, with its beacon."""
+    given = offer(client, campaign, visitor).get_json()
+    return [
+        {"campaign_id": campaign, "variant": given["variant"], "type": kind}
+        | {"beacon": given["beacon"]}
+        for kind in kinds
+    ]
 
 
 def stats() -> dict:
@@ -58,12 +64,11 @@ def stats() -> dict:
 
 def test_impressions_and_opens_count_each_visitor_once_a_day(client, campaign_id):
     body = {"visitor_id": "visitor-0001", "device": "mobile"}
-    answer = beacon(client, body | {"events": events(campaign_id, "impression", "open")})
+    answer = beacon(client, body | {"events": events(client, campaign_id, "impression", "open")})
     assert answer.status_code == 200 and answer.get_json() == {"counted": 2}
-    beacon(client, body | {"events": events(campaign_id, "impression", "open")})  # a reload
-    beacon(
-        client, body | {"visitor_id": "visitor-0002", "events": events(campaign_id, "impression")}
-    )
+    beacon(client, body | {"events": events(client, campaign_id, "impression", "open")})  # reload
+    second = events(client, campaign_id, "impression", visitor="visitor-0002")
+    beacon(client, body | {"visitor_id": "visitor-0002", "events": second})
     assert stats() == {("A", "mobile"): (2, 1)}
 
 
@@ -88,9 +93,34 @@ def test_bad_beacons_are_400s_and_count_nothing(client, campaign_id, body):
     assert stats() == {}
 
 
+def test_events_without_the_servers_offer_count_nothing(client, campaign_id):
+    # L8: a script inventing visitors, or claiming another variant, inflates nothing.
+    genuine = events(client, campaign_id, "impression")
+    invented = [
+        {"visitor_id": "visitor-made-up-1", "events": genuine},
+        {"visitor_id": "visitor-0001", "events": [genuine[0] | {"variant": "B"}]},
+        {"visitor_id": "visitor-0001", "events": [genuine[0] | {"beacon": "0" * 32}]},
+        {
+            "visitor_id": "visitor-0001",
+            "events": [{k: v for k, v in genuine[0].items() if k != "beacon"}],
+        },
+    ]
+    for body in invented:
+        assert beacon(client, body).get_json() == {"counted": 0}
+    assert stats() == {}
+
+
+def test_offers_are_rate_limited_per_shopper_address(client, campaign_id):
+    # M6: a script minting visitor ids from one address to skew exposures is stopped.
+    for n in range(60):
+        assert offer(client, campaign_id, f"visitor-{n:04d}", ip="198.51.100.4").status_code == 200
+    refused = offer(client, campaign_id, "visitor-9999", ip="198.51.100.4")
+    assert refused.status_code == 429 and refused.headers["Retry-After"]
+
+
 def test_another_shops_campaign_cannot_be_counted(client, campaign_id, installed_shop):
     installed_shop(OTHER_SHOP)
-    body = {"visitor_id": "visitor-0001", "events": events(campaign_id, "impression")}
+    body = {"visitor_id": "visitor-0001", "events": events(client, campaign_id, "impression")}
     assert beacon(client, body, shop=OTHER_SHOP).get_json() == {"counted": 0}
     assert stats() == {}
 

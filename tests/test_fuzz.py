@@ -881,7 +881,7 @@ def test_plays_carrying_markup_are_stored_and_never_rendered(client, operations,
             "/proxy/play",
             query_string=signed_proxy_query(PROXY_BASE),
             json=body,
-            headers={"X-Forwarded-For": f"{ip}\x00, 10.0.0.1", "User-Agent": agents[n]},
+            headers={"X-Forwarded-For": f"10.0.0.1, {ip}\x00", "User-Agent": agents[n]},
         )
         assert response.status_code == 200, response.get_json()
     assert {"play", "customer", "timeline_event"} <= stored_markup().keys()

@@ -2,12 +2,14 @@
 
 import dataclasses
 import threading
+import time
+import zlib
 
 import pytest
 import responses
 from sqlalchemy import func, select
 
-from app.extensions import db
+from app.extensions import db, redis_queues
 from app.models import Campaign, CouponCode, Customer, Play, Prize, TimelineEvent, Visitor
 from app.models.types import utcnow
 from tests.campaign_data import seed_pool, wheel
@@ -39,7 +41,7 @@ def campaign_id(client, installed_shop):
     return campaign["id"]
 
 
-def offer(client, campaign_id, visitor="visitor-0001", customer="", shop=SHOP):
+def offer(client, campaign_id, visitor="visitor-0001", customer="", shop=SHOP, ip=None):
     query = signed_proxy_query(
         PROXY
         | {
@@ -49,7 +51,10 @@ def offer(client, campaign_id, visitor="visitor-0001", customer="", shop=SHOP):
             "visitor_id": visitor,
         }
     )
-    return client.get("/proxy/offer", query_string=query)
+    # Each visitor browses from an address of its own unless told (offers are limited per IP).
+    n = zlib.crc32(visitor.encode()) % 65536
+    address = ip or f"203.0.{n // 256}.{n % 256}"
+    return client.get("/proxy/offer", query_string=query, headers={"X-Forwarded-For": address})
 
 
 def play(
@@ -75,7 +80,8 @@ def play(
         "/proxy/play",
         query_string=signed_proxy_query(PROXY),
         json=body,
-        headers={"X-Forwarded-For": f"{ip}, 10.0.0.1", "User-Agent": "Mozilla/5.0 (iPhone)"},
+        # Whatever the browser sent first, then the shopper's address as Shopify's proxy saw it.
+        headers={"X-Forwarded-For": f"192.0.2.1, {ip}", "User-Agent": "Mozilla/5.0 (iPhone)"},
     )
 
 
@@ -375,3 +381,71 @@ def test_concurrent_players_never_win_a_capped_prize_past_its_cap(app, campaign_
     assert db.session.get(Prize, capped_id).awarded_count == 5
     assert db.session.scalar(select(func.count()).where(Play.prize_id == capped_id)) == 5
     assert db.session.scalar(select(func.sum(Prize.awarded_count))) == 30
+
+
+def test_a_forged_first_forwarded_address_does_not_escape_the_ip_limit(client, campaign_id):
+    # M6: the browser may send any X-Forwarded-For; Shopify's proxy appends the address it saw.
+    statuses = []
+    for n in range(11):
+        visitor = f"visitor-f{n:03d}"
+        response = client.post(
+            "/proxy/play",
+            query_string=signed_proxy_query(PROXY),
+            json={
+                "campaign_id": campaign_id,
+                "play_token": token_for(client, campaign_id, visitor),
+                "email": f"f{n}@example.com",
+                "consent": True,
+                "visitor_id": visitor,
+            },
+            headers={"X-Forwarded-For": f"10.9.{n}.1, 198.51.100.77"},
+        )
+        statuses.append(response.status_code)
+    assert statuses == [200] * 10 + [429]
+    assert set(db.session.scalars(select(Play.ip))) == {"198.51.100.77"}
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    ["Ana@Example.com", "ana+wheel@example.com", "a.n.a@gmail.com", "ana+1@googlemail.com"],
+)
+def test_one_play_per_inbox_whatever_its_spelling(client, campaign_id, spelling):
+    # M6: capitals, +tags and Gmail's dots reach the same inbox: one play, not one per spelling.
+    first = (
+        "ana@gmail.com" if spelling.endswith(("gmail.com", "googlemail.com")) else "ana@example.com"
+    )
+    assert play(client, campaign_id, token_for(client, campaign_id), email=first).status_code == 200
+    again = play(
+        client,
+        campaign_id,
+        token_for(client, campaign_id, "visitor-0002"),
+        email=spelling,
+        visitor="visitor-0002",
+        ip="198.51.100.200",
+    )
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "already_played"
+
+
+@pytest.mark.parametrize("address", ["x@0-mail.com", "x@mail.10minutemail.net"])
+def test_throwaway_inboxes_from_the_published_list_are_refused(client, campaign_id, address):
+    answer = play(client, campaign_id, token_for(client, campaign_id), email=address)
+    assert answer.get_json()["error"]["code"] == "disposable_email"
+
+
+def test_the_shops_own_disposable_domains_are_refused(app, client, campaign_id, monkeypatch):
+    settings = dataclasses.replace(
+        app.config["BATON"], disposable_domains=frozenset({"throwaway.example"})
+    )
+    monkeypatch.setitem(app.config, "BATON", settings)
+    answer = play(client, campaign_id, token_for(client, campaign_id), email="x@throwaway.example")
+    assert answer.get_json()["error"]["code"] == "disposable_email"
+
+
+def test_a_play_token_expires(client, campaign_id):
+    token = token_for(client, campaign_id)
+    key = f"baton:play-token:{token}"
+    assert 0 < redis_queues.connection.ttl(key) <= 30 * 60
+    redis_queues.connection.pexpire(key, 1)
+    time.sleep(0.05)
+    answer = play(client, campaign_id, token)
+    assert answer.get_json()["error"]["code"] == "invalid_play_token"

@@ -1,11 +1,16 @@
 """Recording what engaged visitors saw: exposures (variant or holdout) and impressions and opens.
 
 Counts are of unique visitors per campaign, kind and day, so a reloading page or a replayed
-beacon adds nothing; Redis remembers who was counted today.
+beacon adds nothing; Redis remembers who was counted today. An event counts only with the
+beacon the server gave its offer (an HMAC of shop, campaign, visitor and variant), so a
+script cannot invent visitors or variants to inflate impressions, opens or lift.
 """
 
+import hashlib
+import hmac
 from datetime import date
 
+from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db, redis_queues
@@ -35,6 +40,13 @@ def record_exposure(
     )
 
 
+def beacon_for(shop_domain: str, campaign_id: int, visitor_key: str, variant: str) -> str:
+    """What the widget sends back with each event of this offer."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    message = f"baton-beacon|{shop_domain}|{campaign_id}|{visitor_key}|{variant}".encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:32]
+
+
 def count_widget_events(shop_domain: str, visitor_key: str, device: str, events: list) -> int:
     """Add the batch's impressions and opens; returns how many were new today."""
     day = utcnow().date()
@@ -48,11 +60,18 @@ def count_widget_events(shop_domain: str, visitor_key: str, device: str, events:
     )
     counted = 0
     for event in events:
-        if event["campaign_id"] not in own or not _first_today(visitor_key, event, day):
+        if event["campaign_id"] not in own or not _offered(shop_domain, visitor_key, event):
+            continue
+        if not _first_today(visitor_key, event, day):
             continue
         _increment(shop_domain, event, device, day)
         counted += 1
     return counted
+
+
+def _offered(shop_domain: str, visitor_key: str, event: dict) -> bool:
+    expected = beacon_for(shop_domain, event["campaign_id"], visitor_key, event["variant"])
+    return hmac.compare_digest(expected, event.get("beacon") or "")
 
 
 def _first_today(visitor_key: str, event: dict, day: date) -> bool:

@@ -152,7 +152,12 @@ def app_proxy(subpath: str):
     headers = {
         "Content-Type": request.content_type or "application/json",
         "User-Agent": request.user_agent.string,
-        "X-Forwarded-For": request.remote_addr or "127.0.0.1",
+        # Shopify's proxy adds the address it saw to whatever the browser sent.
+        "X-Forwarded-For": ", ".join(
+            part
+            for part in (request.headers.get("X-Forwarded-For"), request.remote_addr or "127.0.0.1")
+            if part
+        ),
     }
     # In-process, as one hop: the view sees exactly what Shopify's proxy would send.
     with current_app.test_request_context(

@@ -111,6 +111,8 @@ class Play(db.Model):
     __table_args__ = (
         # One play per campaign per normalised email, per Shopify customer and per visitor.
         UniqueConstraint("campaign_id", "email", name="uq_play_email"),
+        # Every spelling of one inbox (capitals, +tags, Gmail's dots) is one play.
+        UniqueConstraint("campaign_id", "email_key", name="uq_play_email_key"),
         UniqueConstraint("campaign_id", "shopify_customer_id", name="uq_play_customer"),
         UniqueConstraint("campaign_id", "visitor_key", name="uq_play_visitor"),
     )
@@ -124,6 +126,7 @@ class Play(db.Model):
         BigId, ForeignKey("customer.id", ondelete="SET NULL")
     )
     email: Mapped[str | None] = mapped_column(String(320))
+    email_key: Mapped[str | None] = mapped_column(String(320))
     shopify_customer_id: Mapped[int | None] = mapped_column(BigInteger)
     visitor_key: Mapped[str | None] = mapped_column(String(64))
     code: Mapped[str | None] = mapped_column(String(64))

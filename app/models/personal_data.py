@@ -65,7 +65,7 @@ REGISTRY: dict[str, PersonalData] = {
     "sync_task": PersonalData(("subject", "last_error"), DELETE),
     "shop_order": PersonalData(("email",), ANONYMISE, not_personal=("name",)),  # "#1001"
     "play": PersonalData(
-        ("email", "phone", "ip", "user_agent", "visitor_key", "shopify_customer_id"),
+        ("email", "email_key", "phone", "ip", "user_agent", "visitor_key", "shopify_customer_id"),
         ANONYMISE,
         # What stays of the consent record once nobody is named: which text, whether ticked.
         not_personal=("consented", "consent_text_version", "sms_consented"),

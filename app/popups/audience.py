@@ -56,9 +56,9 @@ def suppression_reason(campaign: Campaign, shopper: Shopper, now: datetime) -> s
     return None
 
 
-def already_played(campaign: Campaign, shopper: Shopper) -> bool:
-    """True when this visitor or this customer has played the campaign before."""
-    conditions = []
+def already_played(campaign: Campaign, shopper: Shopper, email_key: str | None = None) -> bool:
+    """True when this visitor, this customer or this inbox has played the campaign before."""
+    conditions = [Play.email_key == email_key] if email_key else []
     if shopper.visitor_key:
         conditions.append(Play.visitor_key == shopper.visitor_key)
     if shopper.customer is not None:

@@ -13,9 +13,9 @@ from app.errors import ApiError
 from app.extensions import db, redis_queues
 from app.models import Campaign, CouponCode, Play, Prize
 from app.models.types import utcnow
+from app.popups.addresses import is_disposable, play_key
 from app.popups.audience import Shopper, already_played
 from app.popups.codes import take_code
-from app.popups.disposable import is_disposable
 from app.popups.draw import award, choose
 from app.popups.pools import wait_for_fresh_code
 from app.popups.shopify_codes import current_lot_key
@@ -32,6 +32,9 @@ TOKEN_TTL_SECONDS = 30 * 60
 # Per shopper IP per minute: generous for people, tight for scripts. The per-shop ceiling
 # (BATON_PLAY_LIMIT_PER_SHOP_MINUTE) only stops runaway abuse, not a busy flash campaign.
 IP_LIMIT_PER_MINUTE = 10
+# Offers come once per trigger and page; a script minting visitors to skew the exposure
+# counts (lift, variants) needs many more.
+OFFER_LIMIT_PER_IP_MINUTE = 60
 
 
 @dataclass(frozen=True)
@@ -65,14 +68,26 @@ def issue_play_token(campaign_id: int, visitor_key: str, variant_key: str) -> st
 
 
 def check_rate_limits(shop_domain: str, ip: str) -> None:
-    """Fixed one-minute windows in Redis; a 429 says when to come back."""
+    """Plays: fixed one-minute windows in Redis, per shopper IP and per shop; a 429 says when
+    to come back."""
     window = int(utcnow().timestamp() // 60)
     shop_limit = current_app.config["BATON"].play_limit_per_shop_minute
-    limits = {
-        f"baton:rate:ip:{shop_domain}:{ip}:{window}": IP_LIMIT_PER_MINUTE,
-        f"baton:rate:shop:{shop_domain}:{window}": shop_limit,
-    }
-    pipe = redis_queues.connection.pipeline(transaction=False)  # one round trip for both
+    _within_limits(
+        {
+            f"baton:rate:ip:{shop_domain}:{ip}:{window}": IP_LIMIT_PER_MINUTE,
+            f"baton:rate:shop:{shop_domain}:{window}": shop_limit,
+        }
+    )
+
+
+def check_offer_limit(shop_domain: str, ip: str) -> None:
+    """Offers: a one-minute window per shopper IP."""
+    window = int(utcnow().timestamp() // 60)
+    _within_limits({f"baton:rate:offer:{shop_domain}:{ip}:{window}": OFFER_LIMIT_PER_IP_MINUTE})
+
+
+def _within_limits(limits: dict[str, int]) -> None:
+    pipe = redis_queues.connection.pipeline(transaction=False)  # one round trip for all
     for name in limits:
         pipe.incr(name).expire(name, 120)
     counts = pipe.execute()[::2]
@@ -81,7 +96,7 @@ def check_rate_limits(shop_domain: str, ip: str) -> None:
         raise ApiError(
             429,
             "rate_limited",
-            "Too many plays; please wait a moment.",
+            "Too many tries; please wait a moment.",
             {"Retry-After": str(retry)},
         )
 
@@ -147,7 +162,7 @@ def _play_once(
     if (campaign.consent or {}).get("required", True) and not request.consented:
         raise ApiError(400, "consent_required", "Please tick the box to agree to emails.")
     customer = _player(request, email)
-    if already_played(campaign, Shopper(request.visitor_key, customer)):
+    if already_played(campaign, Shopper(request.visitor_key, customer), play_key(email)):
         raise ApiError(409, "already_played", "You have already played this game.")
     prize = choose([prize for prize in campaign.prizes if prize.id not in capped])
     if prize is None:
@@ -180,7 +195,7 @@ def _checked_email(raw: str) -> str:
     email = normalise_email(raw)
     if email is None:
         raise ApiError(400, "invalid_email", "Please enter a valid email address.")
-    if is_disposable(email):
+    if is_disposable(email, current_app.config["BATON"].disposable_domains):
         raise ApiError(400, "disposable_email", "Please use an email address you keep.")
     return email
 
@@ -241,6 +256,7 @@ def _record(
         customer_id=customer.id if customer else None,
         # As typed: unverified, kept for the lead's email and the consent record only.
         email=email,
+        email_key=play_key(email),
         shopify_customer_id=_shopify_id(request),
         visitor_key=request.visitor_key,
         code=code.code if code else None,

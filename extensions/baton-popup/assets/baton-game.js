@@ -44,7 +44,7 @@
   var pending = [];
   function track(campaign, offer, type) {
     if (embed.preview) return;
-    pending.push({ campaign_id: campaign.id, variant: offer.variant, type: type });
+    pending.push({ campaign_id: campaign.id, variant: offer.variant, type: type, beacon: offer.beacon });
   }
   function flush() {
     if (!pending.length) return;
