@@ -203,7 +203,13 @@ def release_awaiting_install(shop_domain: str) -> list[int]:
                 table.c.shop_domain == shop_domain,
                 table.c.status == DeliveryStatus.AWAITING_INSTALL,
             )
-            .values(status=DeliveryStatus.RECEIVED, attempts=0, error=None, claimed_at=None)
+            .values(
+                status=DeliveryStatus.RECEIVED,
+                attempts=0,
+                error=None,
+                claimed_at=None,
+                next_attempt_at=None,
+            )
             .returning(table.c.id)
         )
     )
@@ -245,7 +251,7 @@ def requeue_delivery(delivery_id: int) -> str:
     if delivery.status in (DeliveryStatus.REJECTED, DeliveryStatus.PROCESSED):
         return f"delivery {delivery_id} is {delivery.status}; nothing to replay"
     delivery.status, delivery.attempts, delivery.error = DeliveryStatus.RECEIVED, 0, None
-    delivery.claimed_at = None
+    delivery.claimed_at = delivery.next_attempt_at = None
     db.session.commit()
     queued = announce_delivery(delivery_id)
     return f"delivery {delivery_id} {'queued' if queued else 'stored; the sweeper will queue it'}"

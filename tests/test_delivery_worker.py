@@ -1,15 +1,19 @@
 """How the worker treats failures: bad payloads stop, transient ones retry, attempts are capped."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
 from app import topics
-from app.extensions import db
+from app.extensions import db, redis_queues
 from app.models import Customer, DeliveryStatus, WebhookDelivery
+from app.models.types import utcnow
 from tests import payloads
 from tests.shopify_signing import post_webhook
 from workers.deliveries import MAX_ATTEMPTS, RetryLater, process_deliveries, process_delivery
+from workers.sweeper import sweep_deliveries
 
 
 def only_delivery() -> WebhookDelivery:
@@ -75,6 +79,7 @@ def test_attempts_are_capped(client, installed_shop, monkeypatch):
     for _ in range(MAX_ATTEMPTS):
         with pytest.raises(ConnectionError):
             process_delivery(delivery_id)
+        time_passes(delivery_id)
     assert process_delivery(delivery_id) == DeliveryStatus.FAILED
     assert only_delivery().attempts == MAX_ATTEMPTS + 1
     assert only_delivery().error.startswith("gave up")
@@ -135,3 +140,36 @@ def test_a_database_error_keeps_no_personal_data_on_the_row_or_in_the_log(
     assert "no_such_table" in stored.error  # what went wrong stays readable
     for text_kept in (stored.error, str(retry.value), caplog.text):
         assert "ana.secret@example.com" not in text_kept
+
+
+def time_passes(delivery_id: int) -> None:
+    """The clock reaches the delivery's next attempt."""
+    delivery = db.session.get(WebhookDelivery, delivery_id)
+    delivery.next_attempt_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+
+
+def test_a_released_delivery_waits_for_its_next_attempt(client, installed_shop, monkeypatch):
+    # L2: released with its old received_at, it came back every sweep: eight tries in minutes.
+    installed_shop()
+    post_webhook(client, "app/scopes_update", {"current": ["read_orders"]})
+    monkeypatch.setitem(
+        topics.HANDLERS,
+        "app/scopes_update",
+        lambda delivery, payload: (_ for _ in ()).throw(ConnectionError("down")),
+    )
+    delivery_id = only_delivery().id
+    with pytest.raises(ConnectionError):
+        process_delivery(delivery_id)
+    wait = only_delivery().next_attempt_at - utcnow()
+    assert timedelta(seconds=14) <= wait <= timedelta(seconds=30)
+    webhooks = redis_queues.queue("webhooks")
+    assert sweep_deliveries(webhooks, grace=timedelta(0)) == 0
+    assert process_delivery(delivery_id) == "skipped"  # a retried job before its time
+
+    time_passes(delivery_id)
+    assert sweep_deliveries(webhooks, grace=timedelta(0)) == 1
+    with pytest.raises(ConnectionError):
+        process_delivery(delivery_id)
+    longer = only_delivery().next_attempt_at - utcnow()
+    assert timedelta(seconds=29) <= longer <= timedelta(seconds=60)

@@ -1,8 +1,10 @@
 """Process stored webhook deliveries by dispatching each to its topic's handler."""
 
 import logging
+import random
+from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from app.extensions import db
 from app.failures import describe
@@ -14,6 +16,8 @@ from app.topics import COMPLIANCE_TOPICS, handler_for, parse_payload
 log = logging.getLogger(__name__)
 # A delivery that keeps failing for reasons we cannot classify stops here, visibly.
 MAX_ATTEMPTS = 8
+RETRY_BASE_SECONDS = 30
+RETRY_CAP_SECONDS = 3600
 # What a malformed or unexpected payload raises; retrying cannot fix any of these.
 PAYLOAD_ERRORS = (KeyError, ValueError, TypeError, AttributeError, IndexError)
 
@@ -82,12 +86,15 @@ def _claim(delivery_ids: list[int]) -> list[int]:
     # One atomic UPDATE decides which worker runs a delivery, even if two jobs carry its id.
     # The attempt is counted here, so a worker killed mid-job still uses one up.
     table = WebhookDelivery.__table__
+    now = utcnow()
     claimed = db.session.scalars(
         update(table)
-        .where(table.c.id.in_(delivery_ids), table.c.status == DeliveryStatus.RECEIVED)
-        .values(
-            status=DeliveryStatus.PROCESSING, claimed_at=utcnow(), attempts=table.c.attempts + 1
+        .where(
+            table.c.id.in_(delivery_ids),
+            table.c.status == DeliveryStatus.RECEIVED,
+            or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now),
         )
+        .values(status=DeliveryStatus.PROCESSING, claimed_at=now, attempts=table.c.attempts + 1)
         .returning(table.c.id)
     ).all()
     db.session.commit()
@@ -100,6 +107,13 @@ def _awaits_install(delivery: WebhookDelivery) -> bool:
         return False
     known = db.session.scalar(select(Shop.id).where(Shop.domain == delivery.shop_domain))
     return known is None
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Backoff after `attempts` tries: 30 s, 1, 2, 4 minutes... up to an hour, jittered so a
+    burst that failed together does not come back together. Eight attempts span hours."""
+    ceiling = min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
 
 
 def _finish(delivery: WebhookDelivery, status: str, error: str | None) -> str:
@@ -123,5 +137,6 @@ def _release(delivery_id: int, error: Exception) -> None:
     delivery = db.session.get(WebhookDelivery, delivery_id)
     delivery.status = DeliveryStatus.RECEIVED
     delivery.claimed_at = None
+    delivery.next_attempt_at = utcnow() + retry_delay(delivery.attempts)
     delivery.error = describe(error)
     db.session.commit()

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from rq import Queue
 from rq.exceptions import DuplicateJobError
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 
 from app.deliveries import prune_finished, purge_awaiting_install
 from app.extensions import db, redis_queues
@@ -42,7 +42,13 @@ def sweep_deliveries(
         select(WebhookDelivery.id)
         .where(
             WebhookDelivery.status == DeliveryStatus.RECEIVED,
-            WebhookDelivery.received_at < now - grace,
+            or_(
+                and_(
+                    WebhookDelivery.next_attempt_at.is_(None),
+                    WebhookDelivery.received_at < now - grace,
+                ),
+                WebhookDelivery.next_attempt_at <= now,
+            ),
         )
         .order_by(WebhookDelivery.id)
         .limit(MAX_PER_SWEEP)
