@@ -115,6 +115,9 @@ class ShopifyAdminFake:
             "themes": self.themes,
             "draftOrderCreate": self.create_draft_order,
             "draftOrderInvoiceSend": self.send_draft_invoice,
+            "draftOrder": self.draft_order,
+            "draftOrders": self.draft_orders,
+            "codeDiscountNodeByCode": self.discount_by_code,
         }
         return {name: _resolver(handler) for name, handler in handlers.items()}
 
@@ -142,6 +145,11 @@ class ShopifyAdminFake:
         self.state["discounts"][discount_id] = {"kind": kind, **given}
         self._add_code(given["code"], discount_id)
         return {"codeDiscountNode": self._discount_node(discount_id), "userErrors": []}
+
+    def discount_by_code(self, given: dict) -> dict | None:
+        # Shopify matches the code without regard to case.
+        discount_id = self.state["codes"].get(given["code"].upper())
+        return self._discount_node(discount_id) if discount_id else None
 
     def bulk_add(self, given: dict) -> dict:
         discount_id, codes = given["discountId"], given["codes"]
@@ -479,6 +487,7 @@ class ShopifyAdminFake:
             ],
             "discountCodes": list(given.get("discountCodes") or []),
             "appliedDiscount": given.get("appliedDiscount"),
+            "tags": sorted(set(given.get("tags") or [])),
             # Shopify's invoice page; the demo serves its own (state["invoice_base"]).
             "invoiceUrl": f"{self.state.get('invoice_base') or 'https://' + self.shop}"
             f"/{number}/invoices/{token}",
@@ -499,8 +508,28 @@ class ShopifyAdminFake:
                 "draftOrder": None,
                 "userErrors": [_user_error(["email", "to"], "To can't be blank")],
             }
-        draft["status"], draft["invoiceSentAt"] = "INVOICE_SENT", "2026-11-27T12:00:00Z"
+        draft["status"] = "INVOICE_SENT"
+        draft["invoiceSentAt"] = datetime.now(UTC).isoformat()
+        draft["invoicesSent"] = draft.get("invoicesSent", 0) + 1
         return {"draftOrder": self._draft_json(draft), "userErrors": []}
+
+    def draft_order(self, given: dict) -> dict | None:
+        draft = self.state.setdefault("draft_orders", {}).get(given["id"])
+        return self._draft_json(draft) if draft else None
+
+    def draft_orders(self, given: dict) -> dict:
+        # The search syntax Baton uses: tag:'<tag>'.
+        wanted = re.fullmatch(r"tag:'([^']+)'", given.get("query") or "")
+        drafts = [
+            self._draft_json(draft)
+            for draft in self.state.setdefault("draft_orders", {}).values()
+            if wanted is None or wanted.group(1) in draft.get("tags", [])
+        ]
+        first = given.get("first") or len(drafts)
+        return {
+            "nodes": drafts[:first],
+            "edges": [{"cursor": d["id"], "node": d} for d in drafts[:first]],
+        }
 
     def _draft_errors(self, given: dict) -> list[dict]:
         lines = given.get("lineItems")
@@ -539,6 +568,7 @@ class ShopifyAdminFake:
             "id": draft["id"],
             "name": draft["name"],
             "status": draft["status"],
+            "tags": draft.get("tags", []),
             "email": draft.get("email"),
             "invoiceUrl": draft["invoiceUrl"],
             "invoiceSentAt": draft["invoiceSentAt"],

@@ -52,6 +52,17 @@ mutation CreateFreeShipping($discount: DiscountCodeFreeShippingInput!) {
   discountCodeFreeShippingCreate(freeShippingCodeDiscount: $discount) {%s
   }
 }""" % (_CREATED % "DiscountCodeFreeShipping")
+# A create whose answer was lost may have run: its first code finds it.
+FIND_BY_CODE = """
+query DiscountByCode($code: String!) {
+  codeDiscountNodeByCode(code: $code) {
+    id
+    codeDiscount {
+      ... on DiscountCodeBasic { codes(first: 1) { nodes { id code } } }
+      ... on DiscountCodeFreeShipping { codes(first: 1) { nodes { id code } } }
+    }
+  }
+}"""
 BULK_ADD = """
 mutation AddCodes($discountId: ID!, $codes: [DiscountRedeemCodeInput!]!) {
   discountRedeemCodeBulkAdd(discountId: $discountId, codes: $codes) {
@@ -145,14 +156,34 @@ def ensure_discount(
     lot = _lot(campaign, prize, key, ends_at)
     if lot.shopify_id:
         return lot
-    first = _reserve_codes(campaign, prize, lot, 1)[0]
+    first = _unconfirmed_first_code(lot)
+    if first is not None:
+        found = client.execute(FIND_BY_CODE, {"code": first})["codeDiscountNodeByCode"]
+        if found is not None:
+            return _confirm(lot, found, first)
+    else:
+        first = _reserve_codes(campaign, prize, lot, 1)[0]
     mutation, discount = discount_input(campaign, prize, first, lot)
     result = next(iter(client.execute(mutation, {"discount": discount}).values()))
     if result["userErrors"]:
         _mark(lot, {first: None}, "failed")
         db.session.commit()
         raise ShopifyGraphQLError(result["userErrors"])
-    node = result["codeDiscountNode"]
+    return _confirm(lot, result["codeDiscountNode"], first)
+
+
+def _unconfirmed_first_code(lot: PrizeDiscount) -> str | None:
+    # Before the lot has a discount, a pending code can only be a create's first code whose
+    # answer never came (a timeout): the create may have run.
+    return db.session.scalar(
+        select(CouponCode.code)
+        .where(CouponCode.discount_id == lot.id, CouponCode.status == "pending")
+        .order_by(CouponCode.id)
+        .limit(1)
+    )
+
+
+def _confirm(lot: PrizeDiscount, node: dict, first: str) -> PrizeDiscount:
     lot.shopify_id = node["id"]
     created = {entry["code"]: entry["id"] for entry in node["codeDiscount"]["codes"]["nodes"]}
     _mark(lot, {first: created.get(first)}, "available")

@@ -2,13 +2,19 @@
 
 The row comes first: it is inserted (unique per cart) before Shopify is asked, so a double
 click, or two staff at once, make one draft order. A failed attempt is marked failed and may
-be tried again.
+be tried again, and so may one whose request died (a "creating" row left by a killed worker).
+
+draftOrderCreate and draftOrderInvoiceSend are not idempotent, and a request that timed out
+may have run. So each draft carries a tag naming its cart, looked up before creating again,
+and an invoice is sent again only if Shopify's invoiceSentAt shows the last one did not go.
 """
 
+import hashlib
 import logging
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from app.errors import ApiError
 from app.extensions import db
@@ -21,6 +27,7 @@ from app.shopify.graphql import (
     ShopifyTransientError,
     admin_client_for,
 )
+from app.shopify.payloads import parse_timestamp
 from app.shops import ShopUnavailable, find_shop
 from app.upserts import insert_ignore
 
@@ -31,6 +38,14 @@ mutation AssistedDraft($input: DraftOrderInput!) {
     userErrors { field message }
   }
 }"""
+FIND_BY_TAG = """
+query CartDraft($query: String!) {
+  draftOrders(first: 1, query: $query) { nodes { id name status invoiceUrl } }
+}"""
+INVOICE_STATE = """
+query DraftInvoice($id: ID!) {
+  draftOrder(id: $id) { id invoiceSentAt }
+}"""
 SEND_INVOICE = """
 mutation AssistedInvoice($id: ID!, $email: EmailInput) {
   draftOrderInvoiceSend(id: $id, email: $email) {
@@ -39,6 +54,10 @@ mutation AssistedInvoice($id: ID!, $email: EmailInput) {
   }
 }"""
 VARIANT = "gid://shopify/ProductVariant/{}"
+# A "creating" row older than this belongs to a request that died: it may be tried again.
+STUCK_AFTER = timedelta(minutes=2)
+# Within gunicorn's 30 s, with room to answer: a slow Shopify is a 503 to retry, not a kill.
+WEB_DEADLINE_SECONDS = 20
 log = logging.getLogger(__name__)
 
 
@@ -68,25 +87,41 @@ def draft_for_cart(
         return draft, False
     draft.email, draft.discount, draft.line_items = email, discount, cart.line_items or []
     try:
-        made = _shopify(cart.shop_domain, CREATE, {"input": _input(lines, email, discount)})
-        result = made["draftOrderCreate"]
-        if result["userErrors"]:
-            raise ApiError(
-                400,
-                "draft_refused",
-                "Shopify refused the draft order: "
-                + "; ".join(error["message"] for error in result["userErrors"]),
-            )
+        order = _existing_draft(cart) or _create_draft(cart, lines, email, discount)
     except ApiError as error:
         draft.status, draft.last_error = "failed", error.message
         db.session.commit()
         raise
-    order = result["draftOrder"]
     draft.status, draft.draft_order_id, draft.name = "open", order["id"], order["name"]
     draft.invoice_url, draft.last_error = order["invoiceUrl"], None
     draft.total = cart.total
     db.session.commit()
     return draft, True
+
+
+def cart_tag(cart_token: str) -> str:
+    """The tag that finds this cart's draft in Shopify (tags hold 40 characters)."""
+    return "baton-cart-" + hashlib.sha256(cart_token.encode()).hexdigest()[:24]
+
+
+def _existing_draft(cart: Cart) -> dict | None:
+    # A create that timed out may have run: find it by its tag before making another.
+    query = f"tag:'{cart_tag(cart.token)}'"
+    found = _shopify(cart.shop_domain, FIND_BY_TAG, {"query": query})["draftOrders"]["nodes"]
+    return found[0] if found else None
+
+
+def _create_draft(cart: Cart, lines: list[dict], email: str | None, discount: dict) -> dict:
+    variables = {"input": _input(lines, email, discount, cart_tag(cart.token))}
+    result = _shopify(cart.shop_domain, CREATE, variables)["draftOrderCreate"]
+    if result["userErrors"]:
+        raise ApiError(
+            400,
+            "draft_refused",
+            "Shopify refused the draft order: "
+            + "; ".join(error["message"] for error in result["userErrors"]),
+        )
+    return result["draftOrder"]
 
 
 def draft_of(cart: Cart) -> AssistedDraft | None:
@@ -111,6 +146,8 @@ def send_invoice(draft: AssistedDraft, to: str | None) -> AssistedDraft:
             "The shopper has no email: enter one to send the invoice to.",
             fields={"to": "is required"},
         )
+    if _sent_unrecorded(draft):
+        return draft
     result = _shopify(draft.shop_domain, SEND_INVOICE, variables)["draftOrderInvoiceSend"]
     if result["userErrors"]:
         raise ApiError(
@@ -205,15 +242,31 @@ def mark_assisted(shop_domain: str, order_shopify_id: int) -> None:
         )
 
 
+def _sent_unrecorded(draft: AssistedDraft) -> bool:
+    # A send that timed out may have gone: Shopify's invoiceSentAt newer than what Baton
+    # recorded means it did, so it is recorded now instead of emailing the shopper twice.
+    state = _shopify(draft.shop_domain, INVOICE_STATE, {"id": draft.draft_order_id})
+    sent_at = parse_timestamp((state["draftOrder"] or {}).get("invoiceSentAt"))
+    if sent_at is None or (draft.invoice_sent_at and sent_at <= draft.invoice_sent_at):
+        return False
+    draft.status, draft.invoice_sent_at = "invoice_sent", sent_at
+    db.session.commit()
+    return True
+
+
 def _retry_failed(cart: Cart) -> bool:
-    # Only one of two simultaneous retries wins the row back.
+    # Only one of two simultaneous retries wins the row back: a failed attempt, or one whose
+    # request died while it was creating.
+    stuck = and_(
+        AssistedDraft.status == "creating", AssistedDraft.updated_at < utcnow() - STUCK_AFTER
+    )
     return (
         db.session.execute(
             update(AssistedDraft)
             .where(
                 AssistedDraft.shop_domain == cart.shop_domain,
                 AssistedDraft.cart_token == cart.token,
-                AssistedDraft.status == "failed",
+                or_(AssistedDraft.status == "failed", stuck),
             )
             .values(status="creating", updated_at=utcnow())
         ).rowcount
@@ -245,8 +298,8 @@ def _draft_lines(cart: Cart) -> list[dict]:
     return lines
 
 
-def _input(lines: list[dict], email: str | None, discount: dict) -> dict:
-    given = {"lineItems": lines, "tags": ["baton-assisted"]}
+def _input(lines: list[dict], email: str | None, discount: dict, tag: str) -> dict:
+    given = {"lineItems": lines, "tags": ["baton-assisted", tag]}
     if email:
         given["email"] = email
     if discount.get("code"):
@@ -269,7 +322,7 @@ def _input(lines: list[dict], email: str | None, discount: dict) -> dict:
 def _shopify(shop_domain: str, query: str, variables: dict) -> dict:
     shop = find_shop(shop_domain)
     try:
-        return admin_client_for(shop).execute(query, variables)
+        return admin_client_for(shop, WEB_DEADLINE_SECONDS).execute(query, variables)
     except (ShopifyTransientError, ShopUnavailable) as error:
         raise ApiError(
             503,

@@ -25,6 +25,11 @@ class ShopifyTransientError(Exception):
     """Shopify stayed throttled or unavailable through every attempt; retry the job later."""
 
 
+class ShopifyAmbiguousError(ShopifyTransientError):
+    """A mutation's request may have reached Shopify (a read timeout, a 5xx): it is not sent
+    again blindly; the caller looks for what it made before making it again."""
+
+
 class ShopifyAuthError(Exception):
     """Shopify refused the access token (401/403): reinstall or refresh needed."""
 
@@ -100,6 +105,8 @@ class AdminGraphQL:
         sleep: Callable[[float], None] = time.sleep,
         max_attempts: int = 5,
         base_url: str = "",
+        deadline_seconds: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self.url = f"{base_url or 'https://' + shop_domain}/admin/api/{api_version}/graphql.json"
         self.headers = {"X-Shopify-Access-Token": access_token, "Content-Type": "application/json"}
@@ -107,6 +114,9 @@ class AdminGraphQL:
         self.session = session or requests.Session()
         self.sleep = sleep
         self.max_attempts = max_attempts
+        # A web request must answer before gunicorn's 30 s timeout kills it mid-write.
+        self.deadline_seconds = deadline_seconds
+        self.clock = clock
 
     def execute(
         self,
@@ -114,39 +124,67 @@ class AdminGraphQL:
         variables: dict | None = None,
         estimated_cost: int = DEFAULT_ESTIMATED_COST,
     ) -> dict:
-        """Return the query's data, waiting out throttling and retrying transient failures."""
+        """Return the query's data, waiting out throttling and retrying transient failures.
+
+        A mutation is sent again only when Shopify cannot have run it (throttled, 429, the
+        connection never made); after a read timeout or a 5xx it raises ShopifyAmbiguousError.
+        """
+        mutation = query.lstrip().startswith("mutation")
+        ends = None if self.deadline_seconds is None else self.clock() + self.deadline_seconds
         last_problem = "no attempt made"
         for attempt in range(self.max_attempts):
-            self.sleep(self.bucket.wait_seconds(estimated_cost))
-            outcome = self._attempt(query, variables)
+            self.sleep(self._within(ends, self.bucket.wait_seconds(estimated_cost)))
+            outcome = self._attempt(query, variables, mutation, self._within(ends, TIMEOUT_SECONDS))
             if isinstance(outcome, dict):
                 return outcome
             last_problem, delay = outcome
             log.info("GraphQL attempt %d for %s: %s", attempt + 1, self.url, last_problem)
-            self.sleep(delay if delay is not None else _backoff(attempt))
+            pause = delay if delay is not None else _backoff(attempt)
+            if ends is not None and self.clock() + pause >= ends:
+                raise ShopifyTransientError(f"out of time waiting for Shopify: {last_problem}")
+            self.sleep(pause)
         raise ShopifyTransientError(f"gave up after {self.max_attempts} attempts: {last_problem}")
 
-    def _attempt(self, query: str, variables: dict | None) -> dict | tuple[str, float | None]:
+    def _within(self, ends: float | None, seconds: float) -> float:
+        return seconds if ends is None else max(0.0, min(seconds, ends - self.clock()))
+
+    def _attempt(
+        self, query: str, variables: dict | None, mutation: bool, timeout: float
+    ) -> dict | tuple[str, float | None]:
         """One request: the data, or (why it must be retried, how long to wait or None)."""
         try:
             response = self.session.post(
                 self.url,
                 json={"query": query, "variables": variables or {}},
                 headers=self.headers,
-                timeout=TIMEOUT_SECONDS,
+                timeout=max(timeout, 0.1),
             )
-        except (requests.ConnectionError, requests.Timeout) as error:
+        except requests.ConnectTimeout as error:
+            return f"network: {error}", None  # never connected: nothing reached Shopify
+        except requests.Timeout as error:
+            if mutation:
+                raise ShopifyAmbiguousError(f"no answer in time: {error}") from error
             return f"network: {error}", None
-        if response.status_code == 429:
+        except requests.ConnectionError as error:
+            return f"network: {error}", None
+        return self._answer(response, mutation)
+
+    def _answer(
+        self, response: requests.Response, mutation: bool
+    ) -> dict | tuple[str, float | None]:
+        status = response.status_code
+        if status == 429:
             return "HTTP 429", _retry_after(response)
-        if response.status_code >= 500:
-            return f"HTTP {response.status_code}", None
-        if response.status_code == 401:
+        if status >= 500:
+            if mutation:
+                raise ShopifyAmbiguousError(f"HTTP {status} to a mutation")
+            return f"HTTP {status}", None
+        if status == 401:
             raise ShopifyAuthError("Shopify refused the access token (HTTP 401)")
-        if response.status_code in (402, 403, 423):
+        if status in (402, 403, 423):
             # Shopify's documented meanings: frozen, marked fraudulent, not available.
-            raise ShopifyAuthError(f"Shopify refused the shop (HTTP {response.status_code})")
-        if response.status_code != 200:
+            raise ShopifyAuthError(f"Shopify refused the shop (HTTP {status})")
+        if status != 200:
             raise ShopifyGraphQLError(_json_or_text(response))
         return self._read(response.json())
 
@@ -164,7 +202,7 @@ class AdminGraphQL:
         return body.get("data") or {}
 
 
-def admin_client_for(shop) -> AdminGraphQL:
+def admin_client_for(shop, deadline_seconds: float | None = None) -> AdminGraphQL:
     """A client for an installed shop, with a fresh token and the shared cost bucket."""
     from app.shops import access_token_for
 
@@ -175,6 +213,7 @@ def admin_client_for(shop) -> AdminGraphQL:
         settings.shopify_api_version,
         bucket=CostBucket(redis_queues.connection, shop.domain),
         base_url=settings.shopify_admin_base_url,
+        deadline_seconds=deadline_seconds,
     )
 
 

@@ -3,6 +3,7 @@
 import json
 import re
 
+import requests
 import responses
 
 from app.demo.shopify_fake import ShopifyAdminFake, empty_state
@@ -19,12 +20,19 @@ class FakeShopifyAdmin:
         self.fake = ShopifyAdminFake(self.state, shop)
         self.url = f"https://{shop}/admin/api/{version}/graphql.json"
         self.requests: list[dict] = []
+        # How many of the next mutations' answers to lose after Shopify has run them.
+        self.lose_answers = 0
         mock.add_callback(responses.POST, self.url, callback=self.answer)
         mock.add_callback(responses.GET, BULK_RESULTS, callback=self.bulk_result)
 
     def answer(self, request):
-        self.requests.append(json.loads(request.body))
+        sent = json.loads(request.body)
+        self.requests.append(sent)
         status, body = self.fake.answer(request.body, request.headers.get("X-Shopify-Access-Token"))
+        if self.lose_answers and sent["query"].lstrip().startswith("mutation"):
+            # Shopify ran the request, but its answer never arrived (a read timeout).
+            self.lose_answers -= 1
+            raise requests.ReadTimeout("the answer was lost on the way back")
         return status, {"Content-Type": "application/json"}, json.dumps(body)
 
     def bulk_result(self, request):
