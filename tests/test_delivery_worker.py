@@ -67,15 +67,20 @@ def test_one_bad_delivery_does_not_hold_back_its_batch(client, installed_shop, m
     assert statuses == [DeliveryStatus.RECEIVED, DeliveryStatus.PROCESSED]
 
 
-def test_attempts_are_capped(client, installed_shop, monkeypatch):
-    installed_shop()
+def failing_delivery(client, monkeypatch) -> int:
+    """A stored delivery whose handler keeps failing as if the network were down."""
     post_webhook(client, "app/scopes_update", {"current": ["read_orders"]})
     monkeypatch.setitem(
         topics.HANDLERS,
         "app/scopes_update",
         lambda delivery, payload: (_ for _ in ()).throw(ConnectionError("down")),
     )
-    delivery_id = only_delivery().id
+    return only_delivery().id
+
+
+def test_attempts_are_capped(client, installed_shop, monkeypatch):
+    installed_shop()
+    delivery_id = failing_delivery(client, monkeypatch)
     for _ in range(MAX_ATTEMPTS):
         with pytest.raises(ConnectionError):
             process_delivery(delivery_id)
@@ -152,13 +157,7 @@ def time_passes(delivery_id: int) -> None:
 def test_a_released_delivery_waits_for_its_next_attempt(client, installed_shop, monkeypatch):
     # L2: released with its old received_at, it came back every sweep: eight tries in minutes.
     installed_shop()
-    post_webhook(client, "app/scopes_update", {"current": ["read_orders"]})
-    monkeypatch.setitem(
-        topics.HANDLERS,
-        "app/scopes_update",
-        lambda delivery, payload: (_ for _ in ()).throw(ConnectionError("down")),
-    )
-    delivery_id = only_delivery().id
+    delivery_id = failing_delivery(client, monkeypatch)
     with pytest.raises(ConnectionError):
         process_delivery(delivery_id)
     wait = only_delivery().next_attempt_at - utcnow()

@@ -114,13 +114,7 @@ def _existing_draft(cart: Cart) -> dict | None:
 def _create_draft(cart: Cart, lines: list[dict], email: str | None, discount: dict) -> dict:
     variables = {"input": _input(lines, email, discount, cart_tag(cart.token))}
     result = _shopify(cart.shop_domain, CREATE, variables)["draftOrderCreate"]
-    if result["userErrors"]:
-        raise ApiError(
-            400,
-            "draft_refused",
-            "Shopify refused the draft order: "
-            + "; ".join(error["message"] for error in result["userErrors"]),
-        )
+    _refused(result, "draft_refused", "Shopify refused the draft order")
     return result["draftOrder"]
 
 
@@ -149,13 +143,7 @@ def send_invoice(draft: AssistedDraft, to: str | None) -> AssistedDraft:
     if _sent_unrecorded(draft):
         return draft
     result = _shopify(draft.shop_domain, SEND_INVOICE, variables)["draftOrderInvoiceSend"]
-    if result["userErrors"]:
-        raise ApiError(
-            400,
-            "invoice_refused",
-            "Shopify did not send the invoice: "
-            + "; ".join(error["message"] for error in result["userErrors"]),
-        )
+    _refused(result, "invoice_refused", "Shopify did not send the invoice")
     draft.status, draft.invoice_sent_at = "invoice_sent", utcnow()
     if to:
         draft.email = to
@@ -317,6 +305,13 @@ def _input(lines: list[dict], email: str | None, discount: dict, tag: str) -> di
             "title": "Staff discount",
         }
     return given
+
+
+def _refused(result: dict, code: str, what: str) -> None:
+    # Shopify's userErrors, in its own words, as a 400 the merchant can act on.
+    if result["userErrors"]:
+        messages = "; ".join(error["message"] for error in result["userErrors"])
+        raise ApiError(400, code, f"{what}: {messages}")
 
 
 def _shopify(shop_domain: str, query: str, variables: dict) -> dict:
