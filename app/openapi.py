@@ -481,6 +481,9 @@ def _widget_events() -> dict:
             "type": {"type": "string", "enum": list(EVENT_KINDS)},
             "campaign_id": NUMERIC_ID,
             "variant": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,32}$"},
+            "beacon": _text(
+                64, description="The offer's beacon; an event without the right one is not counted."
+            ),
         },
         ("type", "campaign_id", "variant"),
     )
