@@ -17,6 +17,8 @@ REAL_STORE_SETTINGS = ("SHOPIFY_API_KEY", "SHOPIFY_API_SECRET", "SHOPIFY_APP_URL
 # The demo plays Shopify: it signs its own app-proxy requests, webhooks and session tokens
 # with BATON_DEMO_SECRET, a random value `make env` writes once per install.
 DEMO_API_KEY = "baton-demo"
+# The one shop demo mode serves; its session tokens reach no other (app.shops).
+DEMO_SHOP = "baton-demo.myshopify.com"
 DEMO_SECRET_MIN_LENGTH = 32
 
 

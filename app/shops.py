@@ -8,8 +8,8 @@ from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import select, update
 
+from app.config import DEMO_SHOP
 from app.deliveries import announce_deliveries, release_awaiting_install
-from app.demo import DEMO_SHOP
 from app.extensions import db, redis_queues
 from app.models import Shop
 from app.models.types import utcnow

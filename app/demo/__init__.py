@@ -10,7 +10,8 @@ serves the demo's routes.
 from flask import Flask
 from sqlalchemy import inspect, select
 
-DEMO_SHOP = "baton-demo.myshopify.com"
+from app.config import DEMO_SHOP
+
 DEMO_ACCESS_TOKEN = "shpat_demo_not_a_real_token"
 
 
