@@ -174,7 +174,9 @@ def test_finished_delivery_bodies_are_pruned_after_the_retention_period(
     run_worker()
     days = app.config["BATON"].delivery_retention_days
     assert days == 30
-    for delivery in db.session.scalars(select(WebhookDelivery)).all()[:2]:
+    for delivery in db.session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id)).all()[
+        :2
+    ]:
         delivery.received_at = utcnow() - timedelta(days=days, minutes=1)
     db.session.commit()
 

@@ -217,3 +217,15 @@ def test_the_sweeper_puts_back_tasks_a_dead_worker_was_sending(connected):
         "pending",
     ]
     assert redis_queues.queue("sync").count == 1
+
+
+def test_a_mailchimp_form_with_invalid_utf8_is_answered_not_crashed(client, connected):
+    # A lone surrogate (%ED%A0%80) is invalid UTF-8 that a hostile client can still send.
+    connection = db.session.scalar(select(PlatformConnection).filter_by(platform="mailchimp"))
+    url = f"/webhooks/mailchimp/{connection.id}/{connection.webhook_secret}"
+    response = client.post(
+        url,
+        data=b"type=%ED%A0%80&data%5Bemail%5D=ana%40example.com",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code < 500
