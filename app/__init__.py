@@ -54,7 +54,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app import auth, cli, demo, health, mailchimp_webhooks, openapi, storefront, webhooks
+    from app import auth, cli, demo, health, openapi, storefront, webhooks
     from app.admin import analytics as admin_analytics
     from app.admin import campaigns as admin_campaigns
     from app.admin import carts as admin_carts
@@ -64,13 +64,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin import preview as admin_preview
     from app.admin import setup as admin_setup
     from app.admin import views as admin
+    from app.sync.platforms import PLATFORMS
 
     for module in (
         auth,
         health,
         storefront,
         webhooks,
-        mailchimp_webhooks,
         admin,
         admin_pages,
         admin_preview,
@@ -83,5 +83,8 @@ def _register_blueprints(app: Flask) -> None:
         openapi,
     ):
         app.register_blueprint(module.bp)
+    for platform in PLATFORMS.values():
+        if platform.blueprint() is not None:
+            app.register_blueprint(platform.blueprint())
     cli.init_app(app)
     demo.init_app(app)

@@ -4,9 +4,9 @@ import re
 
 from gunicorn.glogging import Logger
 
-# Mailchimp signs nothing, so its list webhooks carry a per-connection secret in the path
-# (app/mailchimp_webhooks.py); an access log must never print it.
-SECRET_IN_PATH = re.compile(r"(/webhooks/mailchimp/\d+/)[^/?\s]+")
+# A platform that signs nothing calls back on a URL carrying a per-connection secret
+# (/webhooks/<platform>/<connection id>/<secret>); an access log must never print it.
+SECRET_IN_PATH = re.compile(r"(/webhooks/[a-z_]+/\d+/)[^/?\s]+")
 
 
 def mask_secrets(text: str | None) -> str | None:

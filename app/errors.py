@@ -9,12 +9,23 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.routing import IntegerConverter
 
 from app.extensions import db
+from app.problems import Problem
 
 log = logging.getLogger(__name__)
 # Paths a browser navigates to get HTML; everything else is an API and gets JSON errors.
 PAGE_PREFIXES = ("/app", "/auth", "/demo")
 # Seconds a client should wait before retrying while the database is unavailable.
 DATABASE_RETRY_AFTER = 5
+# The one place a domain problem becomes an HTTP status.
+PROBLEM_STATUS = {
+    "invalid": 400,
+    "not_found": 404,
+    "conflict": 409,
+    "ended": 410,
+    "limited": 429,
+    "upstream": 502,
+    "unavailable": 503,
+}
 
 
 class ApiError(Exception):
@@ -110,6 +121,14 @@ def init_app(app: Flask) -> None:
         # (a play that drew a prize and then found no code must not keep the award).
         db.session.rollback()
         return error_response(error.status, error.code, error.message, error.headers, error.fields)
+
+    @app.errorhandler(Problem)
+    def _problem(problem: Problem):
+        db.session.rollback()
+        headers = {"Retry-After": str(problem.retry_after)} if problem.retry_after else {}
+        return error_response(
+            PROBLEM_STATUS[problem.kind], problem.code, problem.message, headers, problem.fields
+        )
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

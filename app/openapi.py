@@ -12,9 +12,9 @@ from app.analytics.funnel import DIMENSIONS
 from app.analytics.tracking import EVENT_KINDS, MAX_EVENTS
 from app.models import GAMES, PRIZE_KINDS
 from app.models.campaign import STATUSES
-from app.models.sync import PLATFORMS
 from app.popups.validation import DEVICES, EXPERIENCES, MAX_PRIZES, TEXT_LIMITS, VISITOR_KINDS
 from app.shopify.app_toml import SUBSCRIBED_TOPICS
+from app.sync.platforms import email_platforms
 
 bp = Blueprint("openapi", __name__)
 
@@ -670,7 +670,9 @@ def _csv_export(endpoint: str, summary: str, by: bool = False) -> dict:
 
 
 def _connection_paths() -> dict:
-    platform = [_param("platform", "path", {"type": "string", "enum": list(PLATFORMS)})]
+    platform = [
+        _param("platform", "path", {"type": "string", "enum": [p.name for p in email_platforms()]})
+    ]
     task_id = [_path_id("task_id")]
     return {
         "/admin/api/connections": {

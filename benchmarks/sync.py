@@ -18,7 +18,7 @@ from datetime import datetime
 
 from sqlalchemy import create_engine, text
 
-from app.sync.rate_limits import KLAVIYO_LIMITS
+from app.sync.platforms.rate_limits import KLAVIYO_LIMITS
 from benchmarks.harness import (
     ROOT,
     SHOP,

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Customer
 from app.models.types import utcnow
-from app.sync import backfill as backfill_module
-from app.sync.mailchimp import MailchimpAudience
+from app.sync.platforms.mailchimp import MAILCHIMP
+from app.sync.platforms.mailchimp_audience import MailchimpAudience
 from tests.shopify_signing import SHOP, bearer, session_token
 from tests.test_email_sync import (  # noqa: F401 - fixtures
     connected,
@@ -96,7 +96,7 @@ def test_mailchimp_backfill_sends_pages_of_members_and_never_changes_an_existing
     )
     mailchimp.unsubscribe("list1", MAILCHIMP_UNSUBSCRIBED)
     assert start(client, "mailchimp").status_code == 202
-    monkeypatch.setitem(backfill_module.PAGE, "mailchimp", 10)
+    monkeypatch.setattr(MAILCHIMP, "backfill_page_size", 10)
     before = [path for _, path in mailchimp.requests].count("/3.0/lists/list1")
     run_worker()
     run = progress(client, "mailchimp")
@@ -114,7 +114,7 @@ def test_mailchimp_backfill_sends_pages_of_members_and_never_changes_an_existing
 def test_an_outage_mid_backfill_is_waited_out_and_the_run_carries_on(
     client, customers, run_worker, mailchimp, monkeypatch
 ):
-    monkeypatch.setitem(backfill_module.PAGE, "mailchimp", 10)
+    monkeypatch.setattr(MAILCHIMP, "backfill_page_size", 10)
     start(client, "mailchimp")
     mailchimp.fail_next(503, retry_after=1)
     run_worker()

@@ -18,7 +18,7 @@ from tests.fakes.mailchimp import MailchimpFake
 from tests.fakes.shopify_admin import FakeShopifyAdmin
 from tests.shopify_signing import SHOP, bearer, post_webhook, session_token
 from tests.test_storefront_play import campaign_id, play, token_for  # noqa: F401 - fixture
-from workers.sync import MAX_ATTEMPTS, poll_klaviyo_suppressions, run_sync_task
+from workers.sync import MAX_ATTEMPTS, poll_suppressions, run_sync_task
 
 EMAIL = "ana@example.com"
 LEAD_METRIC = "Baton Popup Won"
@@ -255,7 +255,7 @@ def test_suppressions_made_in_klaviyo_reach_mailchimp_and_shopify(
     assert db.session.scalar(select(EmailSuppression.source)) == "klaviyo"
     # Polled again later: nothing new, nothing queued twice.
     connection = db.session.scalar(select(PlatformConnection).filter_by(platform="klaviyo"))
-    assert poll_klaviyo_suppressions(connection.id) == 0
+    assert poll_suppressions(connection.id) == 0
 
 
 def test_customer_profiles_and_segments_follow_shopify(

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from app.extensions import redis_queues
-from app.sync.rate_limits import (
+from app.sync.platforms.rate_limits import (
     KLAVIYO_LIMITS,
     MAILCHIMP_CONNECTIONS,
     KlaviyoRateLimiter,

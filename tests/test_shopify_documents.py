@@ -26,7 +26,7 @@ def test_the_documents_were_found():
         "app.profiles.bulk",
         "app.selling.drafts",
         "app.shopify.theme_embed",
-        "app.sync.shopify_consent",
+        "app.sync.platforms.shopify_consent",
         "workers.storefront",
     } <= modules
     assert len(DOCUMENTS) >= 18

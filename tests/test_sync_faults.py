@@ -5,8 +5,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import SyncTask
-from app.sync import klaviyo as klaviyo_module
-from app.sync import mailchimp as mailchimp_module
+from app.sync.platforms import klaviyo_account, mailchimp_audience
 from tests.shopify_signing import bearer, session_token
 from tests.test_email_sync import (  # noqa: F401 - fixtures
     EMAIL,
@@ -37,8 +36,8 @@ def retry_until_settled() -> None:
 def test_a_slow_vendor_times_out_and_the_lead_arrives_on_a_later_attempt(
     client, connected, run_worker, klaviyo, mailchimp, monkeypatch
 ):
-    monkeypatch.setattr(klaviyo_module, "TIMEOUT_SECONDS", 0.3)
-    monkeypatch.setattr(mailchimp_module, "TIMEOUT_SECONDS", 0.3)
+    monkeypatch.setattr(klaviyo_account, "TIMEOUT_SECONDS", 0.3)
+    monkeypatch.setattr(mailchimp_audience, "TIMEOUT_SECONDS", 0.3)
     klaviyo.delay(1)
     mailchimp.delay(1)
     code = win(client, connected)

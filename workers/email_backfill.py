@@ -13,11 +13,10 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import EmailBackfill, PlatformConnection
 from app.models.types import utcnow
-from app.sync.backfill import ACTIVE, await_imports, learn_klaviyo_suppressions, send_page
-from app.sync.klaviyo import KlaviyoError
-from app.sync.mailchimp import MailchimpError
-from app.sync.operations import client_for
+from app.sync.backfill import ACTIVE, send_page
 from app.sync.outcomes import TRANSIENT
+from app.sync.platforms import PLATFORMS, PlatformError
+from app.sync.platforms.base import BackfillState
 
 # Waits up to this long are slept in place; longer ones go back to RQ's retry schedule.
 LONGEST_INLINE_WAIT_SECONDS = 60
@@ -43,28 +42,29 @@ def run_email_backfill(backfill_id: int) -> str:
     if (backfill.last_error or "").startswith(PAUSED):
         backfill.last_error = None  # resumed by RQ after a long pause: it is over
     db.session.commit()
-    return _send_everything(backfill, connection, client_for(connection))
+    return _send_everything(backfill, connection)
 
 
-def _send_everything(backfill: EmailBackfill, connection: PlatformConnection, client) -> str:
-    calls_before, waits, import_jobs = backfill.api_calls, 0, []
-    learned = backfill.platform != "klaviyo" or backfill.cursor > 0
+def _send_everything(backfill: EmailBackfill, connection: PlatformConnection) -> str:
+    platform = PLATFORMS[backfill.platform]
+    state = BackfillState(client=platform.client(connection))
+    calls_before, waits, started = backfill.api_calls, 0, backfill.cursor > 0
     while True:
         try:
-            if not learned:
-                learn_klaviyo_suppressions(connection, client)
-                learned = True
-            more = send_page(backfill, connection, client, import_jobs)
-            if not more and import_jobs:
-                await_imports(backfill, client, import_jobs)
-        except (KlaviyoError, MailchimpError) as error:
+            if not started:
+                platform.backfill_start(connection, state)
+                started = True
+            more = send_page(backfill, state)
+            if not more:
+                platform.backfill_finish(backfill, state)
+        except PlatformError as error:
             db.session.rollback()  # the page in flight goes again
             if error.outcome.kind != TRANSIENT:
                 return _finish(backfill, "failed", error.outcome.detail)
             waits += 1
             _pause(backfill, error, waits)
             continue
-        backfill.api_calls = calls_before + client.calls
+        backfill.api_calls = calls_before + state.client.calls
         if waits:
             backfill.last_error, waits = None, 0  # the pause is over: nothing to report
         if not more:
@@ -72,7 +72,7 @@ def _send_everything(backfill: EmailBackfill, connection: PlatformConnection, cl
         db.session.commit()
 
 
-def _pause(backfill: EmailBackfill, error: KlaviyoError | MailchimpError, waits: int) -> None:
+def _pause(backfill: EmailBackfill, error: PlatformError, waits: int) -> None:
     """Wait out a short outage here; hand a long one to RQ's retries, which resume at the cursor."""
     backfill.last_error = f"{PAUSED}{error.outcome.detail}"
     db.session.commit()

@@ -13,6 +13,7 @@ from app.extensions import db, redis_queues
 from app.models import DeliveryStatus, PlatformConnection, SyncTask, WebhookDelivery
 from app.models.types import utcnow
 from app.sync.outbox import schedule_flush
+from app.sync.platforms import PLATFORMS
 from app.sync.segment_refresh import queue_segment_changes
 from workers.dispatcher import BATCH, enqueue_batch
 
@@ -121,16 +122,17 @@ def sweep_sync_tasks(stale_after: timedelta = SYNC_STALE_AFTER) -> int:
     return len(keys)
 
 
-# How often each Klaviyo connection is asked for suppressions made inside Klaviyo.
+# How often a platform that keeps its own suppressions is asked for those made there.
 SUPPRESSION_POLL_EVERY = timedelta(minutes=10)
-POLL_JOB = "workers.sync.poll_klaviyo_suppressions"
+POLL_JOB = "workers.sync.poll_suppressions"
 
 
 def schedule_suppression_polls(every: timedelta = SUPPRESSION_POLL_EVERY) -> int:
-    """Queue a suppression poll for each Klaviyo connection not polled recently."""
+    """Queue a suppression poll for each connection to such a platform not polled recently."""
+    polled = [name for name, platform in PLATFORMS.items() if platform.polls_suppressions]
     due = db.session.scalars(
         select(PlatformConnection.id).where(
-            PlatformConnection.platform == "klaviyo",
+            PlatformConnection.platform.in_(polled),
             (PlatformConnection.suppressions_polled_at.is_(None))
             | (PlatformConnection.suppressions_polled_at < utcnow() - every),
         )
@@ -142,7 +144,7 @@ def schedule_suppression_polls(every: timedelta = SUPPRESSION_POLL_EVERY) -> int
             redis_queues.queue("sync").enqueue(
                 POLL_JOB,
                 connection_id,
-                job_id=f"klaviyo-poll-{connection_id}",
+                job_id=f"suppression-poll-{connection_id}",
                 unique=True,
                 result_ttl=0,
             )

@@ -1,4 +1,5 @@
-"""Sync jobs: flush a batch of outbox tasks to one platform, and poll Klaviyo's suppressions.
+"""Sync jobs: flush a batch of outbox tasks to one platform, collect the results of batches it
+runs asynchronously, and poll a platform for unsubscribes made there.
 
 Each task ends done, retried later (transient, with backoff), or dead (a dead letter with the
 vendor's words). Every job is safe to run twice: a task is claimed before it is sent.
@@ -13,22 +14,17 @@ from sqlalchemy import select, text
 from app.extensions import db, redis_queues
 from app.models import PlatformConnection, SyncTask
 from app.models.types import utcnow
-from app.sync.klaviyo import KlaviyoError
-from app.sync.mailchimp import MailchimpError
-from app.sync.operations import BATCH_SIZES, client_for, collect_mailchimp_batch, perform_batch
 from app.sync.outbox import flush_started, schedule_flush
 from app.sync.outcomes import PERMANENT, TRANSIENT, WAITING, Outcome
-from app.sync.platform_events import platform_unsubscribed
-from app.sync.shopify_consent import push_unsubscribe
+from app.sync.platforms import PLATFORMS, PlatformError
+from app.sync.platforms.base import ONE_BY_ONE
 
 MAX_ATTEMPTS = 8
 COLLECT_JOB = "workers.sync.collect_batch"
-# A Mailchimp batch is asked after 1, 2, 4... seconds, then every minute, for about half an hour.
+# An asynchronous batch is asked after 1, 2, 4... s, then every minute, for about half an hour.
 BATCH_POLL_FIRST_SECONDS = 1
 BATCH_POLL_CAP_SECONDS = 60
 MAX_BATCH_POLLS = 36
-# Operations sent one call per task are still claimed a few at a time.
-ONE_BY_ONE_CLAIM = 10
 BACKOFF_BASE_SECONDS = 2
 BACKOFF_CAP_SECONDS = 600
 log = logging.getLogger(__name__)
@@ -40,7 +36,7 @@ def flush_sync(shop_domain: str, platform: str, operation: str) -> int:
     flush_started(key)
     sent = 0
     while True:
-        tasks = _claim(key, BATCH_SIZES.get((platform, operation), ONE_BY_ONE_CLAIM))
+        tasks = _claim(key, PLATFORMS[platform].batch_sizes.get(operation, ONE_BY_ONE))
         if not tasks:
             break
         _process(tasks)
@@ -89,20 +85,12 @@ def _claim(key, limit: int) -> list[SyncTask]:
 
 def _process(tasks: list[SyncTask]) -> None:
     first = tasks[0]
-    if first.platform == "shopify":
-        outcomes = {task.id: push_unsubscribe(task) for task in tasks}
-        connection = None
+    platform = PLATFORMS[first.platform]
+    connection = _connection(first.shop_domain, first.platform) if platform.connectable else None
+    if platform.connectable and connection is None:
+        outcomes = _disconnected(tasks)
     else:
-        connection = db.session.scalar(
-            select(PlatformConnection).where(
-                PlatformConnection.shop_domain == first.shop_domain,
-                PlatformConnection.platform == first.platform,
-            )
-        )
-        if connection is None:
-            outcomes = {t.id: Outcome(PERMANENT, "the platform was disconnected") for t in tasks}
-        else:
-            outcomes = perform_batch(tasks, connection)
+        outcomes = platform.send(connection, tasks)
     for task in tasks:
         _record(task, outcomes[task.id], connection)
     db.session.commit()
@@ -111,7 +99,7 @@ def _process(tasks: list[SyncTask]) -> None:
 
 
 def collect_batch(shop_domain: str, batch_id: str, polls: int = 0) -> int:
-    """Record the results of a Mailchimp batch for the tasks still waiting on it."""
+    """Record the results of an asynchronous batch for the tasks still waiting on it."""
     tasks = list(
         db.session.scalars(
             select(SyncTask).where(
@@ -123,21 +111,15 @@ def collect_batch(shop_domain: str, batch_id: str, polls: int = 0) -> int:
     )
     if not tasks:
         return 0  # collected already (a job run twice), or swept back to pending
-    connection = db.session.scalar(
-        select(PlatformConnection).where(
-            PlatformConnection.shop_domain == shop_domain,
-            PlatformConnection.platform == "mailchimp",
-        )
-    )
+    platform = PLATFORMS[tasks[0].platform]
+    connection = _connection(shop_domain, platform.name)
     outcomes = None
     if connection is None:
-        outcomes = dict.fromkeys(
-            (task.id for task in tasks), Outcome(PERMANENT, "the platform was disconnected")
-        )
+        outcomes = _disconnected(tasks)
     else:
         try:
-            outcomes = collect_mailchimp_batch(tasks, connection, batch_id)
-        except MailchimpError as error:
+            outcomes = platform.collect(connection, tasks, batch_id)
+        except PlatformError as error:
             # A blip while asking is asked again later; a refusal is every task's outcome.
             if error.outcome.kind != TRANSIENT or polls >= MAX_BATCH_POLLS:
                 outcomes = dict.fromkeys((task.id for task in tasks), error.outcome)
@@ -149,15 +131,28 @@ def collect_batch(shop_domain: str, batch_id: str, polls: int = 0) -> int:
         return 0
     if outcomes is None:
         outcomes = {
-            task.id: Outcome(TRANSIENT, f"Mailchimp batch {batch_id} did not finish in time")
+            task.id: Outcome(TRANSIENT, f"{platform.label} batch {batch_id} did not finish in time")
             for task in tasks
         }
     for task in tasks:
         task.vendor_batch_id = None
         _record(task, outcomes[task.id], connection)
     db.session.commit()
-    _schedule_retries((shop_domain, "mailchimp", tasks[0].operation))
+    _schedule_retries((shop_domain, platform.name, tasks[0].operation))
     return len(tasks)
+
+
+def _connection(shop_domain: str, platform: str) -> PlatformConnection | None:
+    return db.session.scalar(
+        select(PlatformConnection).where(
+            PlatformConnection.shop_domain == shop_domain,
+            PlatformConnection.platform == platform,
+        )
+    )
+
+
+def _disconnected(tasks: list[SyncTask]) -> dict[int, Outcome]:
+    return {task.id: Outcome(PERMANENT, "the platform was disconnected") for task in tasks}
 
 
 def _collect_later(shop_domain: str, batch_id: str, polls: int) -> None:
@@ -210,24 +205,24 @@ def _backoff(attempt: int) -> float:
     return random.uniform(ceiling / 2, ceiling)
 
 
-def poll_klaviyo_suppressions(connection_id: int) -> int:
-    """Read suppressions Klaviyo recorded since the last poll and spread them; returns how many."""
+def poll_suppressions(connection_id: int) -> int:
+    """Read unsubscribes the platform recorded since the last poll and spread them."""
     connection = db.session.get(PlatformConnection, connection_id)
-    if connection is None or connection.platform != "klaviyo":
+    if connection is None or not PLATFORMS[connection.platform].polls_suppressions:
         return 0
-    since = connection.suppressions_read_until or connection.created_at
-    newest, found = since, 0
+    platform = PLATFORMS[connection.platform]
     try:
-        for email, reason, at in client_for(connection).suppressed_since(since):
-            found += platform_unsubscribed(connection, email, f"{reason} in Klaviyo")
-            newest = max(newest, at)
-    except KlaviyoError as error:
+        found = platform.poll_suppressions(connection)
+    except PlatformError as error:
         db.session.rollback()
         if error.outcome.kind == TRANSIENT:
             raise  # RQ retries the poll; nothing was recorded
-        log.warning("polling Klaviyo suppressions for %s failed: %s", connection.shop_domain, error)
+        log.warning(
+            "polling %s suppressions for %s failed: %s",
+            platform.label,
+            connection.shop_domain,
+            error,
+        )
         return 0
-    connection.suppressions_read_until = newest
-    connection.suppressions_polled_at = utcnow()
     db.session.commit()
     return found

@@ -1,6 +1,6 @@
 """Admin JSON API: email-platform connections, and the sync dead letters."""
 
-from flask import Blueprint, current_app, g, jsonify, url_for
+from flask import Blueprint, g, jsonify
 from sqlalchemy import select
 
 from app.admin.queries import deliveries_per_hour, delivery_counts, sync_backlog
@@ -8,15 +8,14 @@ from app.admin.responses import json_object
 from app.errors import ApiError
 from app.extensions import db
 from app.models import SyncTask
-from app.models.sync import PLATFORMS
 from app.shopify.session_token import require_session_token
 from app.sync.backfill import latest_backfill, queue_backfill, start_backfill
 from app.sync.connections import (
-    connect_klaviyo,
-    connect_mailchimp,
     connections_for,
     disconnect,
+    email_platform,
     lists_for,
+    save_connection,
 )
 from app.sync.outbox import announce_after_commit
 
@@ -34,22 +33,7 @@ def index():
 @require_session_token
 def connect(platform: str):
     """Check the key and list with the vendor, then save them encrypted."""
-    body = json_object()
-    settings = current_app.config["BATON"]
-    if platform == "klaviyo":
-        connection = connect_klaviyo(
-            g.shop.domain, body.get("api_key"), body.get("list_id"), settings.klaviyo_base_url
-        )
-    elif platform == "mailchimp":
-        connection = connect_mailchimp(
-            g.shop.domain,
-            body.get("api_key"),
-            body.get("list_id"),
-            settings.mailchimp_base_url,
-            double_optin=body.get("double_optin") is True,
-        )
-    else:
-        raise ApiError(404, "not_found", f"Baton connects {' and '.join(PLATFORMS)}.")
+    connection = save_connection(g.shop.domain, platform, json_object())
     db.session.commit()
     return jsonify(_connection_json(connection))
 
@@ -57,13 +41,8 @@ def connect(platform: str):
 @bp.post("/connections/<platform>/lists")
 @require_session_token
 def lists(platform: str):
-    """The lists (Klaviyo) or audiences (Mailchimp) the given key can see, for the picker."""
-    if platform not in PLATFORMS:
-        raise ApiError(404, "not_found", f"Baton connects {' and '.join(PLATFORMS)}.")
-    settings = current_app.config["BATON"]
-    host = settings.klaviyo_base_url if platform == "klaviyo" else settings.mailchimp_base_url
-    body = json_object()
-    return jsonify(lists=lists_for(platform, body.get("api_key"), host))
+    """The lists or audiences the given key can see, for the picker."""
+    return jsonify(lists=lists_for(platform, json_object().get("api_key")))
 
 
 @bp.delete("/connections/<platform>")
@@ -194,15 +173,7 @@ def _connection_json(connection) -> dict:
     }
     run = latest_backfill(connection.shop_domain, connection.platform)
     answer["backfill"] = _backfill_json(run) if run else None
-    if connection.platform == "mailchimp" and connection.webhook_secret:
-        # Paste into Mailchimp: Audience > Settings > Webhooks (unsubscribes and cleaned).
-        answer["webhook_url"] = url_for(
-            "mailchimp_webhooks.receive",
-            connection_id=connection.id,
-            secret=connection.webhook_secret,
-            _external=True,
-        )
-    return answer
+    return answer | email_platform(connection.platform).admin_details(connection)
 
 
 def _task_json(task: SyncTask) -> dict:

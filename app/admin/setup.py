@@ -9,6 +9,7 @@ from app.models import Campaign, PlatformConnection, SyncTask
 from app.models.types import utcnow
 from app.shopify.session_token import require_session_token
 from app.shopify.theme_embed import activation_link, embed_enabled
+from app.sync.platforms import PLATFORMS, email_platforms
 
 bp = Blueprint("admin_setup", __name__, url_prefix="/admin/api")
 # The theme is asked at most this often per shop: the checklist is read on every home visit.
@@ -52,9 +53,9 @@ def checklist():
         },
         {
             "key": "platform",
-            "title": "Connect Klaviyo or Mailchimp",
+            "title": f"Connect {' or '.join(platform.label for platform in email_platforms())}",
             "done": bool(connected),
-            "detail": ", ".join(name.capitalize() for name in connected) or None,
+            "detail": ", ".join(PLATFORMS[name].label for name in connected) or None,
             "action": {"label": "Connect", "page": "connections"},
         },
         {

@@ -9,7 +9,6 @@ from app.models.customer import CONSENT_STATES, Customer, TimelineEvent, Visitor
 from app.models.privacy import PrivacyRequest
 from app.models.shop import Shop
 from app.models.sync import (
-    PLATFORMS,
     EmailBackfill,
     EmailSuppression,
     PlatformConnection,
@@ -39,7 +38,6 @@ __all__ = [
     "PrivacyRequest",
     "PrizeDiscount",
     "Shop",
-    "PLATFORMS",
     "EmailBackfill",
     "EmailSuppression",
     "PlatformConnection",

@@ -9,11 +9,9 @@ from app.crypto import EncryptedText
 from app.extensions import db
 from app.models.types import BigId, UTCDateTime, utcnow
 
-PLATFORMS = ("klaviyo", "mailchimp")
-
 
 class PlatformConnection(db.Model):
-    """A shop's Klaviyo account and list, or Mailchimp audience, with its key encrypted."""
+    """A shop's account on one platform (app/sync/platforms/) and its list, key encrypted."""
 
     __tablename__ = "platform_connection"
     __table_args__ = (UniqueConstraint("shop_domain", "platform", name="uq_connection_platform"),)
@@ -22,14 +20,14 @@ class PlatformConnection(db.Model):
     shop_domain: Mapped[str] = mapped_column(String(255), index=True)
     platform: Mapped[str] = mapped_column(String(20))
     api_key: Mapped[str] = mapped_column(EncryptedText)
-    # Klaviyo list id, or Mailchimp audience (list) id.
+    # The platform's list or audience.
     list_id: Mapped[str] = mapped_column(String(64))
     list_name: Mapped[str | None] = mapped_column(String(255))
     double_optin: Mapped[bool] = mapped_column(default=False)
-    # Mailchimp signs nothing: its list webhook URL carries this secret instead.
+    # For a platform that signs nothing: its callback URL carries this secret instead.
     webhook_secret: Mapped[str | None] = mapped_column(EncryptedText)
     last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Klaviyo: the newest suppression timestamp read so far, and when we last asked.
+    # For a platform polled for its suppressions: the newest read so far, and when we asked.
     suppressions_read_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suppressions_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -67,7 +65,7 @@ class SyncTask(db.Model):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A task backing off after a transient failure is left out of batches until then.
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Sent inside a Mailchimp batch operation whose results are still to be collected.
+    # Sent inside a platform's asynchronous batch whose results are still to be collected.
     vendor_batch_id: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
@@ -84,7 +82,7 @@ class EmailSuppression(db.Model):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     shop_domain: Mapped[str] = mapped_column(String(255), index=True)
     email_hash: Mapped[str] = mapped_column(String(64))
-    # shopify, klaviyo, mailchimp or baton
+    # Where it was learned: shopify, or a platform's name (app/sync/platforms/)
     source: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(String(120))
     suppressed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

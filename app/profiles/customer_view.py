@@ -16,6 +16,7 @@ from app.models import (
     TimelineEvent,
 )
 from app.models.types import iso, utcnow
+from app.sync.platforms import email_platforms
 from app.sync.segments import segments_of
 from app.sync.suppression import suppression_reason
 
@@ -209,7 +210,7 @@ def _sync_items(customer: Customer, plays: list[Play]) -> list[dict]:
         select(SyncTask)
         .where(
             SyncTask.shop_domain == customer.shop_domain,
-            SyncTask.platform.in_(("klaviyo", "mailchimp")),
+            SyncTask.platform.in_([p.name for p in email_platforms()]),
             or_(*subjects),
         )
         .order_by(SyncTask.id.desc())

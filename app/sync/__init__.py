@@ -1,1 +1,1 @@
-"""Email-platform sync: Klaviyo and Mailchimp get the same code, segments and suppressions."""
+"""Platform sync: every connected platform gets the same code, segments and suppressions."""

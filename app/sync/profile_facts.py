@@ -1,25 +1,29 @@
-"""What the platforms are told about a customer: one shape for live updates and backfills."""
+"""What the platforms are told about a customer, one shape for live updates and backfills;
+each platform names the facts its own way (properties, merge fields, tags)."""
+
+from datetime import UTC
 
 from app.models import Customer
 
 
 def profile_facts(customer: Customer, segments: dict[str, bool]) -> dict:
-    """Klaviyo properties, Mailchimp merge fields and tags, segments in and out."""
-    last_order = customer.last_order_at.isoformat() if customer.last_order_at else None
-    spent = str(customer.total_spent or 0)
+    """Orders, spend, last order, Shopify tags, and each segment in or out."""
     return {
         "email": customer.email,
-        "klaviyo": {
-            "shopify_orders_count": customer.orders_count or 0,
-            "shopify_total_spent": spent,
-            "shopify_last_order_at": last_order,
-            "shopify_tags": [t.strip() for t in (customer.tags or "").split(",") if t.strip()],
-        }
-        | {f"baton_{name}": on for name, on in segments.items()},
-        "mailchimp": {
-            "ORDERS": str(customer.orders_count or 0),
-            "SPENT": spent,
-            "LASTORDER": last_order or "",
-        },
-        "tags": {f"baton-{name.replace('_', '-')}": on for name, on in segments.items()},
+        "orders_count": customer.orders_count or 0,
+        "total_spent": str(customer.total_spent or 0),
+        "last_order_at": customer.last_order_at.isoformat() if customer.last_order_at else None,
+        "tags": [tag.strip() for tag in (customer.tags or "").split(",") if tag.strip()],
+        "segments": segments,
     }
+
+
+def consented(customer: Customer) -> bool:
+    """Subscribed to email marketing in Shopify."""
+    return customer.email_consent_state == "subscribed"
+
+
+def consented_at(customer: Customer) -> str:
+    """When the customer consented, as ISO 8601 in UTC (a platform's historical import)."""
+    moment = customer.email_consent_updated_at or customer.created_at
+    return moment.astimezone(UTC).isoformat()

@@ -1,4 +1,5 @@
-"""An unsubscribe learned from an email platform, written back to the customer in Shopify."""
+"""Shopify as a sync target: an unsubscribe learned from an email platform, written back to the
+customer's consent in Shopify (customerEmailMarketingConsentUpdate)."""
 
 from sqlalchemy import select
 
@@ -13,6 +14,7 @@ from app.shopify.graphql import (
 from app.shops import ShopUnavailable, find_shop
 from app.sync.outbox import subject_email
 from app.sync.outcomes import PERMANENT, TRANSIENT, Outcome, done
+from app.sync.platforms.base import Platform
 
 UNSUBSCRIBE = """
 mutation Unsubscribe($input: CustomerEmailMarketingConsentUpdateInput!) {
@@ -55,3 +57,16 @@ def push_unsubscribe(task: SyncTask) -> Outcome:
     if result["userErrors"]:
         return Outcome(PERMANENT, f"Shopify: {result['userErrors'][0]['message']}")
     return done("unsubscribed in Shopify")
+
+
+class ShopifyConsent(Platform):
+    """Rides on the shop's own install: nothing to connect, one operation."""
+
+    name, label = "shopify", "Shopify"
+    connectable = False
+
+    def send(self, connection, tasks) -> dict[int, Outcome]:
+        return {task.id: push_unsubscribe(task) for task in tasks}
+
+
+SHOPIFY_CONSENT = ShopifyConsent()

@@ -18,7 +18,8 @@ from mailchimp_marketing.api_client import ApiClientError
 from redis import Redis
 
 from app.sync.outcomes import DONE, SUPPRESSED, TRANSIENT, Outcome, by_status
-from app.sync.rate_limits import MailchimpConnectionLimiter, RateLimited
+from app.sync.platforms.base import PlatformError
+from app.sync.platforms.rate_limits import MailchimpConnectionLimiter, RateLimited
 
 MERGE_FIELDS = {
     "COUPON": "Baton code",
@@ -33,12 +34,8 @@ TIMEOUT_SECONDS = 15
 COMPLIANCE_TITLE = "Member In Compliance State"
 
 
-class MailchimpError(Exception):
+class MailchimpError(PlatformError):
     """A call that did not succeed; carries its Outcome."""
-
-    def __init__(self, outcome: Outcome):
-        super().__init__(outcome.detail)
-        self.outcome = outcome
 
 
 def server_of(api_key: str) -> str | None:

@@ -19,7 +19,8 @@ from redis import Redis
 from urllib3.exceptions import HTTPError
 
 from app.sync.outcomes import TRANSIENT, Outcome, by_status, retry_after_seconds
-from app.sync.rate_limits import KlaviyoRateLimiter, RateLimited
+from app.sync.platforms.base import PlatformError
+from app.sync.platforms.rate_limits import KlaviyoRateLimiter, RateLimited
 
 SDK_ATTEMPTS = 1
 SDK_MAX_DELAY = 1
@@ -33,12 +34,8 @@ CHECKOUT_METRIC = "Started Checkout"
 log = logging.getLogger(__name__)
 
 
-class KlaviyoError(Exception):
+class KlaviyoError(PlatformError):
     """A call that did not succeed; carries its Outcome."""
-
-    def __init__(self, outcome: Outcome):
-        super().__init__(outcome.detail)
-        self.outcome = outcome
 
 
 class KlaviyoAccount:
