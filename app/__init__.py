@@ -54,7 +54,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app import auth, cli, demo, health, openapi, storefront, webhooks
+    from app import auth, cli, demo, health, openapi, webhooks
     from app.admin import analytics as admin_analytics
     from app.admin import campaigns as admin_campaigns
     from app.admin import carts as admin_carts
@@ -64,6 +64,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin import preview as admin_preview
     from app.admin import setup as admin_setup
     from app.admin import views as admin
+    from app.storefront import views as storefront
     from app.sync.platforms import PLATFORMS
 
     for module in (

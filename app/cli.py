@@ -29,16 +29,19 @@ def tunnel(url: str, toml_path: Path, env_path: Path) -> None:
 @baton.command("sweep")
 def sweep() -> None:
     """Queue stored deliveries that never reached the worker (the worker also does this)."""
-    from workers.sweeper import sweep_deliveries
+    from app.intake import announce_deliveries, waiting_deliveries
 
-    click.echo(f"queued {sweep_deliveries()} deliveries")
+    waiting, _ = waiting_deliveries()
+    if not announce_deliveries(waiting):
+        raise click.ClickException("Redis did not answer; the worker's sweeper will queue them.")
+    click.echo(f"queued {len(waiting)} deliveries")
 
 
 @baton.command("replay")
 @click.argument("delivery_id", type=int)
 def replay(delivery_id: int) -> None:
     """Put a failed or ignored delivery back in line for processing."""
-    from app.deliveries import requeue_delivery
+    from app.intake import requeue_delivery
 
     click.echo(requeue_delivery(delivery_id))
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import case, delete, func, or_, select, update
 
+from app.emails import normalise_email
 from app.extensions import db, redis_queues
 from app.models import (
     AssistedDraft,
@@ -30,7 +31,6 @@ from app.models import (
     Visitor,
     WebhookDelivery,
 )
-from app.profiles.identity import normalise_email
 
 REDACTED_BODY = '{"redacted": true}'
 REDACTED = "redacted"

@@ -107,3 +107,14 @@ class SqliteWriters:
 
 
 sqlite_writers = SqliteWriters()
+
+
+# Steps the worker's sweeper runs every interval besides its own, added by a part of the app
+# that is switched on by settings (the demo keeps its seeded shoppers moving this way), so the
+# worker imports none of them.
+SWEEP_STEPS = "baton.sweep_steps"
+
+
+def add_sweep_step(app: Flask, step) -> None:
+    """Run `step()` (in an app context) on every sweep of the worker."""
+    app.extensions.setdefault(SWEEP_STEPS, []).append(step)

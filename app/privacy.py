@@ -5,6 +5,7 @@ import logging
 from sqlalchemy import delete, or_, select, update
 
 from app import erasure
+from app.emails import normalise_email
 from app.extensions import db, redis_queues
 from app.models import (
     Cart,
@@ -19,7 +20,6 @@ from app.models import (
     WebhookDelivery,
 )
 from app.models.types import utcnow
-from app.profiles.identity import normalise_email
 from app.shopify.payloads import shopify_id
 
 log = logging.getLogger(__name__)

@@ -9,10 +9,11 @@ from redis.exceptions import RedisError
 from sqlalchemy import select, update
 
 from app.config import DEMO_SHOP
-from app.deliveries import announce_deliveries, release_awaiting_install
 from app.extensions import db, redis_queues
+from app.intake import announce_deliveries, release_awaiting_install
 from app.models import Shop
 from app.models.types import utcnow
+from app.shopify.graphql import AdminGraphQL, CostBucket
 from app.shopify.oauth import (
     TokenGrant,
     TokenRequestError,
@@ -90,6 +91,19 @@ def access_token_for(shop: Shop) -> str:
         if _needs_refresh(shop):
             _refresh(shop)
     return shop.access_token
+
+
+def admin_client_for(shop: Shop, deadline_seconds: float | None = None) -> AdminGraphQL:
+    """A client for an installed shop, with a fresh token and the cost bucket its jobs share."""
+    settings = current_app.config["BATON"]
+    return AdminGraphQL(
+        shop.domain,
+        access_token_for(shop),
+        settings.shopify_api_version,
+        bucket=CostBucket(redis_queues.connection, shop.domain),
+        base_url=settings.shopify_admin_base_url,
+        deadline_seconds=deadline_seconds,
+    )
 
 
 def mark_uninstalled(domain: str, triggered_at: datetime | None) -> None:

@@ -2,8 +2,8 @@
 
 from flask import Blueprint, jsonify, request
 
-from app.deliveries import accept_delivery, config_secret, headers_from
 from app.errors import ApiError
+from app.intake import accept_delivery, config_secret, headers_from
 from app.shopify.verify import webhook_hmac_valid
 
 bp = Blueprint("webhooks", __name__)

@@ -6,8 +6,8 @@ from flask_migrate import upgrade
 
 from app import create_app
 from app.config import Settings
-from app.deliveries import intake_backoff
 from app.extensions import QUEUE_NAMES, db, redis_queues
+from app.intake import intake_backoff
 from app.models import Shop
 from app.models.types import utcnow
 from tests.services import RedisServer, test_database

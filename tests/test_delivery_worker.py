@@ -6,12 +6,12 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
-from app import topics
 from app.extensions import db, redis_queues
 from app.models import Customer, DeliveryStatus, WebhookDelivery
 from app.models.types import utcnow
 from tests import payloads
 from tests.shopify_signing import post_webhook
+from workers import topics
 from workers.deliveries import MAX_ATTEMPTS, RetryLater, process_deliveries, process_delivery
 from workers.sweeper import sweep_deliveries
 

@@ -100,3 +100,19 @@ def test_each_install_gets_its_own_demo_secret(tmp_path, monkeypatch):
     make_env.main()
     kept = (tmp_path / ".env").read_text()
     assert kept.startswith("SECRET_KEY=mine\n") and "BATON_DEMO_SECRET=" in kept
+
+
+def test_the_worker_moves_the_demo_shoppers_only_in_demo_mode(demo_database, redis_server):
+    from app.demo.seed import seed_demo_shop
+    from app.models import WebhookDelivery
+    from workers.main import sweep_once
+
+    app = demo_app(demo_database, redis_server.url)
+    with app.app_context():
+        seed_demo_shop()
+        before = db.session.query(WebhookDelivery).count()
+        sweep_once(interval=1)
+        # One seeded shopper changed a cart: a signed carts/update reached intake.
+        assert db.session.query(WebhookDelivery).count() == before + 1
+    real = create_app(make_settings(demo_database.replace("demo.db", "real.db"), redis_server.url))
+    assert real.extensions.get("baton.sweep_steps") is None

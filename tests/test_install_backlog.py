@@ -5,8 +5,8 @@ from datetime import timedelta
 import responses
 from sqlalchemy import func, select
 
-from app.deliveries import NEW_DELIVERIES_KEY
 from app.extensions import db, redis_queues
+from app.intake import NEW_DELIVERIES_KEY
 from app.models import Customer, DeliveryStatus, Order, TimelineEvent, WebhookDelivery
 from app.models.types import utcnow
 from tests import payloads

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.deliveries import NEW_DELIVERIES_KEY
 from app.extensions import db, redis_queues
+from app.intake import NEW_DELIVERIES_KEY
 from app.models import DeliveryStatus, Shop, WebhookDelivery
 from app.models.types import utcnow
 from tests import payloads

@@ -7,8 +7,8 @@ from app.failures import describe
 from app.models import BackfillRun
 from app.models.types import utcnow
 from app.profiles import bulk
-from app.shopify.graphql import ShopifyAuthError, ShopifyGraphQLError, admin_client_for
-from app.shops import ShopUnavailable, find_shop
+from app.shopify.graphql import ShopifyAuthError, ShopifyGraphQLError
+from app.shops import ShopUnavailable, admin_client_for, find_shop
 from workers.deliveries import PAYLOAD_ERRORS
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from app.extensions import db, redis_queues
 from app.models import Prize, PrizeDiscount
 from app.popups import shopify_codes
 from app.popups.code_withdrawal import lots_to_withdraw, withdraw_lot
-from app.shopify.graphql import ShopifyAuthError, ShopifyGraphQLError, admin_client_for
-from app.shops import ShopUnavailable, find_shop
+from app.shopify.graphql import ShopifyAuthError, ShopifyGraphQLError
+from app.shops import ShopUnavailable, admin_client_for, find_shop
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from app.failures import describe
 from app.models import DeliveryStatus, Shop, WebhookDelivery
 from app.models.types import utcnow
 from app.shops import ShopUnavailable
-from app.topics import COMPLIANCE_TOPICS, handler_for, parse_payload
+from workers.topics import COMPLIANCE_TOPICS, handler_for, parse_payload
 
 log = logging.getLogger(__name__)
 # A delivery that keeps failing for reasons we cannot classify stops here, visibly.

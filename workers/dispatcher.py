@@ -5,7 +5,7 @@ import logging
 from redis import Redis
 from rq import Queue, Retry
 
-from app.deliveries import NEW_DELIVERIES_KEY
+from app.intake import NEW_DELIVERIES_KEY
 
 log = logging.getLogger(__name__)
 PROCESS_JOB = "workers.deliveries.process_deliveries"

@@ -19,8 +19,7 @@ from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 
 from app import create_app
-from app.demo.cart_webhooks import simulate_shoppers
-from app.extensions import QUEUE_NAMES, WORKER_GROUPS, db, redis_queues
+from app.extensions import QUEUE_NAMES, SWEEP_STEPS, WORKER_GROUPS, db, redis_queues
 from app.failures import describe
 from app.profiles.imports import schedule_reconciliations
 from workers.codes import queue_withdrawals
@@ -91,9 +90,9 @@ def sweep_once(interval: int) -> None:
         sweep_sync_tasks()
         schedule_suppression_polls()
         refresh_time_based_segments()
-        if current_app.config["BATON"].demo:
-            simulate_shoppers()  # the demo's seeded carts keep moving on the live page
         schedule_reconciliations()
+        for step in current_app.extensions.get(SWEEP_STEPS, ()):
+            step()
 
 
 def start_background(app, stop: threading.Event) -> None:

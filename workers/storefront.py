@@ -7,8 +7,8 @@ from app.popups.storefront_config import (
     METAFIELD_NAMESPACE,
     storefront_config_json,
 )
-from app.shopify.graphql import ShopifyAuthError, ShopifyGraphQLError, admin_client_for
-from app.shops import ShopUnavailable, find_shop
+from app.shopify.graphql import ShopifyAuthError, ShopifyGraphQLError
+from app.shops import ShopUnavailable, admin_client_for, find_shop
 
 INSTALLATION = "query { currentAppInstallation { id } }"
 SET_METAFIELDS = """

@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 from flask import current_app
 from rq import Queue
 from rq.exceptions import DuplicateJobError
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 
-from app.deliveries import prune_finished, purge_awaiting_install
 from app.extensions import db, redis_queues
-from app.models import DeliveryStatus, PlatformConnection, SyncTask, WebhookDelivery
+from app.intake import prune_finished, purge_awaiting_install, waiting_deliveries
+from app.models import PlatformConnection, SyncTask
 from app.models.types import utcnow
 from app.sync.outbox import schedule_flush
 from app.sync.platforms import PLATFORMS
@@ -26,41 +26,13 @@ def sweep_deliveries(
     grace: timedelta | None = None,
     abandoned_after: timedelta | None = None,
 ) -> int:
-    """Release abandoned claims, then queue every delivery still waiting; returns how many.
-
-    The windows default to the settings: a delivery younger than BATON_SWEEP_GRACE_SECONDS is
-    still on its way through the normal path, and a claim older than
-    BATON_CLAIM_TIMEOUT_SECONDS belongs to a worker that died mid-job (SIGKILL, OOM, lost
-    machine).
-    """
-    settings = current_app.config["BATON"]
-    grace = timedelta(seconds=settings.sweep_grace_seconds) if grace is None else grace
-    if abandoned_after is None:
-        abandoned_after = timedelta(seconds=settings.claim_timeout_seconds)
-    now = utcnow()
-    released = _release_claims(older_than=now - abandoned_after)
-    waiting = db.session.scalars(
-        select(WebhookDelivery.id)
-        .where(
-            WebhookDelivery.status == DeliveryStatus.RECEIVED,
-            or_(
-                and_(
-                    WebhookDelivery.next_attempt_at.is_(None),
-                    WebhookDelivery.received_at < now - grace,
-                ),
-                WebhookDelivery.next_attempt_at <= now,
-            ),
-        )
-        .order_by(WebhookDelivery.id)
-        .limit(MAX_PER_SWEEP)
-    ).all()
-    db.session.rollback()
+    """Release abandoned claims, then queue every delivery still waiting; returns how many."""
+    waiting, released = waiting_deliveries(grace, abandoned_after, limit=MAX_PER_SWEEP)
     # A delivery queued twice is harmless: the claim lets only one job run it.
     queue = queue or redis_queues.queue("webhooks")
+    origin = f"sweep{int(utcnow().timestamp())}"
     for start in range(0, len(waiting), BATCH):
-        enqueue_batch(
-            queue, list(waiting[start : start + BATCH]), origin=f"sweep{int(now.timestamp())}"
-        )
+        enqueue_batch(queue, waiting[start : start + BATCH], origin=origin)
     if waiting or released:
         log.info(
             "sweeper queued %d deliveries, released %d abandoned claims", len(waiting), released
@@ -82,19 +54,6 @@ def prune_old_deliveries() -> int:
     if finished or waiting:
         log.info("pruned %d finished deliveries and %d never installed", finished, waiting)
     return finished + waiting
-
-
-def _release_claims(older_than: datetime) -> int:
-    released = db.session.execute(
-        update(WebhookDelivery)
-        .where(
-            WebhookDelivery.status == DeliveryStatus.PROCESSING,
-            WebhookDelivery.claimed_at < older_than,
-        )
-        .values(status=DeliveryStatus.RECEIVED, claimed_at=None)
-    ).rowcount
-    db.session.commit()
-    return released
 
 
 # A pending sync task untouched this long lost its announcement (or its worker died).

@@ -4,12 +4,12 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from app.admin.exports import lead_rows
 from app.admin.responses import csv_response, date_range
+from app.admin.session import require_session_token
 from app.analytics.charts import funnel_chart, line_chart
 from app.analytics.funnel import DIMENSIONS, funnel, totals
 from app.analytics.journey import journey_kpis
 from app.analytics.series import daily_series
 from app.errors import ApiError
-from app.shopify.session_token import require_session_token
 
 bp = Blueprint("admin_analytics", __name__, url_prefix="/admin/api")
 FUNNEL_STEPS = (

@@ -2,13 +2,13 @@
 
 from flask import Blueprint, g, jsonify, request
 
+from app.admin.session import require_session_token
 from app.errors import ApiError
 from app.extensions import db
 from app.popups.campaigns import campaign_for, campaign_json, campaigns_for, save_campaign
 from app.popups.pools import request_refills
 from app.popups.storefront_config import request_publish
 from app.popups.validation import validate_campaign
-from app.shopify.session_token import require_session_token
 
 bp = Blueprint("admin_campaigns", __name__, url_prefix="/admin/api/campaigns")
 

@@ -7,6 +7,7 @@ it holds, and while nothing changed it gets a bodiless 304 from three small aggr
 from flask import Blueprint, g, jsonify, make_response, request
 
 from app.admin.responses import csv_response, date_range, json_object
+from app.admin.session import require_session_token
 from app.errors import ApiError
 from app.profiles.customer_view import customer_for, customer_story
 from app.profiles.live_carts import (
@@ -28,7 +29,6 @@ from app.selling.drafts import (
     staff_discount,
     usable_code,
 )
-from app.shopify.session_token import require_session_token
 
 bp = Blueprint("admin_carts", __name__, url_prefix="/admin/api")
 POLL_SECONDS = 5

@@ -5,10 +5,10 @@ from sqlalchemy import select
 
 from app.admin.queries import deliveries_per_hour, delivery_counts, sync_backlog
 from app.admin.responses import json_object
+from app.admin.session import require_session_token
 from app.errors import ApiError
 from app.extensions import db
 from app.models import SyncTask
-from app.shopify.session_token import require_session_token
 from app.sync.backfill import latest_backfill, queue_backfill, start_backfill
 from app.sync.connections import (
     connections_for,

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, g, jsonify, request
 
+from app.admin.session import require_session_token
 from app.errors import ApiError
 from app.profiles.customer_view import (
     customer_for,
@@ -9,7 +10,6 @@ from app.profiles.customer_view import (
     customer_summary,
     search_customers,
 )
-from app.shopify.session_token import require_session_token
 
 bp = Blueprint("admin_customers", __name__, url_prefix="/admin/api/customers")
 

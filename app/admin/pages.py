@@ -10,7 +10,8 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
-from app.shopify.session_token import InvalidSessionToken, decode_session_token, installed_shop
+from app.admin.session import installed_shop
+from app.shopify.session_token import InvalidSessionToken, decode_session_token
 
 bp = Blueprint("admin_pages", __name__)
 # Page key: (title, template). The order is the navigation's.

@@ -4,11 +4,12 @@ from flask import Blueprint, current_app, g, jsonify
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
+from app.admin.session import require_session_token
 from app.extensions import db, redis_queues
 from app.models import Campaign, PlatformConnection, SyncTask
 from app.models.types import utcnow
-from app.shopify.session_token import require_session_token
 from app.shopify.theme_embed import activation_link, embed_enabled
+from app.shops import ShopUnavailable, admin_client_for
 from app.sync.platforms import PLATFORMS, email_platforms
 
 bp = Blueprint("admin_setup", __name__, url_prefix="/admin/api")
@@ -84,7 +85,10 @@ def _embed_enabled(shop) -> bool | None:
         cached = None
     if cached is not None:
         return cached == b"1"
-    enabled = embed_enabled(shop)
+    try:
+        enabled = embed_enabled(admin_client_for(shop))
+    except ShopUnavailable:
+        enabled = None
     if enabled is not None:
         try:
             redis_queues.connection.set(key, b"1" if enabled else b"0", ex=EMBED_CACHE_SECONDS)

@@ -8,11 +8,9 @@ from app.admin.queries import (
     privacy_requests_for,
     recent_deliveries,
 )
+from app.admin.session import require_session_token
 from app.errors import ApiError
 from app.profiles.imports import latest_import, start_import
-from app.shopify.session_token import (
-    require_session_token,
-)
 
 bp = Blueprint("admin", __name__)
 

@@ -21,10 +21,14 @@ def init_app(app: Flask) -> None:
         return
     _refuse_beside_real_shops(app)
     from app.demo import admin, shopify_admin, storefront
+    from app.demo.cart_webhooks import simulate_shoppers
+    from app.extensions import add_sweep_step
 
     app.register_blueprint(storefront.bp)
     app.register_blueprint(shopify_admin.bp)
     app.register_blueprint(admin.bp)
+    # The demo's seeded carts keep moving on the live-carts page.
+    add_sweep_step(app, simulate_shoppers)
 
 
 def _refuse_beside_real_shops(app: Flask) -> None:

@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
-from app.deliveries import DeliveryHeaders, accept_delivery
 from app.demo import DEMO_SHOP
 from app.extensions import db, redis_queues
+from app.intake import DeliveryHeaders, accept_delivery
 from app.models import Cart
 
 SIMULATE_EVERY_SECONDS = 20

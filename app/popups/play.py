@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.emails import normalise_email
 from app.errors import ApiError
 from app.extensions import db, redis_queues
 from app.models import Campaign, CouponCode, Play, Prize
@@ -19,12 +20,7 @@ from app.popups.codes import take_code
 from app.popups.draw import award, choose
 from app.popups.pools import wait_for_fresh_code
 from app.popups.shopify_codes import current_lot_key
-from app.profiles.identity import (
-    attach_visitor,
-    lead_profile,
-    normalise_email,
-    resolve_customer,
-)
+from app.profiles.identity import attach_visitor, lead_profile, resolve_customer
 from app.profiles.timeline import record_event
 from app.sync.outbox import queue_sync
 

@@ -5,16 +5,11 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from app.emails import normalise_email
 from app.extensions import db
 from app.models import Checkout
 from app.profiles.customers import apply_customer
-from app.profiles.identity import (
-    VISITOR_ATTRIBUTE,
-    attach_cart,
-    attach_visitor,
-    normalise_email,
-    resolve_customer,
-)
+from app.profiles.identity import VISITOR_ATTRIBUTE, attach_cart, attach_visitor, resolve_customer
 from app.profiles.timeline import record_event
 from app.shopify.payloads import line_items, money, note_attribute, parse_timestamp
 from app.sync.outbox import queue_sync

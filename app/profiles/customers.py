@@ -4,9 +4,10 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, update
 
+from app.emails import normalise_email
 from app.extensions import db
 from app.models import CONSENT_STATES, Customer
-from app.profiles.identity import claim_email, find_customer, normalise_email, resolve_customer
+from app.profiles.identity import claim_email, find_customer, resolve_customer
 from app.profiles.timeline import record_event
 from app.shopify.payloads import money, parse_timestamp, shopify_id
 from app.sync.outbox import consent_subject, queue_sync

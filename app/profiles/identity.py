@@ -7,27 +7,14 @@ an unverified lead (email_verified false) that never claims, merges into or re-a
 vouched profile, and gives way to one that Shopify vouches for with the same address.
 """
 
-import re
-
 from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import Cart, Checkout, CouponCode, Customer, Order, TimelineEvent, Visitor
 from app.upserts import insert_ignore
 
-# No control characters either: a NUL cannot be stored in PostgreSQL, nor sent on to a vendor.
-_PART = r"[^@\s\x00-\x1f\x7f]+"
-EMAIL = re.compile(rf"^{_PART}@{_PART}\.{_PART}$")
 # Cart attribute the storefront widget writes, so checkouts and orders carry the visitor.
 VISITOR_ATTRIBUTE = "_baton_visitor"
-
-
-def normalise_email(raw) -> str | None:
-    """Trimmed and lower-cased, or None when it is not an email address at all."""
-    if not isinstance(raw, str):
-        return None
-    email = raw.strip().lower()
-    return email if EMAIL.match(email) and len(email) <= 320 else None
 
 
 def resolve_customer(

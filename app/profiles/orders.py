@@ -4,13 +4,12 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 
+from app.emails import normalise_email
 from app.extensions import db
-from app.models import Checkout, CouponCode, Customer, Order
+from app.models import AssistedDraft, Checkout, CouponCode, Customer, Order
 from app.profiles.checkouts import customer_of, stitch
 from app.profiles.customers import queue_profile_sync
-from app.profiles.identity import normalise_email
 from app.profiles.timeline import record_event
-from app.selling.drafts import mark_assisted
 from app.shopify.payloads import money, parse_timestamp, shopify_id
 from app.upserts import insert_ignore, update_if_newer
 
@@ -148,3 +147,21 @@ def _update_totals(customer_id: int) -> None:
 
 def _channel(payload: dict) -> str:
     return "pos" if payload.get("source_name") == "pos" else "web"
+
+
+def mark_assisted(shop_domain: str, order_shopify_id: int) -> None:
+    """Whichever arrives second, the order or the draft's completion, links the two."""
+    cart_token = db.session.scalar(
+        select(AssistedDraft.cart_token).where(
+            AssistedDraft.shop_domain == shop_domain,
+            AssistedDraft.order_shopify_id == order_shopify_id,
+        )
+    )
+    if cart_token is not None:
+        # A draft's order carries no cart token of its own: it finishes the staff's cart.
+        db.session.execute(
+            update(Order)
+            .where(Order.shop_domain == shop_domain, Order.shopify_id == order_shopify_id)
+            .values(assisted=True, cart_token=func.coalesce(Order.cart_token, cart_token))
+            .execution_options(synchronize_session=False)
+        )

@@ -14,21 +14,21 @@ import logging
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, or_, select, update
 
+from app.emails import normalise_email
 from app.errors import ApiError
 from app.extensions import db
-from app.models import AssistedDraft, Cart, CouponCode, Order
+from app.models import AssistedDraft, Cart, CouponCode
 from app.models.types import utcnow
-from app.profiles.identity import normalise_email
+from app.profiles.orders import mark_assisted
 from app.shopify.graphql import (
     ShopifyAuthError,
     ShopifyGraphQLError,
     ShopifyTransientError,
-    admin_client_for,
 )
 from app.shopify.payloads import parse_timestamp
-from app.shops import ShopUnavailable, find_shop
+from app.shops import ShopUnavailable, admin_client_for, find_shop
 from app.upserts import insert_ignore
 
 CREATE = """
@@ -210,24 +210,6 @@ def apply_draft_order(shop_domain: str, payload: dict, observed_at) -> None:
         draft.status, draft.order_shopify_id = "completed", int(order_id)
         draft.completed_at = draft.completed_at or observed_at
         mark_assisted(shop_domain, int(order_id))
-
-
-def mark_assisted(shop_domain: str, order_shopify_id: int) -> None:
-    """Whichever arrives second, the order or the draft's completion, links the two."""
-    cart_token = db.session.scalar(
-        select(AssistedDraft.cart_token).where(
-            AssistedDraft.shop_domain == shop_domain,
-            AssistedDraft.order_shopify_id == order_shopify_id,
-        )
-    )
-    if cart_token is not None:
-        # A draft's order carries no cart token of its own: it finishes the staff's cart.
-        db.session.execute(
-            update(Order)
-            .where(Order.shop_domain == shop_domain, Order.shopify_id == order_shopify_id)
-            .values(assisted=True, cart_token=func.coalesce(Order.cart_token, cart_token))
-            .execution_options(synchronize_session=False)
-        )
 
 
 def _sent_unrecorded(draft: AssistedDraft) -> bool:

@@ -7,11 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import requests
-from flask import current_app
 from redis import Redis
 from redis.exceptions import RedisError
-
-from app.extensions import redis_queues
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 15
@@ -200,21 +197,6 @@ class AdminGraphQL:
             # protected customer data not approved): the nulls are not an answer to act on.
             raise ShopifyGraphQLError(errors)
         return body.get("data") or {}
-
-
-def admin_client_for(shop, deadline_seconds: float | None = None) -> AdminGraphQL:
-    """A client for an installed shop, with a fresh token and the shared cost bucket."""
-    from app.shops import access_token_for
-
-    settings = current_app.config["BATON"]
-    return AdminGraphQL(
-        shop.domain,
-        access_token_for(shop),
-        settings.shopify_api_version,
-        bucket=CostBucket(redis_queues.connection, shop.domain),
-        base_url=settings.shopify_admin_base_url,
-        deadline_seconds=deadline_seconds,
-    )
 
 
 def _refill_seconds(cost: dict) -> float:

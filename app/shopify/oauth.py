@@ -1,12 +1,10 @@
 """Calls to Shopify's token endpoint: token exchange, authorization code, refresh."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import requests
 from flask import current_app
-
-from app.models.types import utcnow
 
 TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"
 ID_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:id_token"
@@ -91,7 +89,7 @@ def _describe_failure(response: requests.Response) -> str:
 
 
 def _grant_from(payload: dict) -> TokenGrant:
-    now = utcnow()
+    now = datetime.now(UTC)
 
     def expiry(field: str) -> datetime | None:
         seconds = payload.get(field)

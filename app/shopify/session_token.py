@@ -1,14 +1,11 @@
-"""Session tokens (App Bridge ID tokens): decoding and the decorator admin routes use."""
+"""Session tokens (App Bridge ID tokens): reading one from a request and verifying it."""
 
 from dataclasses import dataclass
-from functools import wraps
 
-from flask import current_app, g, request
+from flask import current_app, request
 from shopify.session_token import SessionTokenError, decode_from_header
 
-from app.errors import ApiError
 from app.shopify.verify import valid_shop_domain
-from app.shops import ShopUnavailable, shop_for_session
 
 # Tells App Bridge to fetch a fresh token and retry instead of showing the merchant an error.
 RETRY_HEADER = {"X-Shopify-Retry-Invalid-Session-Request": "1"}
@@ -51,29 +48,3 @@ def bearer_token() -> str:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" else ""
-
-
-def require_session_token(view):
-    """Refuse the request unless it carries a valid session token; sets g.shop and g.staff."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        try:
-            token = decode_session_token(bearer_token())
-        except InvalidSessionToken as error:
-            raise ApiError(401, "invalid_session_token", str(error), RETRY_HEADER) from error
-        g.shop = installed_shop(token)
-        g.staff = token.user_id  # the staff member's Shopify user id, for who-did-what
-        return view(*args, **kwargs)
-
-    return wrapper
-
-
-def installed_shop(token: SessionToken):
-    """Return the shop for a verified token, mapping install failures to clear errors."""
-    try:
-        return shop_for_session(token)
-    except ShopUnavailable as error:
-        if error.transient:
-            raise ApiError(503, "shopify_unavailable", str(error), {"Retry-After": "5"}) from error
-        raise ApiError(401, "install_failed", str(error), RETRY_HEADER) from error

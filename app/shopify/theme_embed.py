@@ -7,8 +7,7 @@ as a block of type shopify://apps/<app>/blocks/baton-embed/<uid>, with `disabled
 import json
 import re
 
-from app.shopify.graphql import ShopifyAuthError, ShopifyGraphQLError, admin_client_for
-from app.shops import ShopUnavailable
+from app.shopify.graphql import AdminGraphQL, ShopifyAuthError, ShopifyGraphQLError
 
 EMBED_HANDLE = "baton-embed"
 MAIN_THEME_SETTINGS = """
@@ -27,11 +26,11 @@ query MainThemeSettings {
 LEADING_COMMENT = re.compile(r"^\s*/\*.*?\*/", re.DOTALL)
 
 
-def embed_enabled(shop) -> bool | None:
+def embed_enabled(client: AdminGraphQL) -> bool | None:
     """True or False from the live theme; None when Shopify cannot tell us (scope, outage)."""
     try:
-        themes = admin_client_for(shop).execute(MAIN_THEME_SETTINGS)["themes"]["nodes"]
-    except (ShopifyGraphQLError, ShopifyAuthError, ShopUnavailable, KeyError, TypeError):
+        themes = client.execute(MAIN_THEME_SETTINGS)["themes"]["nodes"]
+    except (ShopifyGraphQLError, ShopifyAuthError, KeyError, TypeError):
         return None
     if not themes:
         return False

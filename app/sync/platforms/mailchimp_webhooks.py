@@ -8,10 +8,10 @@ import hmac
 
 from flask import Blueprint, request
 
+from app.emails import normalise_email
 from app.errors import ApiError
 from app.extensions import db
 from app.models import PlatformConnection
-from app.profiles.identity import normalise_email
 from app.sync.platform_events import platform_unsubscribed
 
 bp = Blueprint("mailchimp_webhooks", __name__, url_prefix="/webhooks/mailchimp")

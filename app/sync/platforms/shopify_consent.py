@@ -9,9 +9,8 @@ from app.shopify.graphql import (
     ShopifyAuthError,
     ShopifyGraphQLError,
     ShopifyTransientError,
-    admin_client_for,
 )
-from app.shops import ShopUnavailable, find_shop
+from app.shops import ShopUnavailable, admin_client_for, find_shop
 from app.sync.outbox import subject_email
 from app.sync.outcomes import PERMANENT, TRANSIENT, Outcome, done
 from app.sync.platforms.base import Platform

@@ -11,11 +11,11 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import Dialect, delete, select, update
+from sqlalchemy import Dialect, and_, delete, or_, select, update
 
 from app.errors import ApiError
 from app.extensions import db, redis_queues, sqlite_writers
@@ -191,6 +191,51 @@ def announce_deliveries(delivery_ids: list[int]) -> bool:
         log.warning("%d deliveries left to the sweeper: %s", len(delivery_ids), error)
         return False
     return True
+
+
+def waiting_deliveries(
+    grace: timedelta | None = None,
+    abandoned_after: timedelta | None = None,
+    limit: int = 5000,
+) -> tuple[list[int], int]:
+    """Deliveries whose announcement was lost, after freeing the claims of dead workers.
+
+    Returns their ids, oldest first, and how many claims were freed. The windows default to
+    the settings: a delivery younger than BATON_SWEEP_GRACE_SECONDS is still on its way
+    through the normal path, and a claim older than BATON_CLAIM_TIMEOUT_SECONDS belongs to a
+    worker that died mid-job (SIGKILL, OOM, lost machine).
+    """
+    settings = current_app.config["BATON"]
+    grace = timedelta(seconds=settings.sweep_grace_seconds) if grace is None else grace
+    if abandoned_after is None:
+        abandoned_after = timedelta(seconds=settings.claim_timeout_seconds)
+    now = datetime.now(UTC)
+    released = db.session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.status == DeliveryStatus.PROCESSING,
+            WebhookDelivery.claimed_at < now - abandoned_after,
+        )
+        .values(status=DeliveryStatus.RECEIVED, claimed_at=None)
+    ).rowcount
+    db.session.commit()
+    waiting = db.session.scalars(
+        select(WebhookDelivery.id)
+        .where(
+            WebhookDelivery.status == DeliveryStatus.RECEIVED,
+            or_(
+                and_(
+                    WebhookDelivery.next_attempt_at.is_(None),
+                    WebhookDelivery.received_at < now - grace,
+                ),
+                WebhookDelivery.next_attempt_at <= now,
+            ),
+        )
+        .order_by(WebhookDelivery.id)
+        .limit(limit)
+    ).all()
+    db.session.rollback()
+    return list(waiting), released
 
 
 def release_awaiting_install(shop_domain: str) -> list[int]:

@@ -26,8 +26,8 @@ from app.popups.play import (
     play,
 )
 from app.popups.pools import refill_if_low
-from app.shopify.proxy import require_proxy_signature
 from app.shops import find_shop
+from app.storefront.signature import require_proxy_signature
 
 bp = Blueprint("storefront", __name__, url_prefix="/proxy")
 VISITOR_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")

@@ -1,4 +1,4 @@
-"""The app-proxy signature check, as a decorator for storefront endpoints."""
+"""Which shop is asking: the app-proxy signature check every storefront endpoint wears."""
 
 from functools import wraps
 
