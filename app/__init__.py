@@ -55,35 +55,13 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app import auth, cli, demo, health, openapi, webhooks
-    from app.admin import analytics as admin_analytics
-    from app.admin import campaigns as admin_campaigns
-    from app.admin import carts as admin_carts
-    from app.admin import connections as admin_connections
-    from app.admin import customers as admin_customers
-    from app.admin import pages as admin_pages
-    from app.admin import preview as admin_preview
-    from app.admin import setup as admin_setup
-    from app.admin import views as admin
+    from app.admin import admin_blueprint
     from app.storefront import views as storefront
     from app.sync.platforms import PLATFORMS
 
-    for module in (
-        auth,
-        health,
-        storefront,
-        webhooks,
-        admin,
-        admin_pages,
-        admin_preview,
-        admin_campaigns,
-        admin_connections,
-        admin_analytics,
-        admin_customers,
-        admin_setup,
-        admin_carts,
-        openapi,
-    ):
+    for module in (auth, health, storefront, webhooks, openapi):
         app.register_blueprint(module.bp)
+    app.register_blueprint(admin_blueprint())
     for platform in PLATFORMS.values():
         if platform.blueprint() is not None:
             app.register_blueprint(platform.blueprint())

@@ -46,19 +46,6 @@ def replay(delivery_id: int) -> None:
     click.echo(requeue_delivery(delivery_id))
 
 
-@baton.command("demo-seed")
-def demo_seed() -> None:
-    """Seed the demo shop and its campaigns (demo mode only; safe to run again)."""
-    from flask import current_app
-
-    from app.demo.seed import seed_demo_shop
-
-    if not current_app.config["BATON"].demo:
-        raise click.ClickException("Demo mode is off: real Shopify credentials are configured.")
-    for line in seed_demo_shop() or ["demo shop already seeded"]:
-        click.echo(line)
-
-
 def init_app(app: Flask) -> None:
     """Register the command group."""
     app.cli.add_command(baton)

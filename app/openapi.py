@@ -529,14 +529,14 @@ def _shop_paths() -> dict:
     listing = {"type": "array", "items": {"type": "object"}}
     return {
         "/admin/api/shop": {
-            "get": _admin("admin.shop_details", "The current shop", {"200": _ok("The shop")})
+            "get": _admin("admin.shop.details", "The current shop", {"200": _ok("The shop")})
         },
         "/admin/api/setup": {
-            "get": _admin("admin_setup.checklist", "The setup checklist", {"200": _ok("Steps")})
+            "get": _admin("admin.setup.checklist", "The setup checklist", {"200": _ok("Steps")})
         },
         "/admin/api/deliveries": {
             "get": _admin(
-                "admin.deliveries",
+                "admin.deliveries.index",
                 "The webhook intake log, newest first",
                 {"200": _ok("Deliveries", _object({"deliveries": listing}))},
                 [_param("status", "query", _text(20), "Only deliveries with this status.")],
@@ -544,7 +544,7 @@ def _shop_paths() -> dict:
         },
         "/admin/api/deliveries/{delivery_id}": {
             "get": _admin(
-                "admin.delivery",
+                "admin.deliveries.show",
                 "One delivery with its raw body",
                 {"200": _ok("The delivery")} | _errors(404),
                 [_path_id("delivery_id")],
@@ -552,23 +552,25 @@ def _shop_paths() -> dict:
         },
         "/admin/api/privacy/requests": {
             "get": _admin(
-                "admin.privacy_requests",
+                "admin.privacy.requests",
                 "GDPR requests Shopify forwarded",
                 {"200": _ok("Requests", _object({"requests": listing}))},
             )
         },
         "/admin/api/privacy/requests/{request_id}/export": {
             "get": _admin(
-                "admin.privacy_export",
+                "admin.privacy.export",
                 "Download a data-request export",
                 {"200": _ok("The export, as an attachment")} | _errors(404),
                 [_path_id("request_id")],
             )
         },
         "/admin/api/backfill": {
-            "get": _admin("admin.backfill_status", "The latest backfill", {"200": _ok("Run")}),
+            "get": _admin("admin.shop.backfill_status", "The latest backfill", {"200": _ok("Run")}),
             "post": _admin(
-                "admin.backfill_start", "Start a backfill", {"202": _ok("The running backfill")}
+                "admin.shop.backfill_start",
+                "Start a backfill",
+                {"202": _ok("The running backfill")},
             ),
         },
     }
@@ -581,9 +583,9 @@ def _campaign_paths() -> dict:
     listing = _object({"campaigns": {"type": "array", "items": _ref("Campaign")}})
     return {
         "/admin/api/campaigns": {
-            "get": _admin("admin_campaigns.index", "Every campaign", {"200": _ok("List", listing)}),
+            "get": _admin("admin.campaigns.index", "Every campaign", {"200": _ok("List", listing)}),
             "post": _admin(
-                "admin_campaigns.create",
+                "admin.campaigns.create",
                 "Create a campaign",
                 {"201": one} | _errors(400),
                 body=body,
@@ -591,17 +593,17 @@ def _campaign_paths() -> dict:
         },
         "/admin/api/campaigns/{campaign_id}": {
             "get": _admin(
-                "admin_campaigns.show", "One campaign", {"200": one} | _errors(404), campaign_id
+                "admin.campaigns.show", "One campaign", {"200": one} | _errors(404), campaign_id
             ),
             "put": _admin(
-                "admin_campaigns.replace",
+                "admin.campaigns.replace",
                 "Replace a campaign's settings",
                 {"200": one} | _errors(400, 404),
                 campaign_id,
                 body,
             ),
             "delete": _admin(
-                "admin_campaigns.remove",
+                "admin.campaigns.remove",
                 "Delete a campaign, its prizes, variants and plays",
                 {"204": {"description": "Deleted"}} | _errors(404),
                 campaign_id,
@@ -616,7 +618,7 @@ def _cart_paths() -> dict:
     return {
         "/admin/api/carts/live": {
             "get": _admin(
-                "admin_carts.live",
+                "admin.carts.live",
                 "Carts changed lately; 304 while unchanged since If-None-Match",
                 {"200": _ok("Carts"), "304": {"description": "Nothing changed"}} | _errors(400),
                 [
@@ -630,7 +632,7 @@ def _cart_paths() -> dict:
         },
         "/admin/api/carts/{token}": {
             "get": _admin(
-                "admin_carts.detail",
+                "admin.carts.detail",
                 "One cart, its order and its shopper's story",
                 {"200": _ok("The cart")} | _errors(404),
                 token,
@@ -638,7 +640,7 @@ def _cart_paths() -> dict:
         },
         "/admin/api/carts/{token}/draft-order": {
             "post": _admin(
-                "admin_carts.create_draft",
+                "admin.carts.create_draft",
                 "Make the cart's draft order (once; a second call returns it)",
                 {"200": _ok("The existing draft"), "201": _ok("A new draft")}
                 | _errors(400, 404, 409, 502),
@@ -652,14 +654,14 @@ def _cart_paths() -> dict:
         },
         "/admin/api/carts/{token}/draft-order/invoice": {
             "post": _admin(
-                "admin_carts.invoice",
+                "admin.carts.invoice",
                 "Send the draft order's invoice",
                 {"200": _ok("The draft")} | _errors(400, 404, 409, 502),
                 token,
                 _json(_ref("InvoiceInput"), {"to": "ana@example.com"}, required=False),
             )
         },
-        "/admin/api/exports/carts.csv": _csv_export("admin_carts.carts_csv", "Carts in a range"),
+        "/admin/api/exports/carts.csv": _csv_export("admin.exports.carts", "Carts in a range"),
     }
 
 
@@ -676,18 +678,18 @@ def _connection_paths() -> dict:
     task_id = [_path_id("task_id")]
     return {
         "/admin/api/connections": {
-            "get": _admin("admin_connections.index", "Connections", {"200": _ok("Connections")})
+            "get": _admin("admin.connections.index", "Connections", {"200": _ok("Connections")})
         },
         "/admin/api/connections/{platform}": {
             "put": _admin(
-                "admin_connections.connect",
+                "admin.connections.connect",
                 "Check a key and list with the vendor, then save them",
                 {"200": _ok("The connection")} | _errors(400, 404, 502),
                 platform,
                 _json(_ref("ConnectionInput"), {"api_key": "pk_live_…", "list_id": "Xy12ab"}),
             ),
             "delete": _admin(
-                "admin_connections.remove",
+                "admin.connections.remove",
                 "Disconnect",
                 {"204": {"description": "Disconnected"}} | _errors(404),
                 platform,
@@ -695,7 +697,7 @@ def _connection_paths() -> dict:
         },
         "/admin/api/connections/{platform}/lists": {
             "post": _admin(
-                "admin_connections.lists",
+                "admin.connections.lists",
                 "The lists or audiences a key can see",
                 {"200": _ok("Lists")} | _errors(400, 404, 502),
                 platform,
@@ -704,29 +706,29 @@ def _connection_paths() -> dict:
         },
         "/admin/api/connections/{platform}/backfill": {
             "get": _admin(
-                "admin_connections.backfill_progress",
+                "admin.connections.backfill_progress",
                 "The latest email backfill",
                 {"200": _ok("The run")} | _errors(404),
                 platform,
             ),
             "post": _admin(
-                "admin_connections.backfill",
+                "admin.connections.backfill",
                 "Send every existing customer to the platform",
                 {"202": _ok("The run")} | _errors(404),
                 platform,
             ),
         },
         "/admin/api/sync/health": {
-            "get": _admin("admin_connections.sync_health", "Sync health", {"200": _ok("Health")})
+            "get": _admin("admin.connections.sync_health", "Sync health", {"200": _ok("Health")})
         },
         "/admin/api/sync/dead-letters": {
             "get": _admin(
-                "admin_connections.dead_letters", "Dead sync tasks", {"200": _ok("Dead letters")}
+                "admin.connections.dead_letters", "Dead sync tasks", {"200": _ok("Dead letters")}
             )
         },
         "/admin/api/sync/dead-letters/{task_id}/retry": {
             "post": _admin(
-                "admin_connections.retry",
+                "admin.connections.retry",
                 "Retry a dead task",
                 {"200": _ok("The task")} | _errors(404),
                 task_id,
@@ -734,7 +736,7 @@ def _connection_paths() -> dict:
         },
         "/admin/api/sync/dead-letters/{task_id}/discard": {
             "post": _admin(
-                "admin_connections.discard",
+                "admin.connections.discard",
                 "Discard a dead task",
                 {"200": _ok("The task")} | _errors(404),
                 task_id,
@@ -749,7 +751,7 @@ def _insight_paths() -> dict:
     return {
         "/admin/api/analytics": {
             "get": _admin(
-                "admin_analytics.overview",
+                "admin.analytics.overview",
                 "Funnel, KPIs and the daily series",
                 {"200": _ok("Analytics")} | _errors(400),
                 [*ranged, _ref("by", "parameters")],
@@ -757,23 +759,23 @@ def _insight_paths() -> dict:
         },
         "/admin/api/analytics/charts/series.svg": {
             "get": _admin(
-                "admin_analytics.series_chart", "Daily chart", {"200": svg} | _errors(400), ranged
+                "admin.analytics.series_chart", "Daily chart", {"200": svg} | _errors(400), ranged
             )
         },
         "/admin/api/analytics/charts/funnel.svg": {
             "get": _admin(
-                "admin_analytics.funnel_svg", "Funnel chart", {"200": svg} | _errors(400), ranged
+                "admin.analytics.funnel_svg", "Funnel chart", {"200": svg} | _errors(400), ranged
             )
         },
         "/admin/api/exports/leads.csv": _csv_export(
-            "admin_analytics.leadscsv_response", "Leads with their consent record"
+            "admin.exports.leads", "Leads with their consent record"
         ),
         "/admin/api/exports/funnel.csv": _csv_export(
-            "admin_analytics.funnelcsv_response", "The funnel by a dimension", by=True
+            "admin.exports.funnel", "The funnel by a dimension", by=True
         ),
         "/admin/api/customers": {
             "get": _admin(
-                "admin_customers.search",
+                "admin.customers.search",
                 "Customers whose email or name contains q",
                 {"200": _ok("Customers")} | _errors(400),
                 [_param("q", "query", _text(320, minLength=2), required=True)],
@@ -781,7 +783,7 @@ def _insight_paths() -> dict:
         },
         "/admin/api/customers/{customer_id}": {
             "get": _admin(
-                "admin_customers.show",
+                "admin.customers.show",
                 "One customer's story across channels",
                 {"200": _ok("The story")} | _errors(404),
                 [_path_id("customer_id")],

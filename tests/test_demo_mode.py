@@ -103,16 +103,19 @@ def test_each_install_gets_its_own_demo_secret(tmp_path, monkeypatch):
 
 
 def test_the_worker_moves_the_demo_shoppers_only_in_demo_mode(demo_database, redis_server):
-    from app.demo.seed import seed_demo_shop
     from app.models import WebhookDelivery
     from workers.main import sweep_once
 
     app = demo_app(demo_database, redis_server.url)
     with app.app_context():
-        seed_demo_shop()
+        seeded = app.test_cli_runner().invoke(args=["baton", "demo-seed"])
+        assert seeded.exit_code == 0, seeded.output
         before = db.session.query(WebhookDelivery).count()
         sweep_once(interval=1)
         # One seeded shopper changed a cart: a signed carts/update reached intake.
         assert db.session.query(WebhookDelivery).count() == before + 1
     real = create_app(make_settings(demo_database.replace("demo.db", "real.db"), redis_server.url))
     assert real.extensions.get("baton.sweep_steps") is None
+    with real.app_context():
+        refused = real.test_cli_runner().invoke(args=["baton", "demo-seed"])
+    assert refused.exit_code != 0 and "Demo mode is off" in refused.output

@@ -799,7 +799,7 @@ def test_invalid_emails_are_refused_with_a_400(client, operations, world):
                 # JSON text with a NUL is refused before any field is read.
                 assert code == "invalid_email" or (code == "invalid_body" and "\x00" in email)
                 checked.add(op.id)
-    assert {"storefront.play_game", "admin_carts.create_draft", "admin_carts.invoice"} <= checked
+    assert {"storefront.play_game", "admin.carts.create_draft", "admin.carts.invoice"} <= checked
     assert "mailchimp_webhooks.receive" in checked
     assert db.session.scalar(select(Play.id)) is None
 
@@ -817,7 +817,7 @@ def test_xss_and_sql_in_every_text_field_are_stored_but_never_rendered(client, o
                 response = send(client, op, world, body=body, headers=play_headers())
                 assert_sound(op, response, f"{leaf} = {payload!r}")
         swept[op.id] = len(leaves)
-    assert swept["admin_campaigns.create"] >= 20 and swept["storefront.play_game"] >= 3
+    assert swept["admin.campaigns.create"] >= 20 and swept["storefront.play_game"] >= 3
     stored = stored_markup()
     assert {"campaign", "prize", "campaign_variant"} <= stored.keys(), stored
     assert admin_views(client, operations, world) > 0
@@ -962,7 +962,7 @@ def test_processed_hostile_webhooks_never_render_as_markup(client, operations, w
 @settings(max_examples=20, database=None, **SETTINGS)
 @given(data=st.data())
 def test_campaigns_with_hostile_but_valid_text_are_stored_as_sent(client, operations, world, data):
-    [op] = [op for op in operations if op.id == "admin_campaigns.create"]
+    [op] = [op for op in operations if op.id == "admin.campaigns.create"]
     body = op.example
     for leaf in text_leaves(op.body_schema, op.example):
         if leaf_schema(op.body_schema, leaf)["type"] != "string":

@@ -10,7 +10,7 @@ from app.popups.pools import request_refills
 from app.popups.storefront_config import request_publish
 from app.popups.validation import validate_campaign
 
-bp = Blueprint("admin_campaigns", __name__, url_prefix="/admin/api/campaigns")
+bp = Blueprint("campaigns", __name__, url_prefix="/admin/api/campaigns")
 
 
 @bp.get("")

@@ -6,7 +6,7 @@ it holds, and while nothing changed it gets a bodiless 304 from three small aggr
 
 from flask import Blueprint, g, jsonify, make_response, request
 
-from app.admin.responses import csv_response, date_range, json_object
+from app.admin.responses import json_object
 from app.admin.session import require_session_token
 from app.errors import ApiError
 from app.profiles.customer_view import customer_for, customer_story
@@ -20,7 +20,6 @@ from app.profiles.live_carts import (
     live_version,
     recovery_url,
 )
-from app.selling.cart_export import cart_rows
 from app.selling.drafts import (
     checked_email,
     draft_for_cart,
@@ -30,7 +29,7 @@ from app.selling.drafts import (
     usable_code,
 )
 
-bp = Blueprint("admin_carts", __name__, url_prefix="/admin/api")
+bp = Blueprint("carts", __name__, url_prefix="/admin/api")
 POLL_SECONDS = 5
 
 
@@ -97,15 +96,6 @@ def invoice(token: str):
         raise ApiError(404, "no_draft", "Create the draft order first.")
     body = json_object()
     return jsonify(draft=draft_json(send_invoice(draft, checked_email(body.get("to")))))
-
-
-@bp.get("/exports/carts.csv")
-@require_session_token
-def carts_csv():
-    """Carts started in the range with their lines, identity and outcome, streamed."""
-    since, until = date_range()
-    rows = cart_rows(g.shop.domain, since, until)
-    return csv_response(f"baton-carts-{since.date()}-{until.date()}.csv", rows)
 
 
 def _cart(token: str):

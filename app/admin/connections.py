@@ -19,7 +19,7 @@ from app.sync.connections import (
 )
 from app.sync.outbox import announce_after_commit
 
-bp = Blueprint("admin_connections", __name__, url_prefix="/admin/api")
+bp = Blueprint("connections", __name__, url_prefix="/admin/api")
 
 
 @bp.get("/connections")

@@ -11,7 +11,7 @@ from app.profiles.customer_view import (
     search_customers,
 )
 
-bp = Blueprint("admin_customers", __name__, url_prefix="/admin/api/customers")
+bp = Blueprint("customers", __name__, url_prefix="/admin/api/customers")
 
 
 @bp.get("")

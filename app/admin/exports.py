@@ -1,83 +1,39 @@
-"""Rows for the CSV exports, read a page at a time so a large shop never sits in memory."""
+"""Admin CSV downloads: leads with their consent record, the funnel, and carts."""
 
-from datetime import datetime
+from flask import Blueprint, g
 
-from sqlalchemy import select
+from app.admin.responses import csv_response, date_range, dimension
+from app.admin.session import require_session_token
+from app.exports.carts import cart_rows
+from app.exports.funnel import funnel_rows
+from app.exports.leads import lead_rows
 
-from app.extensions import db
-from app.models import Campaign, CouponCode, Play, Prize
-
-PAGE = 1000
-LEAD_HEADER = [
-    "played_at",
-    "email",
-    "email_consent",
-    "consent_text_version",
-    "consent_text",
-    "phone",
-    "sms_consent",
-    "campaign",
-    "game",
-    "variant",
-    "prize",
-    "code",
-    "code_redeemed_at",
-    "order_revenue",
-    "device",
-]
+bp = Blueprint("exports", __name__, url_prefix="/admin/api/exports")
 
 
-def lead_rows(shop_domain: str, since: datetime, until: datetime):
-    """The header, then one row per play that left an email, oldest first."""
-    yield LEAD_HEADER
-    campaigns = {
-        campaign.id: campaign
-        for campaign in db.session.scalars(
-            select(Campaign).where(Campaign.shop_domain == shop_domain)
-        )
-    }
-    prizes = dict(
-        db.session.execute(
-            select(Prize.id, Prize.label).join(Campaign).where(Campaign.shop_domain == shop_domain)
-        ).all()
-    )
-    after = 0
-    while True:
-        page = db.session.execute(
-            select(Play, CouponCode.redeemed_at, CouponCode.attributed_revenue)
-            .outerjoin(CouponCode, CouponCode.play_id == Play.id)
-            .where(
-                Play.shop_domain == shop_domain,
-                Play.email.is_not(None),
-                Play.created_at.between(since, until),
-                Play.id > after,
-            )
-            .order_by(Play.id)
-            .limit(PAGE)
-        ).all()
-        if not page:
-            return
-        for play, redeemed_at, revenue in page:
-            campaign = campaigns.get(play.campaign_id)
-            consent = (campaign.consent or {}) if campaign else {}
-            yield [
-                play.created_at.isoformat(),
-                play.email,
-                "yes" if play.consented else "no",
-                play.consent_text_version,
-                consent.get("text", "")
-                if consent.get("version") == play.consent_text_version
-                else "",
-                play.phone,
-                "yes" if play.sms_consented else "no",
-                campaign.name if campaign else "",
-                campaign.game if campaign else "",
-                play.variant_key,
-                prizes.get(play.prize_id, ""),
-                play.code,
-                redeemed_at.isoformat() if redeemed_at else "",
-                revenue if revenue is not None else "",
-                play.device,
-            ]
-        after = page[-1][0].id
-        db.session.expunge_all()  # a page at a time, not the whole history
+@bp.get("/leads.csv")
+@require_session_token
+def leads():
+    """Every lead in the range with its consent record, streamed so a big shop stays light."""
+    since, until = date_range()
+    rows = lead_rows(g.shop.domain, since, until)
+    return csv_response(f"baton-leads-{since.date()}-{until.date()}.csv", rows)
+
+
+@bp.get("/funnel.csv")
+@require_session_token
+def funnel():
+    """The funnel by a dimension, with the total and the holdout's lift."""
+    since, until = date_range()
+    by = dimension()
+    rows = funnel_rows(g.shop.domain, since, until, by)
+    return csv_response(f"baton-funnel-by-{by}-{since.date()}-{until.date()}.csv", rows)
+
+
+@bp.get("/carts.csv")
+@require_session_token
+def carts():
+    """Carts started in the range with their lines, identity and outcome, streamed."""
+    since, until = date_range()
+    rows = cart_rows(g.shop.domain, since, until)
+    return csv_response(f"baton-carts-{since.date()}-{until.date()}.csv", rows)

@@ -13,7 +13,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from app.admin.session import installed_shop
 from app.shopify.session_token import InvalidSessionToken, decode_session_token
 
-bp = Blueprint("admin_pages", __name__)
+bp = Blueprint("pages", __name__)
 # Page key: (title, template). The order is the navigation's.
 PAGES = {
     "home": ("Home", "admin/pages/home.html"),
@@ -30,7 +30,7 @@ PAGES = {
 @bp.get("/")
 def root():
     """Shopify opens application_url; keep its query (shop, host, id_token) on the way."""
-    return redirect(url_for("admin_pages.home", **request.args))
+    return redirect(url_for("admin.pages.home", **request.args))
 
 
 @bp.get("/app")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, render_template, send_from_directory
 
-bp = Blueprint("admin_preview", __name__, url_prefix="/admin/preview")
+bp = Blueprint("preview", __name__, url_prefix="/admin/preview")
 WIDGET_ASSETS = Path(__file__).resolve().parents[2] / "extensions" / "baton-popup" / "assets"
 PREVIEW_ASSETS = ("baton-game.js", "baton.css")
 

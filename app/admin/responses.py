@@ -1,12 +1,12 @@
-"""Pieces every admin API route shares: the date range it is asked about, and CSV answers."""
+"""Pieces admin API routes share: the range and dimension asked about, the body, CSV answers."""
 
-import csv
-import io
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Response, request, stream_with_context
 
+from app.analytics.funnel import DIMENSIONS
 from app.errors import ApiError
+from app.exports.cells import csv_lines
 
 MAX_DAYS = 366
 
@@ -41,6 +41,19 @@ def date_range() -> tuple[datetime, datetime]:
     return since, until
 
 
+def dimension() -> str:
+    """?by=, the dimension a funnel is cut by (campaign when not given)."""
+    by = request.args.get("by", "campaign")
+    if by not in DIMENSIONS:
+        raise ApiError(
+            400,
+            "invalid_dimension",
+            f"by is one of {', '.join(DIMENSIONS)}.",
+            fields={"by": f"one of {', '.join(DIMENSIONS)}"},
+        )
+    return by
+
+
 def json_object() -> dict:
     """The JSON body as an object; no body at all asks for the defaults ({})."""
     if not request.get_data():
@@ -52,27 +65,10 @@ def json_object() -> dict:
 
 
 def csv_response(filename: str, rows) -> Response:
-    def generate():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        for row in rows:
-            writer.writerow([_cell(value) for value in row])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-
-    response = Response(stream_with_context(generate()), content_type="text/csv; charset=utf-8")
+    """Rows streamed as a CSV download that no one else's cache keeps."""
+    response = Response(
+        stream_with_context(csv_lines(rows)), content_type="text/csv; charset=utf-8"
+    )
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
-
-
-# A cell starting with one of these runs as a formula in a spreadsheet (OWASP's CSV injection
-# list; a leading tab or carriage return is skipped by some spreadsheets, exposing the next).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value):
-    # Shoppers typed these values: never let one run in the merchant's spreadsheet.
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text

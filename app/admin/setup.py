@@ -12,7 +12,7 @@ from app.shopify.theme_embed import activation_link, embed_enabled
 from app.shops import ShopUnavailable, admin_client_for
 from app.sync.platforms import PLATFORMS, email_platforms
 
-bp = Blueprint("admin_setup", __name__, url_prefix="/admin/api")
+bp = Blueprint("setup", __name__, url_prefix="/admin/api")
 # The theme is asked at most this often per shop: the checklist is read on every home visit.
 EMBED_CACHE_SECONDS = 300
 

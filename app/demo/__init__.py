@@ -7,7 +7,9 @@ alone. A newcomer can play the games within a minute of cloning, and a real depl
 serves the demo's routes.
 """
 
-from flask import Flask
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import inspect, select
 
 from app.config import DEMO_SHOP
@@ -15,8 +17,23 @@ from app.config import DEMO_SHOP
 DEMO_ACCESS_TOKEN = "shpat_demo_not_a_real_token"
 
 
+@click.command("demo-seed")
+@with_appcontext
+def demo_seed() -> None:
+    """Seed the demo shop and its campaigns (demo mode only; safe to run again)."""
+    from app.demo.seed import seed_demo_shop
+
+    if not current_app.config["BATON"].demo:
+        raise click.ClickException("Demo mode is off: real Shopify credentials are configured.")
+    for line in seed_demo_shop() or ["demo shop already seeded"]:
+        click.echo(line)
+
+
 def init_app(app: Flask) -> None:
     """Register the demo's routes when the app runs in demo mode, and no real shop is here."""
+    from app.cli import baton
+
+    baton.add_command(demo_seed)  # there in every mode, to say why it refuses
     if not app.config["BATON"].demo:
         return
     _refuse_beside_real_shops(app)

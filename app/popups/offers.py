@@ -1,11 +1,54 @@
-"""What the storefront may see: a campaign's content for its variant, and a winner's code."""
+"""What the storefront may see: the offer a visit gets, a campaign's content for its variant,
+and a winner's code."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 
+from app.analytics.tracking import beacon_for, record_exposure
 from app.extensions import db
 from app.models import Campaign, CouponCode, Play
+from app.popups.audience import assign_variant, identify, suppression_reason
+from app.popups.play import campaign_for_play, issue_play_token
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A visitor on the storefront whose trigger fired for a campaign."""
+
+    shop_domain: str
+    campaign_id: int
+    visitor_key: str
+    logged_in_customer_id: str | None
+    device: str | None
+
+
+def decide_offer(visit: Visit, now: datetime) -> dict:
+    """A game (its variant, content, play token and beacon), a reminder, or nothing.
+
+    An exposure is recorded (not committed) for every visitor the campaign could show to,
+    the holdout included, so lift compares like with like."""
+    campaign = campaign_for_play(visit.shop_domain, visit.campaign_id)
+    if campaign is None or not campaign.is_running(now):
+        return {"show": "nothing", "reason": "not_running"}
+    shopper = identify(visit.shop_domain, visit.visitor_key, visit.logged_in_customer_id)
+    reason = suppression_reason(campaign, shopper, now)
+    if reason:
+        experience = (campaign.suppression or {}).get("experience", "reminder")
+        return {"show": experience, "reason": reason}
+    variant = assign_variant(campaign, visit.visitor_key)
+    record_exposure(visit.shop_domain, campaign.id, visit.visitor_key, variant, visit.device)
+    if variant is None:
+        return {"show": "nothing", "reason": "holdout"}
+    return {
+        "show": "game",
+        "variant": variant,
+        "campaign": public_campaign(campaign, variant),
+        "play_token": issue_play_token(campaign.id, visit.visitor_key, variant),
+        # Impressions and opens count only with this: the offer the server made.
+        "beacon": beacon_for(visit.shop_domain, campaign.id, visit.visitor_key, variant),
+    }
 
 
 def public_campaign(campaign: Campaign, variant_key: str) -> dict:

@@ -105,7 +105,7 @@ class PrizeCapped(Exception):
     """A concurrent play took the drawn prize's last award; carries the prize's id."""
 
 
-def play(request: PlayRequest, campaign: Campaign | None, shopper: Shopper) -> dict:
+def play(request: PlayRequest, campaign: Campaign | None) -> dict:
     """Validate, draw, take a code and record everything; raises ApiError with a clear code.
 
     A dry pool does not fail the play: everything so far is rolled back, the worker creates

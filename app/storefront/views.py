@@ -8,21 +8,17 @@ from flask import Blueprint, current_app, g, jsonify, request
 from app.analytics.tracking import (
     EVENT_KINDS,
     MAX_EVENTS,
-    beacon_for,
     count_widget_events,
-    record_exposure,
 )
 from app.errors import ApiError
 from app.extensions import db
 from app.models.types import utcnow
-from app.popups.audience import assign_variant, identify, suppression_reason
-from app.popups.offers import code_status, public_campaign
+from app.popups.offers import Visit, code_status, decide_offer
 from app.popups.play import (
     PlayRequest,
     campaign_for_play,
     check_offer_limit,
     check_rate_limits,
-    issue_play_token,
     play,
 )
 from app.popups.pools import refill_if_low
@@ -55,32 +51,18 @@ def session():
 def offer():
     """What this visitor should see once a trigger fired: a game, a reminder, or nothing."""
     check_offer_limit(g.shop_domain, _shopper_ip())
-    campaign = campaign_for_play(g.shop_domain, _campaign_id(request.args.get("campaign_id")))
-    visitor = _visitor_key(request.args.get("visitor_id"))
-    if campaign is None or not campaign.is_running(utcnow()):
-        return _private(jsonify(show="nothing", reason="not_running"))
-    shopper = identify(g.shop_domain, visitor, g.logged_in_customer_id)
-    reason = suppression_reason(campaign, shopper, utcnow())
-    if reason:
-        experience = (campaign.suppression or {}).get("experience", "reminder")
-        return _private(jsonify(show=experience, reason=reason))
-    variant = assign_variant(campaign, visitor)
-    record_exposure(
-        g.shop_domain, campaign.id, visitor, variant, _device(request.args.get("device"))
+    answer = decide_offer(
+        Visit(
+            shop_domain=g.shop_domain,
+            campaign_id=_campaign_id(request.args.get("campaign_id")),
+            visitor_key=_visitor_key(request.args.get("visitor_id")),
+            logged_in_customer_id=g.logged_in_customer_id,
+            device=_device(request.args.get("device")),
+        ),
+        utcnow(),
     )
     db.session.commit()
-    if variant is None:
-        return _private(jsonify(show="nothing", reason="holdout"))
-    return _private(
-        jsonify(
-            show="game",
-            variant=variant,
-            campaign=public_campaign(campaign, variant),
-            play_token=issue_play_token(campaign.id, visitor, variant),
-            # Impressions and opens count only with this: the offer the server made.
-            beacon=beacon_for(g.shop_domain, campaign.id, visitor, variant),
-        )
-    )
+    return _private(jsonify(answer))
 
 
 @bp.post("/play")
@@ -94,8 +76,7 @@ def play_game():
     check_rate_limits(g.shop_domain, ip)
     play_request = _play_request(body, ip)
     campaign = campaign_for_play(g.shop_domain, play_request.campaign_id)
-    shopper = identify(g.shop_domain, play_request.visitor_key, g.logged_in_customer_id)
-    result = play(play_request, campaign, shopper)
+    result = play(play_request, campaign)
     db.session.commit()
     refill_if_low(g.shop_domain, result["prize"]["id"], result["code"])
     return _private(jsonify(result))
