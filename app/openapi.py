@@ -1,18 +1,21 @@
 """GET /openapi.json: an OpenAPI 3.1 description of the admin, app-proxy and webhook APIs.
 
-Hand-written as data, next to the constants the handlers check, so an enum or a limit cannot
-drift from the code; tests/test_openapi.py fails when a route is missing from it.
+Request bodies that have a model (app/schemas) are derived from it; the rest (paths, security,
+parameters, answers) is written here as data, next to the constants the handlers check, so an
+enum or a limit cannot drift from the code. tests/test_openapi.py fails when a route is
+missing from it, and checks it with the OpenAPI 3.1 specification's own validator.
 """
 
 from functools import cache
 
 from flask import Blueprint, current_app, jsonify, request
+from pydantic.json_schema import models_json_schema
 
 from app.analytics.funnel import DIMENSIONS
 from app.analytics.tracking import EVENT_KINDS, MAX_EVENTS
-from app.models import GAMES, PRIZE_KINDS
-from app.models.campaign import STATUSES
-from app.popups.validation import DEVICES, EXPERIENCES, MAX_PRIZES, TEXT_LIMITS, VISITOR_KINDS
+from app.models import PRIZE_KINDS
+from app.schemas.campaign import CampaignInput
+from app.schemas.fields import AMOUNT_SCHEMA, DEVICES, VISITOR_ID, DocumentSchema
 from app.shopify.app_toml import SUBSCRIBED_TOPICS
 from app.sync.platforms import email_platforms
 
@@ -21,18 +24,14 @@ bp = Blueprint("openapi", __name__)
 ADMIN = [{"sessionToken": []}]
 PROXY = [{"appProxySignature": []}]
 WEBHOOK = [{"webhookHmac": []}]
-VISITOR_ID = {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"}
+VISITOR_ID_SCHEMA = {"type": "string", "pattern": VISITOR_ID.pattern}
 NUMERIC_ID = {
     "type": ["integer", "string"],
     "pattern": "^[0-9]+$",
     "minimum": 1,
     "maximum": 2**63 - 1,
 }
-COLOUR = {"type": ["string", "null"], "pattern": "^#[0-9a-fA-F]{6}$"}
-AMOUNT = {
-    "type": ["string", "number", "null"],
-    "description": 'A decimal amount of 0 or more, e.g. "19.90".',
-}
+AMOUNT = AMOUNT_SCHEMA
 
 
 @bp.get("/openapi.json")
@@ -256,7 +255,7 @@ def _responses() -> dict:
 
 
 def _schemas() -> dict:
-    return {
+    return _models_schemas() | {
         "Error": _object(
             {
                 "error": _object(
@@ -274,9 +273,6 @@ def _schemas() -> dict:
             },
             ("error",),
         ),
-        "CampaignContent": _campaign_content(),
-        "CampaignInput": _campaign_input(),
-        "Prize": _prize(),
         "Campaign": {
             "allOf": [_ref("CampaignInput")],
             "properties": {"id": {"type": "integer"}},
@@ -344,118 +340,14 @@ def _schemas() -> dict:
     }
 
 
-def _campaign_content() -> dict:
-    texts = {key: _text(limit) for key, limit in TEXT_LIMITS.items()}
-    colours = {key: COLOUR for key in ("background_colour", "text_colour", "accent_colour")}
-    return _object(texts | colours | {"sms_field": {"type": "boolean"}})
-
-
-def _strings(items: dict | None = None) -> dict:
-    return {"type": "array", "maxItems": 50, "items": items or {"type": "string"}}
-
-
-def _whole(low: int, high: int | None = None, nullable: bool = False) -> dict:
-    schema = {"type": ["integer", "null"] if nullable else "integer", "minimum": low}
-    return schema | ({"maximum": high} if high is not None else {})
-
-
-def _campaign_input() -> dict:
-    return _object(
-        {
-            "name": _text(255, minLength=1),
-            "game": {"type": "string", "enum": list(GAMES)},
-            "status": {"type": "string", "enum": list(STATUSES), "default": "draft"},
-            "holdout_percent": _whole(0, 90),
-            "code_prefix": _text(12, pattern="^[A-Z0-9]{0,12}$", default="BATON"),
-            "starts_at": {"type": ["string", "null"], "format": "date-time"},
-            "ends_at": {"type": ["string", "null"], "format": "date-time"},
-            "content": _ref("CampaignContent"),
-            "consent": _object(
-                {
-                    "required": {"type": "boolean", "default": True},
-                    "text": _text(600),
-                    "version": _text(32),
-                    "sms_text": _text(600),
-                }
-            ),
-            "triggers": _object(
-                {
-                    "delay_seconds": _whole(0, 3600, nullable=True),
-                    "scroll_percent": _whole(1, 100, nullable=True),
-                    "exit_intent": {"type": "boolean"},
-                    "click_selector": _text(200),
-                    "teaser_tab": {"type": "boolean"},
-                    "page_views": _whole(1, 100, nullable=True),
-                }
-            ),
-            "targeting": _targeting(),
-            "frequency": _object(
-                {
-                    "days_after_close": _whole(0, 365),
-                    "never_after_signup": {"type": "boolean"},
-                }
-            ),
-            "suppression": _object(
-                {
-                    "known_subscribers": {"type": "boolean"},
-                    "ordered_within_days": _whole(1, 3650, nullable=True),
-                    "customer_tags": _strings(),
-                    "experience": {"type": "string", "enum": list(EXPERIENCES)},
-                }
-            ),
-            "prizes": {
-                "type": "array",
-                "minItems": 1,
-                "maxItems": MAX_PRIZES,
-                "items": _ref("Prize"),
-            },
-            "variants": {
-                "type": "array",
-                "maxItems": 6,
-                "items": _object(
-                    {
-                        "key": _text(32, pattern="^[A-Za-z0-9_-]+$"),
-                        "weight": _whole(0, 100),
-                        "content": _ref("CampaignContent"),
-                    },
-                    ("key",),
-                ),
-            },
-        },
-        ("name", "game", "prizes"),
+def _models_schemas() -> dict:
+    """Components for the request models (app/schemas), nested models included."""
+    named, every = models_json_schema(
+        [(CampaignInput, "validation")],
+        ref_template="#/components/schemas/{model}",
+        schema_generator=DocumentSchema,
     )
-
-
-def _targeting() -> dict:
-    return _object(
-        {
-            "include_urls": _strings(),
-            "exclude_urls": _strings(),
-            "devices": _strings({"type": "string", "enum": list(DEVICES)}),
-            "utm_source": _text(100),
-            "utm_medium": _text(100),
-            "referrer": _text(255),
-            "countries": _strings({"type": "string", "pattern": "^[A-Z]{2}$"}),
-            "visitor": {"type": "string", "enum": list(VISITOR_KINDS)},
-            "min_cart_value": AMOUNT,
-            "max_cart_value": AMOUNT,
-        }
-    )
-
-
-def _prize() -> dict:
-    return _object(
-        {
-            "label": _text(120, minLength=1),
-            "kind": {"type": "string", "enum": list(PRIZE_KINDS)},
-            "value": AMOUNT,
-            "weight": _whole(0, 100000),
-            "cap": _whole(1, nullable=True),
-            "min_subtotal": AMOUNT,
-            "code_expiry_days": _whole(1, 365, nullable=True),
-        },
-        ("label", "kind", "weight"),
-    )
+    return every["$defs"]
 
 
 def _play_request() -> dict:
@@ -465,7 +357,7 @@ def _play_request() -> dict:
             "play_token": _text(description="From the offer; works once, for 30 minutes."),
             "email": _text(320, format="email"),
             "consent": {"type": "boolean"},
-            "visitor_id": VISITOR_ID,
+            "visitor_id": VISITOR_ID_SCHEMA,
             "cart_token": {"type": ["string", "null"]},
             "device": {"type": "string", "enum": list(DEVICES)},
             "phone": _text(description="E.164, e.g. +447700900123, when the campaign asks."),
@@ -489,7 +381,7 @@ def _widget_events() -> dict:
     )
     return _object(
         {
-            "visitor_id": VISITOR_ID,
+            "visitor_id": VISITOR_ID_SCHEMA,
             "device": {"type": "string", "enum": list(DEVICES)},
             "events": {"type": "array", "minItems": 1, "maxItems": MAX_EVENTS, "items": event},
         },
@@ -622,7 +514,7 @@ def _cart_paths() -> dict:
                 "Carts changed lately; 304 while unchanged since If-None-Match",
                 {"200": _ok("Carts"), "304": {"description": "Nothing changed"}} | _errors(400),
                 [
-                    _param("minutes", "query", _whole(1, 1440)),
+                    _param("minutes", "query", {"type": "integer", "minimum": 1, "maximum": 1440}),
                     _param("min_value", "query", {"type": "number", "minimum": 0}),
                     _param("identified", "query", yes_no),
                     _param("has_code", "query", yes_no),
@@ -793,7 +685,7 @@ def _insight_paths() -> dict:
 
 
 def _proxy_paths() -> dict:
-    visitor = _param("visitor_id", "query", VISITOR_ID, required=True)
+    visitor = _param("visitor_id", "query", VISITOR_ID_SCHEMA, required=True)
     campaign = _param("campaign_id", "query", NUMERIC_ID, required=True)
     device = _param("device", "query", {"type": "string", "enum": list(DEVICES)})
     return {

@@ -80,6 +80,12 @@ def test_another_shop_cannot_see_or_change_the_campaign(client):
         ({"consent": {"required": True, "text": "", "version": ""}}, "consent.text"),
         ({"variants": [{"key": "A", "weight": 0}]}, "variants"),
         ({"code_prefix": "lower"}, "code_prefix"),
+        # Once a 500: a variant's content that is not an object.
+        ({"variants": [{"key": "A", "content": "big"}]}, "variants[0].content"),
+        (
+            {"variants": [{"key": "A", "content": {"headline": "x" * 121}}]},
+            "variants[0].content.headline",
+        ),
     ],
 )
 def test_invalid_config_is_a_400_naming_the_field(client, change, field):

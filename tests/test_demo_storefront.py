@@ -17,7 +17,7 @@ from app.demo.shopify_admin import demo_has_code
 from app.extensions import db
 from app.models import Customer, Play, Prize, PrizeDiscount
 from app.popups.campaigns import save_campaign
-from app.popups.validation import validate_campaign
+from app.schemas.campaign import read_campaign
 from tests.campaign_data import wheel
 from tests.live_demo import (  # noqa: F401 - app_context, browser and page are fixtures
     DEMO_SHOP,
@@ -212,7 +212,7 @@ def test_targeting_rules_in_the_loader(demo, page):
 
 def test_a_dry_pool_still_pays_out_a_code_the_worker_made_in_shopify(demo):
     # A live campaign nobody asked codes for: its only prize's pool is empty.
-    clean, errors = validate_campaign(
+    clean, errors = read_campaign(
         wheel(
             name="Dry pool",
             holdout_percent=0,

@@ -4,8 +4,11 @@ import re
 
 import pytest
 from jsonschema import Draft202012Validator
+from openapi_spec_validator import OpenAPIV31SpecValidator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+
+from tests.shopify_signing import bearer, session_token
 
 API_PREFIXES = ("/admin/api/", "/proxy/", "/webhooks")
 METHODS = {"get", "put", "post", "delete", "patch"}
@@ -73,6 +76,29 @@ def ref_of(spec, schema) -> str:
         return schema["$ref"]
     spec.setdefault("x-inline", []).append(schema)
     return f"#/x-inline/{len(spec['x-inline']) - 1}"
+
+
+def test_the_document_passes_the_openapi_3_1_specifications_own_validator(spec):
+    problems = [error.message for error in OpenAPIV31SpecValidator(spec).iter_errors()]
+    assert problems == []
+
+
+def test_the_campaign_schema_is_the_one_the_api_validates_with(spec, client, installed_shop):
+    # Limits come from the request models, so the document and the 400 agree.
+    installed_shop()
+    schemas = spec["components"]["schemas"]
+    assert schemas["Triggers"]["properties"]["delay_seconds"]["maximum"] == 3600
+    assert schemas["Prize"]["required"] == ["label", "kind", "weight"]
+    body = {"name": "x", "game": "wheel", "consent": {"required": False}}
+    body["prizes"] = [{"label": "a", "kind": "none", "weight": 1}]
+    answer = client.post(
+        "/admin/api/campaigns",
+        json=body | {"triggers": {"delay_seconds": 3601}},
+        headers=bearer(session_token()),
+    )
+    assert answer.get_json()["error"]["fields"] == {
+        "triggers.delay_seconds": "must be a whole number from 0 to 3600"
+    }
 
 
 def test_the_document_is_openapi_3_1_with_responses_everywhere(spec):

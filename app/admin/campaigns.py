@@ -8,7 +8,7 @@ from app.extensions import db
 from app.popups.campaigns import campaign_for, campaign_json, campaigns_for, save_campaign
 from app.popups.pools import request_refills
 from app.popups.storefront_config import request_publish
-from app.popups.validation import validate_campaign
+from app.schemas.campaign import read_campaign
 
 bp = Blueprint("campaigns", __name__, url_prefix="/admin/api/campaigns")
 
@@ -67,7 +67,7 @@ def _owned(campaign_id: int):
 
 
 def _validated() -> dict:
-    clean, errors = validate_campaign(request.get_json(silent=True))
+    clean, errors = read_campaign(request.get_json(silent=True))
     if errors:
         raise ApiError(
             400, "invalid_campaign", f"{len(errors)} field(s) need attention", fields=errors

@@ -12,7 +12,7 @@ from app.models.types import utcnow
 from app.popups.campaigns import save_campaign
 from app.popups.pools import request_refills
 from app.popups.storefront_config import request_publish
-from app.popups.validation import validate_campaign
+from app.schemas.campaign import read_campaign
 
 CONSENT = {
     "required": True,
@@ -97,7 +97,7 @@ def seed_demo_shop() -> list[str]:
     for spec in CAMPAIGNS:
         if spec["game"] in existing:
             continue
-        clean, errors = validate_campaign(_campaign(spec))
+        clean, errors = read_campaign(_campaign(spec))
         if errors:
             raise ValueError(f"demo campaign {spec['name']!r} is invalid: {errors}")
         save_campaign(DEMO_SHOP, clean)

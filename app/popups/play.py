@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.emails import normalise_email
-from app.errors import ApiError
 from app.extensions import db, redis_queues
 from app.models import Campaign, CouponCode, Play, Prize
 from app.models.types import utcnow
@@ -20,6 +19,7 @@ from app.popups.codes import take_code
 from app.popups.draw import award, choose
 from app.popups.pools import wait_for_fresh_code
 from app.popups.shopify_codes import current_lot_key
+from app.problems import Conflict, Ended, Invalid, Limited, Unavailable
 from app.profiles.identity import attach_visitor, lead_profile, resolve_customer
 from app.profiles.timeline import record_event
 from app.sync.outbox import queue_sync
@@ -89,12 +89,7 @@ def _within_limits(limits: dict[str, int]) -> None:
     counts = pipe.execute()[::2]
     if any(count > limit for count, limit in zip(counts, limits.values(), strict=True)):
         retry = 60 - int(utcnow().timestamp()) % 60
-        raise ApiError(
-            429,
-            "rate_limited",
-            "Too many tries; please wait a moment.",
-            {"Retry-After": str(retry)},
-        )
+        raise Limited("rate_limited", "Too many tries; please wait a moment.", retry_after=retry)
 
 
 class PoolDry(Exception):
@@ -106,7 +101,7 @@ class PrizeCapped(Exception):
 
 
 def play(request: PlayRequest, campaign: Campaign | None) -> dict:
-    """Validate, draw, take a code and record everything; raises ApiError with a clear code.
+    """Validate, draw, take a code and record everything; raises a Problem with a clear code.
 
     A dry pool does not fail the play: everything so far is rolled back, the worker creates
     one code in Shopify while we wait (holding no locks it needs), and the play runs again.
@@ -137,13 +132,10 @@ def _play_drawing(request: PlayRequest, campaign: Campaign | None, variant: str)
             capped.add(full.args[0])
 
 
-def _codes_unavailable() -> ApiError:
+def _codes_unavailable() -> Unavailable:
     # Never show a code Shopify does not have; the refill worker tops the pool up.
-    return ApiError(
-        503,
-        "codes_unavailable",
-        "We are preparing more prizes; try again in a minute.",
-        {"Retry-After": "30"},
+    return Unavailable(
+        "codes_unavailable", "We are preparing more prizes; try again in a minute.", retry_after=30
     )
 
 
@@ -152,17 +144,17 @@ def _play_once(
 ) -> dict:
     now = utcnow()
     if campaign is None or not campaign.is_running(now):
-        raise ApiError(410, "campaign_not_running", "This offer has ended.")
+        raise Ended("campaign_not_running", "This offer has ended.")
     email = _checked_email(request.email)
     phone = _checked_phone(request.phone) if (campaign.content or {}).get("sms_field") else None
     if (campaign.consent or {}).get("required", True) and not request.consented:
-        raise ApiError(400, "consent_required", "Please tick the box to agree to emails.")
+        raise Invalid("consent_required", "Please tick the box to agree to emails.")
     customer = _player(request, email)
     if already_played(campaign, Shopper(request.visitor_key, customer), play_key(email)):
-        raise ApiError(409, "already_played", "You have already played this game.")
+        raise Conflict("already_played", "You have already played this game.")
     prize = choose([prize for prize in campaign.prizes if prize.id not in capped])
     if prize is None:
-        raise ApiError(409, "no_prizes_left", "All prizes have been won. Thanks for playing!")
+        raise Conflict("no_prizes_left", "All prizes have been won. Thanks for playing!")
     code = _code_for(prize, now)
     recorded = _record(request, campaign, variant, prize, code, customer, email, now, phone)
     # Last, just before the commit: every play of a campaign updates its prize's row, and
@@ -181,18 +173,16 @@ def _consume_token(request: PlayRequest) -> str:
         or offer["campaign"] != request.campaign_id
         or offer["visitor"] != request.visitor_key
     ):
-        raise ApiError(
-            400, "invalid_play_token", "This game has expired; reload the page to play again."
-        )
+        raise Invalid("invalid_play_token", "This game has expired; reload the page to play again.")
     return offer["variant"]
 
 
 def _checked_email(raw: str) -> str:
     email = normalise_email(raw)
     if email is None:
-        raise ApiError(400, "invalid_email", "Please enter a valid email address.")
+        raise Invalid("invalid_email", "Please enter a valid email address.")
     if is_disposable(email, current_app.config["BATON"].disposable_domains):
-        raise ApiError(400, "disposable_email", "Please use an email address you keep.")
+        raise Invalid("disposable_email", "Please use an email address you keep.")
     return email
 
 
@@ -202,8 +192,8 @@ def _checked_phone(raw: str) -> str | None:
     if not digits:
         return None
     if not (digits.startswith("+") and digits[1:].isdigit() and 8 <= len(digits) - 1 <= 15):
-        raise ApiError(
-            400, "invalid_phone", "Please enter your mobile number with its country code, +44…"
+        raise Invalid(
+            "invalid_phone", "Please enter your mobile number with its country code, +44…"
         )
     return digits
 
@@ -270,7 +260,7 @@ def _record(
         db.session.flush()
     except IntegrityError as error:
         # The unique constraints settle a race between two plays of the same shopper.
-        raise ApiError(409, "already_played", "You have already played this game.") from error
+        raise Conflict("already_played", "You have already played this game.") from error
     if code is not None:
         code.customer_id, code.play_id = (customer.id if customer else None), record.id
         code.campaign_id, code.variant = campaign.id, variant

@@ -17,10 +17,10 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import and_, or_, select, update
 
 from app.emails import normalise_email
-from app.errors import ApiError
 from app.extensions import db
 from app.models import AssistedDraft, Cart, CouponCode
 from app.models.types import utcnow
+from app.problems import Conflict, Invalid, Problem, Unavailable, Upstream
 from app.profiles.orders import mark_assisted
 from app.shopify.graphql import (
     ShopifyAuthError,
@@ -88,7 +88,7 @@ def draft_for_cart(
     draft.email, draft.discount, draft.line_items = email, discount, cart.line_items or []
     try:
         order = _existing_draft(cart) or _create_draft(cart, lines, email, discount)
-    except ApiError as error:
+    except Problem as error:
         draft.status, draft.last_error = "failed", error.message
         db.session.commit()
         raise
@@ -129,13 +129,12 @@ def draft_of(cart: Cart) -> AssistedDraft | None:
 def send_invoice(draft: AssistedDraft, to: str | None) -> AssistedDraft:
     """Email the invoice (Shopify sends it) to the draft's address or the one given."""
     if draft.status not in ("open", "invoice_sent") or not draft.draft_order_id:
-        raise ApiError(409, "draft_not_open", f"The draft order is {draft.status}.")
+        raise Conflict("draft_not_open", f"The draft order is {draft.status}.")
     variables = {"id": draft.draft_order_id}
     if to:
         variables["email"] = {"to": to}
     elif not draft.email:
-        raise ApiError(
-            400,
+        raise Invalid(
             "email_required",
             "The shopper has no email: enter one to send the invoice to.",
             fields={"to": "is required"},
@@ -157,9 +156,9 @@ def usable_code(shop_domain: str, code: str | None) -> str:
         select(CouponCode).where(CouponCode.shop_domain == shop_domain, CouponCode.code == code)
     )
     if coupon is None:
-        raise ApiError(400, "unknown_code", "That is not a Baton code of this shop.")
+        raise Invalid("unknown_code", "That is not a Baton code of this shop.")
     if coupon.redeemed_at or (coupon.expires_at and coupon.expires_at <= utcnow()):
-        raise ApiError(400, "code_not_valid", "That code was already used or has expired.")
+        raise Invalid("code_not_valid", "That code was already used or has expired.")
     return coupon.code
 
 
@@ -173,8 +172,7 @@ def staff_discount(kind: str, raw) -> dict:
         return {"percentage": float(value)}
     if kind == "amount" and value > 0:
         return {"amount": str(value.quantize(Decimal("0.01")))}
-    raise ApiError(
-        400,
+    raise Invalid(
         "invalid_discount",
         "A staff discount is a percentage from 0 to 100, or an amount above 0.",
         fields={"discount.value": "out of range"},
@@ -186,8 +184,8 @@ def checked_email(raw) -> str | None:
         return None
     email = normalise_email(raw)
     if email is None:
-        raise ApiError(
-            400, "invalid_email", "That is not an email address.", fields={"email": "is invalid"}
+        raise Invalid(
+            "invalid_email", "That is not an email address.", fields={"email": "is invalid"}
         )
     return email
 
@@ -264,7 +262,7 @@ def _draft_lines(cart: Cart) -> list[dict]:
                 }
             )
     if not lines:
-        raise ApiError(409, "empty_cart", "The cart is empty: there is nothing to put in a draft.")
+        raise Conflict("empty_cart", "The cart is empty: there is nothing to put in a draft.")
     return lines
 
 
@@ -293,7 +291,7 @@ def _refused(result: dict, code: str, what: str) -> None:
     # Shopify's userErrors, in its own words, as a 400 the merchant can act on.
     if result["userErrors"]:
         messages = "; ".join(error["message"] for error in result["userErrors"])
-        raise ApiError(400, code, f"{what}: {messages}")
+        raise Invalid(code, f"{what}: {messages}")
 
 
 def _shopify(shop_domain: str, query: str, variables: dict) -> dict:
@@ -301,12 +299,9 @@ def _shopify(shop_domain: str, query: str, variables: dict) -> dict:
     try:
         return admin_client_for(shop, WEB_DEADLINE_SECONDS).execute(query, variables)
     except (ShopifyTransientError, ShopUnavailable) as error:
-        raise ApiError(
-            503,
-            "shopify_unavailable",
-            f"Shopify did not answer; try again. ({error})",
-            {"Retry-After": "5"},
+        raise Unavailable(
+            "shopify_unavailable", f"Shopify did not answer; try again. ({error})", retry_after=5
         ) from error
     except (ShopifyGraphQLError, ShopifyAuthError) as error:
         log.warning("draft order call for %s failed: %s", shop_domain, error)
-        raise ApiError(502, "shopify_refused", f"Shopify refused the call: {error}") from error
+        raise Upstream("shopify_refused", f"Shopify refused the call: {error}") from error

@@ -22,13 +22,12 @@ from app.popups.play import (
     play,
 )
 from app.popups.pools import refill_if_low
+from app.schemas.fields import DEVICES, VISITOR_ID
 from app.shops import find_shop
 from app.storefront.signature import require_proxy_signature
 
 bp = Blueprint("storefront", __name__, url_prefix="/proxy")
-VISITOR_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 VARIANT_KEY = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
-DEVICES = ("mobile", "tablet", "desktop")
 MAX_ID = 2**63 - 1
 
 
@@ -162,7 +161,7 @@ def _campaign_id(raw) -> int:
 
 
 def _visitor_key(raw) -> str:
-    if isinstance(raw, str) and VISITOR_KEY.match(raw):
+    if isinstance(raw, str) and VISITOR_ID.match(raw):
         return raw
     raise ApiError(400, "invalid_visitor", "visitor_id must be 8 to 64 letters, digits, - or _.")
 
