@@ -1,6 +1,10 @@
 """Fixtures: the app on a real database and a real Redis, a client, and a burst worker."""
 
+import dataclasses
+from pathlib import Path
+
 import pytest
+import responses
 from cryptography.fernet import Fernet
 from flask_migrate import upgrade
 
@@ -10,8 +14,12 @@ from app.extensions import QUEUE_NAMES, db, redis_queues
 from app.intake import intake_backoff
 from app.models import Shop
 from app.models.types import utcnow
+from tests.campaign_data import seed_pool, wheel
+from tests.fakes.klaviyo import KlaviyoFake
+from tests.fakes.mailchimp import MailchimpFake
+from tests.fakes.shopify_admin import FakeShopifyAdmin
 from tests.services import RedisServer, test_database
-from tests.shopify_signing import API_KEY, API_SECRET, SHOP
+from tests.shopify_signing import API_KEY, API_SECRET, SHOP, bearer, session_token
 from workers.main import BatonWorker, dispatch_step
 
 ENCRYPTION_KEY = Fernet.generate_key().decode()
@@ -121,3 +129,74 @@ def installed_shop():
         return shop
 
     return install
+
+
+# -- shared by many test modules ------------------------------------------------------------
+
+
+@pytest.fixture
+def campaign_id(client, installed_shop):
+    """A live wheel made through the admin API, with a pool of codes for every prize."""
+    installed_shop()
+    response = client.post(
+        "/admin/api/campaigns",
+        headers=bearer(session_token()),
+        json=wheel(holdout_percent=0, variants=[{"key": "A", "weight": 1}]),
+    )
+    campaign = response.get_json()
+    for prize in campaign["prizes"]:
+        seed_pool(prize["id"], 60)
+    return campaign["id"]
+
+
+@pytest.fixture
+def klaviyo():
+    with KlaviyoFake(api_keys=("pk_test",)) as fake:
+        yield fake
+
+
+@pytest.fixture
+def mailchimp():
+    with MailchimpFake(api_key="key-us1") as fake:
+        yield fake
+
+
+@pytest.fixture
+def platforms(app, monkeypatch, klaviyo, mailchimp):
+    """Settings pointed at the fakes, and Shopify's Admin API fake for the worker's other jobs."""
+    settings = dataclasses.replace(
+        app.config["BATON"], klaviyo_base_url=klaviyo.url, mailchimp_base_url=mailchimp.url
+    )
+    monkeypatch.setitem(app.config, "BATON", settings)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        # The Mailchimp SDK uses requests too: let it through to its fake.
+        mock.add_passthru(mailchimp.server_url)
+        shopify = FakeShopifyAdmin(mock, SHOP)
+        yield shopify
+
+
+@pytest.fixture
+def connected(client, campaign_id, platforms):
+    """Klaviyo and Mailchimp connected through the admin API, with a live campaign."""
+    headers = bearer(session_token())
+    for platform, body in (
+        ("klaviyo", {"api_key": "pk_test", "list_id": "list1"}),
+        ("mailchimp", {"api_key": "key-us1", "list_id": "list1"}),
+    ):
+        answer = client.put(f"/admin/api/connections/{platform}", json=body, headers=headers)
+        assert answer.status_code == 200, answer.get_json()
+    return campaign_id
+
+
+@pytest.fixture
+def shopify():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield FakeShopifyAdmin(mock, SHOP)
+
+
+@pytest.fixture
+def demo_database(tmp_path: Path, redis_server) -> str:
+    url = f"sqlite:///{tmp_path}/demo.db"
+    with create_app(make_settings(url, redis_server.url)).app_context():
+        upgrade()
+    return url

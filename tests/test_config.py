@@ -4,9 +4,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from app.config import ConfigError, Settings
-
-KEY = Fernet.generate_key().decode()
-MINIMAL = {"SECRET_KEY": "s", "ENCRYPTION_KEYS": KEY}
+from tests.factories import KEY, MINIMAL
 
 
 def test_minimal_environment_runs_on_embedded_defaults():

@@ -21,6 +21,7 @@ from app import MAX_BODY_BYTES
 from app.extensions import db
 from app.models import Campaign, Cart, Customer, Play, WebhookDelivery
 from tests import payloads
+from tests.factories import fresh_cart
 from tests.shopify_signing import (
     API_KEY,
     SHOP,
@@ -29,9 +30,6 @@ from tests.shopify_signing import (
     signed_proxy_query,
     webhook_headers,
 )
-from tests.test_email_sync import klaviyo, mailchimp, platforms  # noqa: F401 - fixtures
-from tests.test_live_carts import fresh_cart
-from tests.test_storefront_play import campaign_id  # noqa: F401 - fixture
 
 XSS = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>')
 SQL = ("' OR 1=1 --", '"; DROP TABLE plays; --')
@@ -221,7 +219,7 @@ class World:
 
 
 @pytest.fixture
-def world(client, campaign_id, platforms, run_worker) -> World:  # noqa: F811
+def world(client, campaign_id, platforms, run_worker) -> World:
     """A live campaign with codes, a cart with a draft order, and a Mailchimp connection."""
     assert post_webhook(client, "carts/create", fresh_cart(CART)).status_code == 200
     run_worker()

@@ -1,7 +1,7 @@
 """Which columns hold personal data, and what erasure does with them: one registry by the models.
 
 customers/redact (app/privacy.py) erases a person from every table named here, and
-tests/test_personal_data.py walks the SQLAlchemy metadata and fails when a column whose name
+tests/privacy/test_personal_data.py walks the SQLAlchemy metadata and fails when a column whose name
 says it may hold personal data (an email, name, phone, address, IP, user agent, visitor id,
 or free text such as a body, details, an export or an error) belongs to no entry: a new table
 must say here what it holds before it can ship. shop/redact deletes every row of the shop

@@ -8,13 +8,6 @@ from app.models import Checkout, Customer
 from app.models.types import utcnow
 from app.sync.segment_refresh import queue_segment_changes
 from tests.shopify_signing import SHOP
-from tests.test_email_sync import (  # noqa: F401 - fixtures
-    connected,
-    klaviyo,
-    mailchimp,
-    platforms,
-)
-from tests.test_storefront_play import campaign_id  # noqa: F401 - fixture
 from workers.sweeper import SEGMENTS_WATERMARK, refresh_time_based_segments
 
 

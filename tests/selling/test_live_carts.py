@@ -6,37 +6,12 @@ import csv
 import io
 from datetime import timedelta
 
-import pytest
-import responses
-
 from app.extensions import db
 from app.models import Campaign, CampaignExposure, Cart, Checkout, Customer, Order, Play
 from app.models.types import utcnow
 from tests import payloads
-from tests.fakes.shopify_admin import FakeShopifyAdmin
+from tests.factories import CART, fresh_cart, live, play, token_for
 from tests.shopify_signing import OTHER_SHOP, SHOP, bearer, post_webhook, session_token
-from tests.test_storefront_play import campaign_id, play, token_for  # noqa: F401 - fixture
-
-CART = "c1-9f2b"
-
-
-@pytest.fixture
-def shopify():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield FakeShopifyAdmin(mock, SHOP)
-
-
-def fresh_cart(token=CART, quantity=2, minutes_ago=1):
-    """A carts/create payload stamped a moment ago, as Shopify would send it now."""
-    moment = (utcnow() - timedelta(minutes=minutes_ago)).isoformat()
-    return payloads.cart(token=token, quantity=quantity, updated_at=moment) | {"created_at": moment}
-
-
-def live(client, query="", etag=None, shop=None):
-    headers = bearer(session_token(shop) if shop else session_token())
-    if etag:
-        headers["If-None-Match"] = etag
-    return client.get(f"/admin/api/carts/live{query}", headers=headers)
 
 
 def test_a_new_cart_and_its_update_appear_and_an_unchanged_list_costs_a_304(

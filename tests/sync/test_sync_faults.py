@@ -6,17 +6,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import SyncTask
 from app.sync.platforms import klaviyo_account, mailchimp_audience
+from tests.factories import EMAIL, LEAD_METRIC, win
 from tests.shopify_signing import bearer, session_token
-from tests.test_email_sync import (  # noqa: F401 - fixtures
-    EMAIL,
-    LEAD_METRIC,
-    connected,
-    klaviyo,
-    mailchimp,
-    platforms,
-    win,
-)
-from tests.test_storefront_play import campaign_id  # noqa: F401 - fixture
 from workers.sync import MAX_ATTEMPTS, run_sync_task
 
 

@@ -1,5 +1,5 @@
 """The sync outbox through its real entry points: plays, Shopify webhooks, the admin API and
-Mailchimp's list webhook. The vendors themselves are exercised in tests/test_email_sync.py."""
+Mailchimp's list webhook. The vendors themselves are exercised in tests/sync/test_email_sync.py."""
 
 import pytest
 from sqlalchemy import func, select

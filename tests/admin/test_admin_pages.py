@@ -5,8 +5,8 @@ import jwt
 import pytest
 
 from app.admin.pages import PAGES
+from tests.factories import demo_app
 from tests.shopify_signing import SHOP, session_token
-from tests.test_demo_mode import demo_app, demo_database  # noqa: F401 - a fixture
 
 
 @pytest.mark.parametrize("page", [key for key in PAGES if key != "home"])

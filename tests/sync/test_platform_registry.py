@@ -11,9 +11,8 @@ from app.sync.outcomes import done
 from app.sync.platforms import PLATFORMS, Platform
 from app.sync.platforms.connections import require_form, save_connection
 from app.sync.subjects import lead_of
+from tests.factories import win
 from tests.shopify_signing import bearer, session_token
-from tests.test_email_sync import win
-from tests.test_storefront_play import campaign_id  # noqa: F401 - fixture
 
 
 class Ledger(Platform):
@@ -53,7 +52,7 @@ def ledger(monkeypatch):
 
 def test_a_registered_platform_is_connected_sent_leads_and_backfilled(
     client,
-    campaign_id,  # noqa: F811 - the imported fixture
+    campaign_id,
     ledger,
     run_worker,
 ):

@@ -20,9 +20,8 @@ from app.models import (
 from app.models.personal_data import REGISTRY
 from app.models.types import utcnow
 from tests import payloads
+from tests.factories import fresh_cart, offer, play, token_for
 from tests.shopify_signing import SHOP, bearer, post_webhook, session_token
-from tests.test_live_carts import fresh_cart, shopify  # noqa: F401 - fixture
-from tests.test_storefront_play import campaign_id, offer, play, token_for  # noqa: F401
 from workers.sweeper import prune_old_deliveries
 
 # A column name that says the column may hold a person's data.

@@ -13,13 +13,6 @@ from app.models.types import utcnow
 from app.sync.platforms.mailchimp import MAILCHIMP
 from app.sync.platforms.mailchimp_audience import MailchimpAudience
 from tests.shopify_signing import SHOP, bearer, session_token
-from tests.test_email_sync import (  # noqa: F401 - fixtures
-    connected,
-    klaviyo,
-    mailchimp,
-    platforms,
-)
-from tests.test_storefront_play import campaign_id  # noqa: F401 - fixture
 
 CUSTOMERS = 25
 SHOPIFY_UNSUBSCRIBED = "c3@example.com"

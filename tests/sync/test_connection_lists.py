@@ -1,7 +1,6 @@
 """The list and audience pickers: what a key can see, asked of the vendor before saving."""
 
 from tests.shopify_signing import OTHER_SHOP, bearer, session_token
-from tests.test_email_sync import klaviyo, mailchimp, platforms  # noqa: F401 - fixtures
 
 
 def lists(client, platform, api_key, token=None):

@@ -3,7 +3,6 @@
 import dataclasses
 import threading
 import time
-import zlib
 
 import pytest
 import responses
@@ -12,7 +11,8 @@ from sqlalchemy import func, select
 from app.extensions import db, redis_queues
 from app.models import Campaign, CouponCode, Customer, Play, Prize, TimelineEvent, Visitor
 from app.models.types import utcnow
-from tests.campaign_data import seed_pool, wheel
+from tests.campaign_data import wheel
+from tests.factories import PROXY, database_mentions, offer, play, token_for
 from tests.fakes.shopify_admin import FakeShopifyAdmin
 from tests.shopify_signing import (
     OTHER_SHOP,
@@ -22,73 +22,6 @@ from tests.shopify_signing import (
     session_token,
     signed_proxy_query,
 )
-
-PROXY = {"shop": SHOP, "path_prefix": "/apps/baton", "logged_in_customer_id": ""}
-
-
-@pytest.fixture
-def campaign_id(client, installed_shop):
-    """A live wheel made through the admin API, with a pool of codes for every prize."""
-    installed_shop()
-    response = client.post(
-        "/admin/api/campaigns",
-        headers=bearer(session_token()),
-        json=wheel(holdout_percent=0, variants=[{"key": "A", "weight": 1}]),
-    )
-    campaign = response.get_json()
-    for prize in campaign["prizes"]:
-        seed_pool(prize["id"], 60)
-    return campaign["id"]
-
-
-def offer(client, campaign_id, visitor="visitor-0001", customer="", shop=SHOP, ip=None):
-    query = signed_proxy_query(
-        PROXY
-        | {
-            "shop": shop,
-            "logged_in_customer_id": customer,
-            "campaign_id": str(campaign_id),
-            "visitor_id": visitor,
-        }
-    )
-    # Each visitor browses from an address of its own unless told (offers are limited per IP).
-    n = zlib.crc32(visitor.encode()) % 65536
-    address = ip or f"203.0.{n // 256}.{n % 256}"
-    return client.get("/proxy/offer", query_string=query, headers={"X-Forwarded-For": address})
-
-
-def play(
-    client,
-    campaign,
-    token,
-    email="ana@example.com",
-    visitor="visitor-0001",
-    consent=True,
-    ip="203.0.113.7",
-    **extra,
-):
-    body = {
-        "campaign_id": campaign,
-        "play_token": token,
-        "email": email,
-        "consent": consent,
-        "visitor_id": visitor,
-        "device": "mobile",
-        "cart_token": "c1-9f2b",
-    } | extra
-    return client.post(
-        "/proxy/play",
-        query_string=signed_proxy_query(PROXY),
-        json=body,
-        # Whatever the browser sent first, then the shopper's address as Shopify's proxy saw it.
-        headers={"X-Forwarded-For": f"192.0.2.1, {ip}", "User-Agent": "Mozilla/5.0 (iPhone)"},
-    )
-
-
-def token_for(client, campaign_id, visitor="visitor-0001"):
-    answer = offer(client, campaign_id, visitor).get_json()
-    assert answer["show"] == "game", answer
-    return answer["play_token"]
 
 
 def test_offer_shows_the_game_without_the_odds(client, campaign_id):
@@ -237,7 +170,7 @@ def test_rate_limit_per_ip_answers_429_with_retry_after(client, campaign_id):
 def test_dry_pool_with_no_worker_answering_is_a_503_and_awards_nothing(
     app, client, campaign_id, monkeypatch
 ):
-    # With a worker, a dry pool still pays out (tests/test_demo_storefront.py); without one,
+    # With a worker, a dry pool still pays out (tests/demo/test_demo_storefront.py); without one,
     # the shopper is told to come back rather than shown a code Shopify does not hold.
     settings = dataclasses.replace(app.config["BATON"], code_wait_seconds=1)
     monkeypatch.setitem(app.config, "BATON", settings)
@@ -311,7 +244,6 @@ def test_forty_concurrent_players_get_forty_distinct_codes(app, campaign_id):
 
 
 def test_customers_redact_leaves_no_personal_data_in_plays(client, campaign_id, run_worker):
-    from tests.test_privacy import database_mentions
 
     offer_sms(campaign_id)
     token = token_for(client, campaign_id)

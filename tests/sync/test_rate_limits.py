@@ -16,7 +16,6 @@ from app.sync.platforms.rate_limits import (
 )
 from tests.fakes.vendor_http import SPECS_DIR, window
 from tests.shopify_signing import bearer, session_token
-from tests.test_email_sync import klaviyo, mailchimp, platforms  # noqa: F401 - fixtures
 
 
 class Clock:
@@ -106,8 +105,8 @@ def test_mailchimp_gets_ten_connections_per_account_and_the_eleventh_is_told_to_
 
 def test_checking_a_klaviyo_key_twice_in_a_second_waits_instead_of_being_throttled(
     client,
-    platforms,  # noqa: F811 - fixture
-    klaviyo,  # noqa: F811 - fixture
+    platforms,
+    klaviyo,
     installed_shop,
 ):
     # get_accounts allows one call a second: without our limiter the second check is a 429.

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import CampaignDailyStat, CampaignExposure
 from tests import payloads
+from tests.factories import PROXY, offer, play, token_for
 from tests.fakes.shopify_admin import FakeShopifyAdmin
 from tests.shopify_signing import (
     OTHER_SHOP,
@@ -19,7 +20,6 @@ from tests.shopify_signing import (
     session_token,
     signed_proxy_query,
 )
-from tests.test_storefront_play import PROXY, campaign_id, offer, play, token_for  # noqa: F401
 
 EMBED_ON = json.dumps(
     {

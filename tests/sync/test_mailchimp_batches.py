@@ -6,13 +6,7 @@ from sqlalchemy import select
 
 from app.extensions import db, redis_queues
 from app.models import EmailSuppression, SyncTask
-from tests.test_email_sync import (  # noqa: F401 - fixtures
-    connected,
-    klaviyo,
-    mailchimp,
-    platforms,
-)
-from tests.test_storefront_play import campaign_id, play, token_for  # noqa: F401 - fixtures
+from tests.factories import play, token_for
 
 LEADS = 24
 

@@ -8,7 +8,6 @@ refuses a code once its discount's endsAt has passed, as Shopify's checkout does
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import responses
 from sqlalchemy import select, update
 
 from app.extensions import db
@@ -16,9 +15,8 @@ from app.models import Campaign, CouponCode, PrizeDiscount
 from app.models.types import utcnow
 from app.popups import shopify_codes
 from tests.campaign_data import wheel
-from tests.fakes.shopify_admin import FakeShopifyAdmin
-from tests.shopify_signing import SHOP, bearer, session_token
-from tests.test_storefront_play import play, token_for
+from tests.factories import play, token_for
+from tests.shopify_signing import bearer, session_token
 from workers.codes import queue_withdrawals
 
 EXPIRY_DAYS = 7
@@ -29,12 +27,6 @@ def quick_polls(monkeypatch):
     monkeypatch.setattr(shopify_codes, "POLL_SECONDS", (0.01,))
     monkeypatch.setattr(shopify_codes, "LOOKAHEAD", timedelta(0))
     monkeypatch.setattr(shopify_codes, "TARGET", 20)
-
-
-@pytest.fixture
-def shopify():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield FakeShopifyAdmin(mock, SHOP)
 
 
 def launch(client, installed_shop, run_worker, expiry_days=EXPIRY_DAYS) -> int:

@@ -3,14 +3,12 @@
 from datetime import timedelta
 
 import pytest
-import responses
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import CouponCode, Prize, PrizeDiscount
 from app.popups import shopify_codes
 from tests.campaign_data import wheel
-from tests.fakes.shopify_admin import FakeShopifyAdmin
 from tests.shopify_signing import SHOP, bearer, session_token, signed_proxy_query
 
 
@@ -19,12 +17,6 @@ def quick_polls(monkeypatch):
     monkeypatch.setattr(shopify_codes, "POLL_SECONDS", (0.01,))
     # Counts below are for one lot per prize; tomorrow's lot has a test of its own.
     monkeypatch.setattr(shopify_codes, "LOOKAHEAD", timedelta(0))
-
-
-@pytest.fixture
-def shopify():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield FakeShopifyAdmin(mock, SHOP)
 
 
 def codes_by_status() -> dict[str, int]:

@@ -21,6 +21,7 @@ from app.models import (
 )
 from app.models.types import utcnow
 from tests import payloads
+from tests.factories import database_mentions
 from tests.payloads import BIG_ID
 from tests.shopify_signing import OTHER_SHOP, SHOP, bearer, post_webhook, session_token
 from workers.deliveries import process_delivery
@@ -41,17 +42,6 @@ def deliver(client, run_worker):
         run_worker()
 
     return send
-
-
-def database_mentions(needle: str) -> list[str]:
-    """Every table.column whose stored text contains the needle, case-insensitively."""
-    found = []
-    for table in db.metadata.sorted_tables:
-        for row in db.session.execute(table.select()).mappings():
-            for column, value in row.items():
-                if value is not None and needle.lower() in json.dumps(value, default=str).lower():
-                    found.append(f"{table.name}.{column}")
-    return found
 
 
 def build_profile(deliver, shop=SHOP):

@@ -5,11 +5,7 @@ started by itself whenever the Shopify settings were missing (a secret not mount
 production), anyone holding its signing value could act as any installed shop (M4).
 """
 
-import secrets
-from pathlib import Path
-
 import pytest
-from flask_migrate import upgrade
 
 from app import create_app
 from app.config import DEMO_API_KEY, ConfigError, Settings
@@ -19,12 +15,8 @@ from app.models import Shop
 from app.models.types import utcnow
 from scripts import make_env
 from tests.conftest import make_settings
+from tests.factories import DEMO, MINIMAL, SECRET, demo_app
 from tests.shopify_signing import OTHER_SHOP, bearer, session_token
-from tests.test_config import MINIMAL
-
-SECRET = secrets.token_urlsafe(32)
-DEMO = {"BATON_DEMO": "1", "BATON_DEMO_SECRET": SECRET}
-NO_STORE = {"SHOPIFY_API_KEY": "", "SHOPIFY_API_SECRET": "", "SHOPIFY_APP_URL": ""}
 
 
 def test_missing_shopify_settings_do_not_start_the_demo():
@@ -47,18 +39,6 @@ def test_missing_shopify_settings_do_not_start_the_demo():
 def test_the_demo_refuses_to_start_where_it_could_fail_open(extra, message):
     with pytest.raises(ConfigError, match=message):
         Settings.from_env(MINIMAL | DEMO | extra)
-
-
-@pytest.fixture
-def demo_database(tmp_path: Path, redis_server) -> str:
-    url = f"sqlite:///{tmp_path}/demo.db"
-    with create_app(make_settings(url, redis_server.url)).app_context():
-        upgrade()
-    return url
-
-
-def demo_app(database_url: str, redis_url: str):
-    return create_app(make_settings(database_url, redis_url, **NO_STORE, **DEMO))
 
 
 def test_the_demo_refuses_a_database_that_holds_a_real_shop(demo_database, redis_server):

@@ -2,70 +2,18 @@
 Mailchimp fakes (real HTTP servers the vendors' SDKs talk to). Afterwards the test asks the
 fakes what each platform now believes."""
 
-import dataclasses
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import responses
 from sqlalchemy import select
 
 from app.extensions import db, redis_queues
 from app.models import Campaign, Customer, EmailSuppression, PlatformConnection, Play, SyncTask
 from tests import payloads
-from tests.fakes.klaviyo import KlaviyoFake
-from tests.fakes.mailchimp import MailchimpFake
-from tests.fakes.shopify_admin import FakeShopifyAdmin
-from tests.shopify_signing import SHOP, bearer, post_webhook, session_token
-from tests.test_storefront_play import campaign_id, play, token_for  # noqa: F401 - fixture
+from tests.factories import EMAIL, LEAD_METRIC, play, token_for, win
+from tests.shopify_signing import bearer, post_webhook, session_token
 from workers.sync import MAX_ATTEMPTS, poll_suppressions, run_sync_task
-
-EMAIL = "ana@example.com"
-LEAD_METRIC = "Baton Popup Won"
-
-
-@pytest.fixture
-def klaviyo():
-    with KlaviyoFake(api_keys=("pk_test",)) as fake:
-        yield fake
-
-
-@pytest.fixture
-def mailchimp():
-    with MailchimpFake(api_key="key-us1") as fake:
-        yield fake
-
-
-@pytest.fixture
-def platforms(app, monkeypatch, klaviyo, mailchimp):
-    """Settings pointed at the fakes, and Shopify's Admin API fake for the worker's other jobs."""
-    settings = dataclasses.replace(
-        app.config["BATON"], klaviyo_base_url=klaviyo.url, mailchimp_base_url=mailchimp.url
-    )
-    monkeypatch.setitem(app.config, "BATON", settings)
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        # The Mailchimp SDK uses requests too: let it through to its fake.
-        mock.add_passthru(mailchimp.server_url)
-        shopify = FakeShopifyAdmin(mock, SHOP)
-        yield shopify
-
-
-@pytest.fixture
-def connected(client, campaign_id, platforms):  # noqa: F811 - the imported fixture
-    headers = bearer(session_token())
-    for platform, body in (
-        ("klaviyo", {"api_key": "pk_test", "list_id": "list1"}),
-        ("mailchimp", {"api_key": "key-us1", "list_id": "list1"}),
-    ):
-        answer = client.put(f"/admin/api/connections/{platform}", json=body, headers=headers)
-        assert answer.status_code == 200, answer.get_json()
-    return campaign_id
-
-
-def win(client, campaign, email=EMAIL, visitor="visitor-0001", consent=True) -> str:
-    answer = play(client, campaign, token_for(client, campaign, visitor), email, visitor, consent)
-    assert answer.status_code == 200, answer.get_json()
-    return answer.get_json()["code"]
 
 
 def task_states() -> dict:

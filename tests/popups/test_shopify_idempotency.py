@@ -19,8 +19,8 @@ from app.models.types import utcnow
 from app.popups import shopify_codes
 from app.shopify.graphql import AdminGraphQL, ShopifyAmbiguousError, ShopifyTransientError
 from tests.campaign_data import wheel
+from tests.factories import fresh_cart
 from tests.shopify_signing import SHOP, bearer, post_webhook, session_token
-from tests.test_live_carts import fresh_cart, shopify  # noqa: F401 - fixture
 from workers.codes import refill_pool
 
 CART = "cart-idem-1"

@@ -12,15 +12,8 @@ from app.extensions import db
 from app.models import Campaign, Cart, Customer, Order, Play, Visitor
 from tests import payloads
 from tests.campaign_data import wheel
+from tests.factories import PROXY, fresh_cart, live, offer, play, token_for
 from tests.shopify_signing import SHOP, bearer, post_webhook, session_token, signed_proxy_query
-from tests.test_live_carts import fresh_cart, live, shopify  # noqa: F401 - fixture
-from tests.test_storefront_play import (  # noqa: F401 - campaign_id is a fixture
-    PROXY,
-    campaign_id,
-    offer,
-    play,
-    token_for,
-)
 
 VICTIM = "ana@example.com"
 ATTACKER_VISITOR = "visitor-attacker"

@@ -10,11 +10,9 @@ Baton's own client is what sends them, so its handling of each is tested too.
 import json
 
 import pytest
-import responses
 
 from app.shopify.graphql import AdminGraphQL, ShopifyGraphQLError
 from app.shopify.theme_embed import MAIN_THEME_SETTINGS
-from tests.fakes.shopify_admin import FakeShopifyAdmin
 from tests.shopify_signing import SHOP
 
 CREATE = """mutation Create($discount: DiscountCodeBasicInput!) {
@@ -29,12 +27,6 @@ DISCOUNT = {
     "context": {"all": "ALL"},
     "customerGets": {"value": {"percentage": 0.1}, "items": {"all": True}},
 }
-
-
-@pytest.fixture
-def shopify():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield FakeShopifyAdmin(mock, SHOP)
 
 
 @pytest.fixture
