@@ -21,37 +21,34 @@ from app.models import (
 )
 from app.models.types import utcnow
 from app.shopify.payloads import shopify_id
+from app.shopify.webhook_payloads import ComplianceRequest
 
 log = logging.getLogger(__name__)
 # Kept by shop/redact: the redaction's own record (anonymised) and its delivery.
 KEPT_AFTER_SHOP_REDACT = {"privacy_request", "webhook_delivery", "shop"}
 
 
-def record_request(delivery: WebhookDelivery, payload: dict) -> PrivacyRequest:
+def record_request(delivery: WebhookDelivery, payload: ComplianceRequest) -> PrivacyRequest:
     """Record a compliance request; replays return the same row."""
     existing = db.session.scalar(
         select(PrivacyRequest).where(PrivacyRequest.delivery_id == delivery.id)
     )
     if existing is not None:
         return existing
-    customer = payload.get("customer") or {}
     request = PrivacyRequest(
         delivery_id=delivery.id,
         shop_domain=delivery.shop_domain,
         kind=delivery.topic,
-        shopify_customer_id=_id_text(customer.get("id")),
-        email=normalise_email(customer.get("email")),
-        details={
-            "orders": payload.get("orders_requested") or payload.get("orders_to_redact") or [],
-            "data_request_id": _id_text((payload.get("data_request") or {}).get("id")),
-        },
+        shopify_customer_id=payload.customer_id,
+        email=normalise_email(payload.email),
+        details={"orders": payload.orders, "data_request_id": payload.data_request_id},
     )
     db.session.add(request)
     db.session.flush()
     return request
 
 
-def export_customer(delivery: WebhookDelivery, payload: dict) -> PrivacyRequest:
+def export_customer(delivery: WebhookDelivery, payload: ComplianceRequest) -> PrivacyRequest:
     """customers/data_request: gather everything stored about the customer for the merchant."""
     request = record_request(delivery, payload)
     if request.status == "done":
@@ -66,7 +63,7 @@ def export_customer(delivery: WebhookDelivery, payload: dict) -> PrivacyRequest:
     return request
 
 
-def redact_customer(delivery: WebhookDelivery, payload: dict) -> PrivacyRequest:
+def redact_customer(delivery: WebhookDelivery, payload: ComplianceRequest) -> PrivacyRequest:
     """customers/redact: erase the person from every table and key; anonymise what stays."""
     request = record_request(delivery, payload)
     shop = delivery.shop_domain
@@ -97,7 +94,7 @@ def redact_customer(delivery: WebhookDelivery, payload: dict) -> PrivacyRequest:
     return request
 
 
-def redact_shop(delivery: WebhookDelivery, payload: dict) -> None:
+def redact_shop(delivery: WebhookDelivery, payload: ComplianceRequest) -> None:
     """shop/redact, 48 hours after uninstall: erase everything held for the shop."""
     domain = delivery.shop_domain
     request = record_request(delivery, payload)
@@ -143,9 +140,9 @@ def _customers(shop: str, request: PrivacyRequest) -> list[Customer]:
     )
 
 
-def _phone(payload: dict) -> str | None:
+def _phone(payload: ComplianceRequest) -> str | None:
     # Shopify sends E.164 (+16135551111), as the pop-up stores its SMS numbers.
-    raw = str((payload.get("customer") or {}).get("phone") or "").strip()
+    raw = (payload.phone or "").strip()
     digits = "".join(ch for ch in raw if ch.isdigit())
     return f"+{digits}" if raw.startswith("+") and len(digits) >= 8 else None
 
@@ -208,8 +205,3 @@ def _complete(request: PrivacyRequest) -> None:
     request.status = "done"
     request.completed_at = utcnow()
     db.session.flush()
-
-
-def _id_text(value) -> str | None:
-    # Shopify ids exceed 2**53; keep them exact as text whatever JSON type they arrived as.
-    return None if value is None else str(value)

@@ -7,50 +7,77 @@ from app import privacy, shops
 from app.models import WebhookDelivery
 from app.profiles import carts, checkouts, customers, orders
 from app.selling import drafts
+from app.shopify.webhook_payloads import (
+    AppUninstalled,
+    CartPayload,
+    CheckoutPayload,
+    ComplianceRequest,
+    ConsentUpdate,
+    CustomerDeletion,
+    CustomerPayload,
+    DraftOrderPayload,
+    OrderPayload,
+    ScopesUpdate,
+)
 
 Handler = Callable[[WebhookDelivery, dict], None]
 COMPLIANCE_TOPICS = frozenset({"customers/data_request", "customers/redact", "shop/redact"})
 
 
 def _uninstalled(delivery: WebhookDelivery, payload: dict) -> None:
+    AppUninstalled.parse(payload)
     shops.mark_uninstalled(delivery.shop_domain, delivery.triggered_at)
 
 
 def _scopes_update(delivery: WebhookDelivery, payload: dict) -> None:
     # Shopify sends the granted scopes as a list under "current"; nulls mean nothing changed.
-    current = payload.get("current")
-    if current is not None:
-        shops.update_scopes(delivery.shop_domain, current)
+    update = ScopesUpdate.parse(payload)
+    if update.current is not None:
+        shops.update_scopes(delivery.shop_domain, update.current)
 
 
-def _profile(apply):
-    """Adapt a profile function (shop, payload, observed_at) to a delivery handler."""
+def _profile(apply, parse):
+    """A profile function (shop, typed payload, observed_at) as a delivery handler."""
 
     def handle(delivery: WebhookDelivery, payload: dict) -> None:
         # Shopify's trigger time orders deliveries whose payload carries no updated_at.
-        apply(delivery.shop_domain, payload, delivery.triggered_at or delivery.received_at)
+        observed_at = delivery.triggered_at or delivery.received_at
+        apply(delivery.shop_domain, parse(payload), observed_at)
 
     handle.__name__ = apply.__name__
     return handle
 
 
+def _compliance(apply):
+    """A compliance function (delivery, ComplianceRequest) as a delivery handler."""
+
+    def handle(delivery: WebhookDelivery, payload: dict) -> None:
+        apply(delivery, ComplianceRequest.parse(payload))
+
+    handle.__name__ = apply.__name__
+    return handle
+
+
+# Each payload is parsed once, here, into the typed object its handler reads.
 HANDLERS: dict[str, Handler] = {
     "app/uninstalled": _uninstalled,
     "app/scopes_update": _scopes_update,
-    "carts/create": _profile(carts.apply_cart),
-    "carts/update": _profile(carts.apply_cart),
-    "checkouts/create": _profile(checkouts.apply_checkout),
-    "checkouts/update": _profile(checkouts.apply_checkout),
-    "orders/create": _profile(orders.apply_order),
-    "orders/paid": _profile(orders.apply_order),
-    "customers/create": _profile(customers.apply_customer),
-    "customers/update": _profile(customers.apply_customer),
-    "customers/delete": _profile(customers.delete_customer),
-    "customers_email_marketing_consent/update": _profile(customers.apply_consent_update),
-    "draft_orders/update": _profile(drafts.apply_draft_order),
-    "customers/data_request": privacy.export_customer,
-    "customers/redact": privacy.redact_customer,
-    "shop/redact": privacy.redact_shop,
+    "carts/create": _profile(carts.apply_cart, CartPayload.parse),
+    "carts/update": _profile(carts.apply_cart, CartPayload.parse),
+    "checkouts/create": _profile(checkouts.apply_checkout, CheckoutPayload.parse),
+    "checkouts/update": _profile(checkouts.apply_checkout, CheckoutPayload.parse),
+    "orders/create": _profile(orders.apply_order, OrderPayload.parse),
+    "orders/paid": _profile(orders.apply_order, OrderPayload.parse),
+    "customers/create": _profile(customers.apply_customer, CustomerPayload.parse),
+    "customers/update": _profile(customers.apply_customer, CustomerPayload.parse),
+    "customers/delete": _profile(customers.delete_customer, CustomerDeletion.parse),
+    "customers_email_marketing_consent/update": _profile(
+        customers.apply_consent_update, ConsentUpdate.parse
+    ),
+    "draft_orders/update": _profile(drafts.apply_draft_order, DraftOrderPayload.parse),
+    "customers/data_request": _compliance(privacy.export_customer),
+    "customers/redact": _compliance(privacy.redact_customer),
+    "shop/redact": _compliance(privacy.redact_shop),
 }
 
 

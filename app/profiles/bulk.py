@@ -15,6 +15,7 @@ import requests
 from app.profiles.customers import apply_customer
 from app.profiles.orders import apply_order
 from app.shopify.graphql import AdminGraphQL, ShopifyGraphQLError, ShopifyTransientError
+from app.shopify.webhook_payloads import CustomerPayload, OrderPayload
 
 RUN_MUTATION = """
 mutation RunBulk($query: String!) {
@@ -93,9 +94,9 @@ def stream_lines(url: str | None) -> Iterator[dict]:
 def apply_line(shop_domain: str, phase: str, node: dict, observed_at: datetime) -> None:
     """Apply one JSONL record through the webhook code path."""
     if phase == "customers":
-        apply_customer(shop_domain, customer_payload(node), observed_at)
+        apply_customer(shop_domain, CustomerPayload.parse(customer_payload(node)), observed_at)
     else:
-        apply_order(shop_domain, order_payload(node), observed_at)
+        apply_order(shop_domain, OrderPayload.parse(order_payload(node)), observed_at)
 
 
 def customer_payload(node: dict) -> dict:

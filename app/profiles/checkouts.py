@@ -11,35 +11,32 @@ from app.models import Checkout
 from app.profiles.customers import apply_customer
 from app.profiles.identity import VISITOR_ATTRIBUTE, attach_cart, attach_visitor, resolve_customer
 from app.profiles.timeline import record_event
-from app.shopify.payloads import line_items, money, note_attribute, parse_timestamp
+from app.shopify.webhook_payloads import CheckoutPayload, OrderPayload
 from app.sync.outbox import queue_sync
 from app.upserts import insert_ignore, update_if_newer
 
 
-def apply_checkout(shop_domain: str, payload: dict, observed_at: datetime) -> Checkout:
+def apply_checkout(shop_domain: str, payload: CheckoutPayload, observed_at: datetime) -> Checkout:
     """Upsert a checkout and stitch its cart, email and customer together."""
-    token = payload.get("token")
-    if not token:
-        raise ValueError("checkout payload without a token")
+    token = payload.token
     customer = customer_of(shop_domain, payload, observed_at)
-    started_at = parse_timestamp(payload.get("created_at")) or observed_at
+    started_at = payload.created_at or observed_at
     insert_ignore(Checkout, {"shop_domain": shop_domain, "token": token, "started_at": started_at})
-    version = parse_timestamp(payload.get("updated_at")) or observed_at
     update_if_newer(
         Checkout,
         [Checkout.shop_domain == shop_domain, Checkout.token == token],
         {
-            "cart_token": payload.get("cart_token"),
-            "email": normalise_email(payload.get("email")),
+            "cart_token": payload.cart_token,
+            "email": normalise_email(payload.email),
             "customer_id": customer.id if customer else None,
-            "abandoned_checkout_url": payload.get("abandoned_checkout_url"),
-            "line_items": line_items(payload.get("line_items")),
-            "subtotal": money(payload.get("subtotal_price")),
-            "total": money(payload.get("total_price")),
-            "currency": payload.get("currency") or payload.get("presentment_currency"),
-            "completed_at": parse_timestamp(payload.get("completed_at")),
+            "abandoned_checkout_url": payload.abandoned_checkout_url,
+            "line_items": payload.line_items,
+            "subtotal": payload.subtotal,
+            "total": payload.total,
+            "currency": payload.currency,
+            "completed_at": payload.completed_at,
         },
-        version,
+        payload.updated_at or observed_at,
     )
     checkout = db.session.scalar(
         select(Checkout).where(Checkout.shop_domain == shop_domain, Checkout.token == token)
@@ -61,22 +58,21 @@ def apply_checkout(shop_domain: str, payload: dict, observed_at: datetime) -> Ch
     return checkout
 
 
-def customer_of(shop_domain: str, payload: dict, observed_at: datetime):
+def customer_of(shop_domain: str, payload: CheckoutPayload | OrderPayload, observed_at: datetime):
     """The customer a checkout or order belongs to, from its customer block or its email."""
-    block = payload.get("customer")
-    if isinstance(block, dict) and (block.get("id") or block.get("email")):
+    if payload.customer is not None:
         # The block's own fields only: the contact email typed at checkout may be someone
         # else's, and a block without an email is one Shopify redacted or never had.
-        return apply_customer(shop_domain, block, observed_at, partial=True)
-    return resolve_customer(shop_domain, None, normalise_email(payload.get("email")))
+        return apply_customer(shop_domain, payload.customer, observed_at, partial=True)
+    return resolve_customer(shop_domain, None, normalise_email(payload.email))
 
 
-def stitch(shop_domain: str, payload: dict, customer) -> None:
+def stitch(shop_domain: str, payload: CheckoutPayload | OrderPayload, customer) -> None:
     """Join the payload's cart and the widget's visitor to the customer, when known."""
-    cart_token = payload.get("cart_token")
+    cart_token = payload.cart_token
     if customer is not None and cart_token:
         attach_cart(shop_domain, cart_token, customer.id)
-    visitor_key = note_attribute(payload, VISITOR_ATTRIBUTE)
+    visitor_key = payload.attributes.get(VISITOR_ATTRIBUTE)
     if visitor_key:
         attach_visitor(shop_domain, visitor_key, customer.id if customer else None, cart_token)
 

@@ -9,25 +9,17 @@ from app.extensions import db
 from app.models import CONSENT_STATES, Customer
 from app.profiles.identity import claim_email, find_customer, resolve_customer
 from app.profiles.timeline import record_event
-from app.shopify.payloads import money, parse_timestamp, shopify_id
+from app.shopify.webhook_payloads import Consent, ConsentUpdate, CustomerDeletion, CustomerPayload
 from app.sync.outbox import consent_subject, queue_sync
 from app.sync.suppression import UNSUBSCRIBED_STATES, record_suppression
 from app.upserts import update_if_newer
 
-# Payload key -> column, for the plain profile fields a customer payload carries.
-PROFILE_FIELDS = {
-    "first_name": "first_name",
-    "last_name": "last_name",
-    "phone": "phone",
-    "tags": "tags",
-}
-
 
 def apply_customer(
-    shop_domain: str, payload: dict, observed_at: datetime, partial: bool = False
+    shop_domain: str, payload: CustomerPayload, observed_at: datetime, partial: bool = False
 ) -> Customer | None:
     """Upsert a customer payload; `partial` (embedded blocks) never clears a field with null."""
-    version = parse_timestamp(payload.get("updated_at")) or observed_at
+    version = payload.updated_at or observed_at
     customer = _customer_for(shop_domain, payload, version, partial)
     if customer is None:
         return None
@@ -36,8 +28,8 @@ def apply_customer(
         _fill_blanks(customer, values)
     elif values:
         update_if_newer(Customer, [Customer.id == customer.id], values, version)
-    apply_consent(customer, "email", payload.get("email_marketing_consent"), observed_at)
-    apply_consent(customer, "sms", payload.get("sms_marketing_consent"), observed_at)
+    apply_consent(customer, "email", payload.email_consent, observed_at)
+    apply_consent(customer, "sms", payload.sms_consent, observed_at)
     db.session.flush()
     if not partial:
         queue_profile_sync(customer, observed_at)
@@ -49,30 +41,25 @@ def queue_profile_sync(customer: Customer, changed_at: datetime) -> None:
     queue_sync(customer.shop_domain, "profile", f"{customer.id}@{changed_at.isoformat()}")
 
 
-def apply_consent_update(shop_domain: str, payload: dict, observed_at: datetime) -> None:
+def apply_consent_update(shop_domain: str, payload: ConsentUpdate, observed_at: datetime) -> None:
     """customers_email_marketing_consent/update: nulls (as in Shopify's sample) change nothing."""
-    consent = payload.get("email_marketing_consent") or {}
-    if consent.get("state") is None:
+    if payload.consent is None:
         return
-    customer = resolve_customer(
-        shop_domain,
-        shopify_id(payload.get("customer_id")),
-        normalise_email(payload.get("email_address")),
-    )
+    customer = resolve_customer(shop_domain, payload.customer_id, normalise_email(payload.email))
     if customer is not None:
-        apply_consent(customer, "email", consent, observed_at)
+        apply_consent(customer, "email", payload.consent, observed_at)
 
 
 def apply_consent(
-    customer: Customer, channel: str, consent: dict | None, observed_at: datetime
+    customer: Customer, channel: str, consent: Consent | None, observed_at: datetime
 ) -> bool:
     """Record a consent state unless a newer one is already held; True when it changed."""
-    if not consent or consent.get("state") is None:
+    if consent is None:
         return False
-    state = str(consent["state"]).lower()
+    state = consent.state
     if state not in CONSENT_STATES:
-        raise ValueError(f"unknown consent state {consent['state']!r}")
-    at = parse_timestamp(consent.get("consent_updated_at")) or observed_at
+        raise ValueError(f"unknown consent state {state!r}")
+    at = consent.updated_at or observed_at
     updated_at = getattr(Customer, f"{channel}_consent_updated_at")
     changed = db.session.execute(
         update(Customer)
@@ -80,7 +67,7 @@ def apply_consent(
         .values(
             {
                 f"{channel}_consent_state": state,
-                f"{channel}_consent_opt_in_level": consent.get("opt_in_level"),
+                f"{channel}_consent_opt_in_level": consent.opt_in_level,
                 f"{channel}_consent_updated_at": at,
             }
         )
@@ -101,16 +88,16 @@ def apply_consent(
             details={
                 "channel": channel,
                 "state": state,
-                "opt_in_level": consent.get("opt_in_level"),
+                "opt_in_level": consent.opt_in_level,
             },
         )
     db.session.expire(customer)
     return bool(changed)
 
 
-def delete_customer(shop_domain: str, payload: dict, observed_at: datetime) -> None:
+def delete_customer(shop_domain: str, payload: CustomerDeletion, observed_at: datetime) -> None:
     """customers/delete: Shopify deleted the record; the profile keeps its history."""
-    customer_id = shopify_id(payload.get("id"))
+    customer_id = payload.id
     # Looked up, never created: a deletion says nothing about someone Baton never met.
     customer = find_customer(shop_domain, customer_id) if customer_id else None
     if customer is None or customer.deleted_at is not None:
@@ -127,11 +114,13 @@ def delete_customer(shop_domain: str, payload: dict, observed_at: datetime) -> N
     db.session.flush()
 
 
-def _customer_for(shop_domain: str, payload: dict, version, partial: bool) -> Customer | None:
+def _customer_for(
+    shop_domain: str, payload: CustomerPayload, version, partial: bool
+) -> Customer | None:
     # The email is versioned like every other field: an older update must not bring back an
     # address the customer has since changed, and a block without updated_at only fills a gap.
-    customer_id = shopify_id(payload.get("id"))
-    email = normalise_email(payload.get("email"))
+    customer_id = payload.id
+    email = normalise_email(payload.email)
     known = find_customer(shop_domain, customer_id) if customer_id is not None else None
     if known is None:
         return resolve_customer(shop_domain, customer_id, email)
@@ -161,14 +150,14 @@ def _fill_blanks(customer: Customer, values: dict) -> None:
     )
 
 
-def _profile_values(payload: dict, partial: bool) -> dict:
-    values = {}
-    for key, column in PROFILE_FIELDS.items():
-        if key in payload and not (partial and payload[key] is None):
-            values[column] = payload[key] if key != "tags" else (payload[key] or "")
-    # Older API versions send these on the customer; when present they are authoritative.
-    if payload.get("orders_count") is not None:
-        values["orders_count"] = int(payload["orders_count"])
-    if payload.get("total_spent") is not None:
-        values["total_spent"] = money(payload["total_spent"])
+def _profile_values(payload: CustomerPayload, partial: bool) -> dict:
+    values = {
+        field: value if field != "tags" else (value or "")
+        for field, value in payload.profile.items()
+        if not (partial and value is None)
+    }
+    if payload.orders_count is not None:
+        values["orders_count"] = payload.orders_count
+    if payload.total_spent is not None:
+        values["total_spent"] = payload.total_spent
     return values

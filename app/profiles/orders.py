@@ -10,35 +10,35 @@ from app.models import AssistedDraft, Checkout, CouponCode, Customer, Order
 from app.profiles.checkouts import customer_of, stitch
 from app.profiles.customers import queue_profile_sync
 from app.profiles.timeline import record_event
-from app.shopify.payloads import money, parse_timestamp, shopify_id
+from app.shopify.payloads import money
+from app.shopify.webhook_payloads import OrderPayload
 from app.upserts import insert_ignore, update_if_newer
 
 
-def apply_order(shop_domain: str, payload: dict, observed_at: datetime) -> Order:
+def apply_order(shop_domain: str, payload: OrderPayload, observed_at: datetime) -> Order:
     """Upsert an order, close its checkout, redeem Baton's codes and update the customer."""
-    order_id = shopify_id(payload["id"])
+    order_id = payload.id
     customer = customer_of(shop_domain, payload, observed_at)
-    placed_at = parse_timestamp(payload.get("created_at")) or observed_at
+    placed_at = payload.created_at or observed_at
     insert_ignore(Order, {"shop_domain": shop_domain, "shopify_id": order_id})
-    version = parse_timestamp(payload.get("updated_at")) or observed_at
     update_if_newer(
         Order,
         [Order.shop_domain == shop_domain, Order.shopify_id == order_id],
         {
-            "name": payload.get("name"),
-            "email": normalise_email(payload.get("email")),
+            "name": payload.name,
+            "email": normalise_email(payload.email),
             "customer_id": customer.id if customer else None,
-            "cart_token": payload.get("cart_token"),
-            "checkout_token": payload.get("checkout_token"),
-            "subtotal": money(payload.get("subtotal_price")),
-            "total": money(payload.get("total_price")),
-            "currency": payload.get("currency"),
-            "discount_codes": _codes(payload),
-            "financial_status": payload.get("financial_status"),
+            "cart_token": payload.cart_token,
+            "checkout_token": payload.checkout_token,
+            "subtotal": payload.subtotal,
+            "total": payload.total,
+            "currency": payload.currency,
+            "discount_codes": payload.discount_codes,
+            "financial_status": payload.financial_status,
             "placed_at": placed_at,
-            "cancelled_at": parse_timestamp(payload.get("cancelled_at")),
+            "cancelled_at": payload.cancelled_at,
         },
-        version,
+        payload.updated_at or observed_at,
     )
     order = db.session.scalar(
         select(Order).where(Order.shop_domain == shop_domain, Order.shopify_id == order_id)
@@ -53,7 +53,7 @@ def apply_order(shop_domain: str, payload: dict, observed_at: datetime) -> Order
     record_event(
         shop_domain,
         "order_placed",
-        _channel(payload),
+        "pos" if payload.point_of_sale else "web",
         placed_at,
         f"order:{order_id}:placed",
         customer_id=order.customer_id,
@@ -67,17 +67,6 @@ def apply_order(shop_domain: str, payload: dict, observed_at: datetime) -> Order
     )
     db.session.flush()
     return order
-
-
-def _codes(payload: dict) -> list[dict]:
-    return [
-        {
-            "code": str(code.get("code") or ""),
-            "amount": str(money(code.get("amount"))),
-            "type": code.get("type"),
-        }
-        for code in payload.get("discount_codes") or []
-    ]
 
 
 def _close_checkout(order: Order) -> bool:
@@ -143,10 +132,6 @@ def _update_totals(customer_id: int) -> None:
     customer.total_spent = max(customer.total_spent or 0, money(spent))
     if last is not None and (customer.last_order_at is None or last > customer.last_order_at):
         customer.last_order_at = last
-
-
-def _channel(payload: dict) -> str:
-    return "pos" if payload.get("source_name") == "pos" else "web"
 
 
 def mark_assisted(shop_domain: str, order_shopify_id: int) -> None:

@@ -28,6 +28,7 @@ from app.shopify.graphql import (
     ShopifyTransientError,
 )
 from app.shopify.payloads import parse_timestamp
+from app.shopify.webhook_payloads import DraftOrderPayload
 from app.shops import ShopUnavailable, admin_client_for, find_shop
 from app.upserts import insert_ignore
 
@@ -190,9 +191,9 @@ def checked_email(raw) -> str | None:
     return email
 
 
-def apply_draft_order(shop_domain: str, payload: dict, observed_at) -> None:
+def apply_draft_order(shop_domain: str, payload: DraftOrderPayload, observed_at) -> None:
     """draft_orders/update: a completed draft names its order, which becomes assisted."""
-    draft_id = f"gid://shopify/DraftOrder/{payload.get('id')}"
+    draft_id = f"gid://shopify/DraftOrder/{payload.id}"
     draft = db.session.scalar(
         select(AssistedDraft).where(
             AssistedDraft.shop_domain == shop_domain, AssistedDraft.draft_order_id == draft_id
@@ -200,14 +201,12 @@ def apply_draft_order(shop_domain: str, payload: dict, observed_at) -> None:
     )
     if draft is None:
         return  # made by someone else, not from a Baton cart
-    status = str(payload.get("status") or "")
-    if status == "invoice_sent" and draft.status == "open":
+    if payload.status == "invoice_sent" and draft.status == "open":
         draft.status = "invoice_sent"
-    order_id = payload.get("order_id")
-    if status == "completed" and order_id:
-        draft.status, draft.order_shopify_id = "completed", int(order_id)
+    if payload.status == "completed" and payload.order_id:
+        draft.status, draft.order_shopify_id = "completed", payload.order_id
         draft.completed_at = draft.completed_at or observed_at
-        mark_assisted(shop_domain, int(order_id))
+        mark_assisted(shop_domain, payload.order_id)
 
 
 def _sent_unrecorded(draft: AssistedDraft) -> bool:

@@ -40,15 +40,6 @@ def money(raw) -> Decimal:
         raise ValueError(f"not an amount: {raw!r}") from error
 
 
-def note_attribute(payload: dict, name: str) -> str | None:
-    """A cart attribute as it reaches checkouts and orders: note_attributes [{name, value}]."""
-    for attribute in payload.get("note_attributes") or []:
-        if isinstance(attribute, dict) and attribute.get("name") == name:
-            value = attribute.get("value")
-            return str(value) if value not in (None, "") else None
-    return None
-
-
 def line_items(raw_items, price_field: str = "price") -> list[dict]:
     """The line fields the profile keeps: variant, title, quantity, price."""
     items = []

@@ -223,7 +223,7 @@ def test_order_without_an_id_fails_with_the_reason_and_no_retry(deliver):
     deliver(("orders/create", bad))
     delivery = only(WebhookDelivery)
     assert delivery.status == DeliveryStatus.FAILED
-    assert "KeyError" in delivery.error and delivery.attempts == 1
+    assert "order payload without an id" in delivery.error and delivery.attempts == 1
 
 
 def test_baton_code_redemption_attributes_the_order(deliver):
