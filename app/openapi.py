@@ -17,7 +17,8 @@ from app.models import PRIZE_KINDS
 from app.schemas.campaign import CampaignInput
 from app.schemas.fields import AMOUNT_SCHEMA, DEVICES, VISITOR_ID, DocumentSchema
 from app.shopify.app_toml import SUBSCRIBED_TOPICS
-from app.sync.platforms import email_platforms
+from app.sync.platforms import PLATFORMS, email_platforms
+from app.sync.platforms.base import Callback
 
 bp = Blueprint("openapi", __name__)
 
@@ -59,7 +60,10 @@ def openapi_document() -> dict:
         "tags": [
             {"name": "admin", "description": "Embedded admin, /admin/api/*"},
             {"name": "storefront", "description": "App proxy, /apps/baton/* on the shop"},
-            {"name": "webhooks", "description": "Shopify and Mailchimp deliveries"},
+            {
+                "name": "webhooks",
+                "description": "Shopify's deliveries, and the platforms' callbacks",
+            },
         ],
         "paths": _admin_paths() | _proxy_paths() | _webhook_paths(),
         "components": {
@@ -223,7 +227,7 @@ ERROR_RESPONSES = {
     410: ("Gone", "The offer has ended."),
     413: ("PayloadTooLarge", "The body is larger than the app accepts (5 MiB)."),
     429: ("TooManyRequests", "Too many requests; Retry-After says when to come back."),
-    502: ("BadGateway", "The vendor (Shopify, Klaviyo, Mailchimp) refused or failed."),
+    502: ("BadGateway", "The vendor (Shopify or an email platform) refused or failed."),
     503: (
         "ServiceUnavailable",
         "The database, Shopify or a code pool is not ready; retry after Retry-After.",
@@ -255,7 +259,12 @@ def _responses() -> dict:
 
 
 def _schemas() -> dict:
-    return _models_schemas() | {
+    callbacks = {callback.form_name: callback.form for callback in _callbacks()}
+    return _models_schemas() | callbacks | _written_schemas()
+
+
+def _written_schemas() -> dict:
+    return {
         "Error": _object(
             {
                 "error": _object(
@@ -299,7 +308,7 @@ def _schemas() -> dict:
         "WidgetEvents": _widget_events(),
         "ConnectionInput": _object(
             {
-                "api_key": _text(description="Klaviyo private key, or Mailchimp key ending -usN."),
+                "api_key": _text(description=_key_hints()),
                 "list_id": _text(),
                 "double_optin": {"type": "boolean"},
             },
@@ -329,14 +338,6 @@ def _schemas() -> dict:
             "additionalProperties": True,
             "description": "The topic's payload exactly as Shopify documents it.",
         },
-        "MailchimpEvent": _object(
-            {
-                "type": _text(description="unsubscribe and cleaned are acted on; others ignored"),
-                "data[email]": _text(320, format="email"),
-                "data[list_id]": _text(),
-            },
-            ("type",),
-        ),
     }
 
 
@@ -754,8 +755,7 @@ def _webhook_paths() -> dict:
         "/webhooks/compliance": {
             "post": _shopify_webhook("webhooks.receive_compliance", "Compliance topics (GDPR)")
         },
-        "/webhooks/mailchimp/{connection_id}/{secret}": _mailchimp_webhook(),
-    }
+    } | {callback.path: _callback(callback) for callback in _callbacks()}
 
 
 def _shopify_webhook(operation_id: str, summary: str) -> dict:
@@ -795,29 +795,37 @@ def _shopify_webhook(operation_id: str, summary: str) -> dict:
     )
 
 
-def _mailchimp_webhook() -> dict:
+def _callbacks() -> list[Callback]:
+    return [callback for platform in PLATFORMS.values() for callback in platform.callbacks()]
+
+
+def _key_hints() -> str:
+    return "; or ".join(platform.key_hint for platform in email_platforms()).capitalize() + "."
+
+
+def _callback(callback: Callback) -> dict:
     params = [
         _path_id("connection_id"),
         _param("secret", "path", {"type": "string"}, "The connection's webhook secret."),
     ]
     form = {
         "required": True,
-        "content": {"application/x-www-form-urlencoded": {"schema": _ref("MailchimpEvent")}},
+        "content": {"application/x-www-form-urlencoded": {"schema": _ref(callback.form_name)}},
     }
     acknowledged = {"200": {"description": "Acknowledged"}}
-    # Mailchimp signs nothing: the secret in the URL is the credential.
+    # The platform signs nothing: the secret in the URL is the credential.
     return {
         "get": _operation(
-            "mailchimp_webhooks.check",
-            "Mailchimp's check that the URL exists",
+            callback.endpoint.rsplit(".", 1)[0] + ".check",
+            callback.check,
             "webhooks",
             [],
             acknowledged | _errors(400, 404),
             parameters=params,
         ),
         "post": _operation(
-            "mailchimp_webhooks.receive",
-            "An unsubscribe or cleaned address from a Mailchimp audience",
+            callback.endpoint,
+            callback.receive,
             "webhooks",
             [],
             acknowledged | _errors(400, 404, 413),

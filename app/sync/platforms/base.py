@@ -34,6 +34,21 @@ class ConnectForm:
     double_optin: bool = False
 
 
+@dataclass(frozen=True)
+class Callback:
+    """A URL the platform calls back on, described for /openapi.json.
+
+    Its path holds {connection_id} and {secret}: a platform that signs nothing proves itself
+    with the connection's secret. A GET checks the URL exists; a POST carries a form."""
+
+    path: str
+    endpoint: str  # the Flask endpoint serving both methods
+    check: str  # what the GET is for
+    receive: str  # what the POST carries
+    form_name: str  # the form's component name
+    form: dict  # the form's JSON Schema
+
+
 @dataclass
 class BackfillState:
     """What one run of a backfill job carries between pages (not stored: a retry starts
@@ -48,6 +63,8 @@ class Platform:
 
     name = ""
     label = ""
+    # What the merchant pastes, said in the vendor's words.
+    key_hint = ""
     # Whether a merchant connects it with a key (the email platforms) or it rides on the
     # shop's own Shopify install (consent written back to Shopify).
     connectable = True
@@ -112,3 +129,7 @@ class Platform:
     def blueprint(self) -> Blueprint | None:
         """Routes the platform calls back on (list webhooks), if any."""
         return None
+
+    def callbacks(self) -> list[Callback]:
+        """Those routes, as /openapi.json describes them."""
+        return []

@@ -36,6 +36,7 @@ IMPORT_WAIT_SECONDS = 900
 
 class Klaviyo(Platform):
     name, label = "klaviyo", "Klaviyo"
+    key_hint = "a Klaviyo private API key (pk_...)"
     batch_sizes = {"lead": 1000, "suppress": 100, "profile": ONE_BY_ONE, "checkout": ONE_BY_ONE}
     polls_suppressions = True
     backfill_page_size = IMPORT_PROFILES

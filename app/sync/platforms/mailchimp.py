@@ -17,7 +17,7 @@ from app.models import PlatformConnection, SyncTask
 from app.problems import Invalid
 from app.sync.outbox import subject_email
 from app.sync.outcomes import DONE, SUPPRESSED, TRANSIENT, WAITING, Outcome, done
-from app.sync.platforms.base import BackfillState, ConnectForm, Platform
+from app.sync.platforms.base import BackfillState, Callback, ConnectForm, Platform
 from app.sync.platforms.connections import refused, require_form, save_connection
 from app.sync.platforms.mailchimp_audience import (
     MailchimpAudience,
@@ -49,6 +49,7 @@ class Planned(NamedTuple):
 
 class Mailchimp(Platform):
     name, label = "mailchimp", "Mailchimp"
+    key_hint = "a Mailchimp API key ending with its data center (-usN)"
     batch_sizes = dict.fromkeys(("lead", "suppress", "profile", "checkout"), BATCH_SIZE)
     backfill_page_size = MEMBERS_PER_CALL
 
@@ -150,6 +151,30 @@ class Mailchimp(Platform):
 
     def blueprint(self):
         return list_webhooks
+
+    def callbacks(self) -> list[Callback]:
+        event = {
+            "type": "object",
+            "properties": {
+                "type": {
+                    "type": "string",
+                    "description": "unsubscribe and cleaned are acted on; others ignored",
+                },
+                "data[email]": {"type": "string", "maxLength": 320, "format": "email"},
+                "data[list_id]": {"type": "string"},
+            },
+            "required": ["type"],
+        }
+        return [
+            Callback(
+                path="/webhooks/mailchimp/{connection_id}/{secret}",
+                endpoint="mailchimp_webhooks.receive",
+                check="Mailchimp's check that the URL exists",
+                receive="An unsubscribe or cleaned address from a Mailchimp audience",
+                form_name="MailchimpEvent",
+                form=event,
+            )
+        ]
 
 
 def merge_fields(facts: dict) -> dict:
