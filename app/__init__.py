@@ -1,15 +1,13 @@
 """Baton: an open, self-hostable omnichannel app for Shopify stores."""
 
 import logging
-from pathlib import Path
 
 from flask import Flask
 
 from app import crypto, errors
-from app.config import Settings
+from app.config import ROOT, Settings
 from app.extensions import configure_sqlite, db, migrate, redis_queues
 
-ROOT = Path(__file__).resolve().parent.parent
 # Shopify's webhook bodies are small; anything near this size is not from Shopify.
 MAX_BODY_BYTES = 5 * 1024 * 1024
 log = logging.getLogger(__name__)

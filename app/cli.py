@@ -6,7 +6,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from app import ROOT
+from app.config import ROOT
 from app.tunnel import TunnelError, point_at_tunnel
 
 baton = AppGroup("baton", help="Baton's developer and operator commands.")

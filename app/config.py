@@ -4,11 +4,15 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlparse
 
 from cryptography.fernet import Fernet
 
 from app.shopify.app_toml import DECLARED_SCOPES
+
+# The checkout: templates, static files, migrations and shopify.app.toml are found from here.
+ROOT = Path(__file__).resolve().parent.parent
 
 API_VERSION_PATTERN = re.compile(r"^20\d\d-(01|04|07|10)$")
 # The scopes shopify.app.toml declares: Shopify grants those, so asking for others would not help.

@@ -21,7 +21,8 @@ from playwright.sync_api import sync_playwright
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from app import ROOT, create_app
+from app import create_app
+from app.config import ROOT
 from app.demo import DEMO_SHOP
 from app.demo.seed import seed_demo_shop
 from app.demo.shopify_admin import demo_metafield

@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 from gunicorn.config import Config
 
-from app import ROOT
 from app.access_log import MaskedLogger
+from app.config import ROOT
 
 SECRET = "s3cr3t-Mailchimp-webhook-value"
 

@@ -24,7 +24,7 @@ import requests
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
-from app import ROOT
+from app.config import ROOT
 from app.demo.shopify_admin import demo_has_code
 from app.extensions import db
 from app.models import CouponCode, DeliveryStatus, Play, SyncTask, WebhookDelivery

@@ -7,7 +7,7 @@ import time
 
 from sqlalchemy import select
 
-from app import ROOT
+from app.config import ROOT
 from app.extensions import db
 from app.models import DeliveryStatus, WebhookDelivery
 from tests.conftest import deployment_environment

@@ -24,7 +24,7 @@ from flask import (
     url_for,
 )
 
-from app import ROOT
+from app.config import ROOT
 from app.demo import DEMO_SHOP, invoices
 from app.demo.cart_webhooks import send_cart_webhook
 from app.demo.shopify_admin import demo_draft, demo_has_code, demo_metafield

@@ -13,7 +13,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from app import ROOT
+from app.config import ROOT
 from app.demo.shopify_admin import STATE_KEY
 from app.extensions import redis_queues
 from tests.fakes.klaviyo import KlaviyoFake

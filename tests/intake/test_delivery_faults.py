@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from redis import Redis
 from sqlalchemy.orm import Session
 
-from app import ROOT
+from app.config import ROOT
 from app.models import (
     BackfillRun,
     Checkout,

@@ -21,7 +21,7 @@ from urllib.parse import urlencode, urlparse, urlsplit
 import pytest
 from sqlalchemy import select
 
-from app import ROOT
+from app.config import ROOT
 from app.extensions import db
 from app.models import DeliveryStatus, WebhookDelivery
 from tests import payloads

@@ -2,7 +2,7 @@
 
 import tomllib
 
-from app import ROOT
+from app.config import ROOT
 
 
 def test_tunnel_rewrites_the_app_urls(runner, tmp_path):

@@ -2,7 +2,7 @@
 
 import gzip
 
-from app import ROOT
+from app.config import ROOT
 
 ASSETS = ROOT / "extensions" / "baton-popup" / "assets"
 LOADER_BUDGET = 3 * 1024  # gzipped, on every page of the store
