@@ -14,7 +14,7 @@ from pydantic.json_schema import models_json_schema
 from app.analytics.funnel import DIMENSIONS
 from app.analytics.tracking import EVENT_KINDS, MAX_EVENTS
 from app.models import PRIZE_KINDS
-from app.schemas.campaign import CampaignInput
+from app.schemas.campaign import Campaign, CampaignInput
 from app.schemas.fields import AMOUNT_SCHEMA, DEVICES, VISITOR_ID, DocumentSchema
 from app.shopify.app_toml import SUBSCRIBED_TOPICS
 from app.sync.platforms import PLATFORMS, email_platforms
@@ -282,11 +282,6 @@ def _written_schemas() -> dict:
             },
             ("error",),
         ),
-        "Campaign": {
-            "allOf": [_ref("CampaignInput")],
-            "properties": {"id": {"type": "integer"}},
-            "required": ["id"],
-        },
         "PlayRequest": _play_request(),
         "PlayResult": _object(
             {
@@ -344,7 +339,7 @@ def _written_schemas() -> dict:
 def _models_schemas() -> dict:
     """Components for the request models (app/schemas), nested models included."""
     named, every = models_json_schema(
-        [(CampaignInput, "validation")],
+        [(CampaignInput, "validation"), (Campaign, "serialization")],
         ref_template="#/components/schemas/{model}",
         schema_generator=DocumentSchema,
     )

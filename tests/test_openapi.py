@@ -8,6 +8,7 @@ from openapi_spec_validator import OpenAPIV31SpecValidator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from tests.campaign_data import wheel
 from tests.shopify_signing import bearer, session_token
 
 API_PREFIXES = ("/admin/api/", "/proxy/", "/webhooks")
@@ -99,6 +100,17 @@ def test_the_campaign_schema_is_the_one_the_api_validates_with(spec, client, ins
     assert answer.get_json()["error"]["fields"] == {
         "triggers.delay_seconds": "must be a whole number from 0 to 3600"
     }
+
+
+def test_a_campaign_answer_matches_its_published_schema(spec, client, installed_shop):
+    # The answer is serialised by the model that publishes the Campaign schema.
+    installed_shop()
+    answer = client.post("/admin/api/campaigns", json=wheel(), headers=bearer(session_token()))
+    assert answer.status_code == 201
+    schema = {"$ref": "#/components/schemas/Campaign"}
+    errors = list(schema_validator(spec, schema).iter_errors(answer.get_json()))
+    assert errors == []
+    assert set(answer.get_json()["prizes"][0]) >= {"id", "awarded", "value"}
 
 
 def test_the_document_is_openapi_3_1_with_responses_everywhere(spec):

@@ -5,10 +5,10 @@ from flask import Blueprint, g, jsonify, request
 from app.admin.session import require_session_token
 from app.errors import ApiError
 from app.extensions import db
-from app.popups.campaigns import campaign_for, campaign_json, campaigns_for, save_campaign
+from app.popups.campaigns import campaign_for, campaigns_for, save_campaign
 from app.popups.pools import request_refills
 from app.popups.storefront_config import request_publish
-from app.schemas.campaign import read_campaign
+from app.schemas.campaign import campaign_answer, read_campaign
 
 bp = Blueprint("campaigns", __name__, url_prefix="/admin/api/campaigns")
 
@@ -17,7 +17,7 @@ bp = Blueprint("campaigns", __name__, url_prefix="/admin/api/campaigns")
 @require_session_token
 def index():
     """Every campaign of the shop."""
-    return jsonify(campaigns=[campaign_json(c) for c in campaigns_for(g.shop.domain)])
+    return jsonify(campaigns=[campaign_answer(c) for c in campaigns_for(g.shop.domain)])
 
 
 @bp.post("")
@@ -28,14 +28,14 @@ def create():
     db.session.commit()
     request_refills(campaign)
     request_publish(g.shop.domain)
-    return jsonify(campaign_json(campaign)), 201
+    return jsonify(campaign_answer(campaign)), 201
 
 
 @bp.get("/<int:campaign_id>")
 @require_session_token
 def show(campaign_id: int):
     """One campaign of this shop."""
-    return jsonify(campaign_json(_owned(campaign_id)))
+    return jsonify(campaign_answer(_owned(campaign_id)))
 
 
 @bp.put("/<int:campaign_id>")
@@ -46,7 +46,7 @@ def replace(campaign_id: int):
     db.session.commit()
     request_refills(campaign)
     request_publish(g.shop.domain)
-    return jsonify(campaign_json(campaign))
+    return jsonify(campaign_answer(campaign))
 
 
 @bp.delete("/<int:campaign_id>")

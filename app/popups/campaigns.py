@@ -1,4 +1,4 @@
-"""Creating, changing and describing campaigns for the admin API."""
+"""Creating and changing campaigns for the admin API (app/schemas/campaign.py describes them)."""
 
 from sqlalchemy import select
 
@@ -74,34 +74,3 @@ def _sync_variants(campaign: Campaign, variants: list[dict]) -> None:
         variant.weight, variant.content = fields["weight"], fields["content"]
         kept.append(variant)
     campaign.variants = kept
-
-
-def campaign_json(campaign: Campaign) -> dict:
-    """The campaign as the editor reads it back."""
-    return {
-        "id": campaign.id,
-        **{
-            field: getattr(campaign, field)
-            for field in SCALAR_FIELDS
-            if field not in ("starts_at", "ends_at")
-        },
-        "starts_at": campaign.starts_at.isoformat() if campaign.starts_at else None,
-        "ends_at": campaign.ends_at.isoformat() if campaign.ends_at else None,
-        "prizes": [
-            {
-                "id": prize.id,
-                "label": prize.label,
-                "kind": prize.kind,
-                "value": str(prize.value),
-                "weight": prize.weight,
-                "cap": prize.cap,
-                "awarded": prize.awarded_count,
-                "min_subtotal": str(prize.min_subtotal) if prize.min_subtotal else None,
-                "code_expiry_days": prize.code_expiry_days,
-            }
-            for prize in campaign.prizes
-        ],
-        "variants": [
-            {"key": v.key, "weight": v.weight, "content": v.content} for v in campaign.variants
-        ],
-    }

@@ -13,6 +13,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     PlainValidator,
     ValidationError,
     ValidationInfo,
@@ -263,3 +264,71 @@ def read_campaign(data) -> tuple[dict, dict[str, str]]:
         for variant in campaign.variants
     ]
     return clean, {}
+
+
+# -- the campaign as the API answers with it ------------------------------------------------
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+Timestamp = Annotated[
+    Any, PlainSerializer(_iso), WithJsonSchema({"type": ["string", "null"], "format": "date-time"})
+]
+Money = Annotated[Any, PlainSerializer(str), WithJsonSchema({"type": "string"})]
+OptionalMoney = Annotated[
+    Any,
+    PlainSerializer(lambda amount: str(amount) if amount else None),
+    WithJsonSchema({"type": ["string", "null"]}),
+]
+
+
+class Answer(BaseModel):
+    """A model read from database rows, to answer with."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class PrizeAnswer(Answer):
+    id: int
+    label: str
+    kind: str
+    value: Money
+    weight: int
+    cap: int | None
+    awarded: int = Field(validation_alias="awarded_count")
+    min_subtotal: OptionalMoney
+    code_expiry_days: int | None
+
+
+class VariantAnswer(Answer):
+    key: str
+    weight: int
+    content: dict
+
+
+class Campaign(Answer):
+    """A campaign as the editor reads it back: its settings, prize ids and award counts."""
+
+    id: int
+    name: str
+    game: str
+    status: str
+    holdout_percent: int
+    code_prefix: str
+    content: dict
+    consent: dict
+    triggers: dict
+    targeting: dict
+    frequency: dict
+    suppression: dict
+    starts_at: Timestamp
+    ends_at: Timestamp
+    prizes: list[PrizeAnswer]
+    variants: list[VariantAnswer]
+
+
+def campaign_answer(campaign) -> dict:
+    """The campaign row as the admin API answers with it."""
+    return Campaign.model_validate(campaign).model_dump(mode="json")
