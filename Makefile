@@ -3,15 +3,17 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint format install env redis wrk chromium clean
+NODE_STAMP := node_modules/.installed
+
+.PHONY: run test bench lint format install env redis wrk chromium node build clean
 
 run: install env redis  ## Start web and worker on embedded defaults (SQLite + a local Redis)
 	scripts/run.sh
 
-test: install redis chromium  ## Lint, then run the whole suite against a real Redis and database
+test: install node redis chromium  ## Lint, then run the whole suite against a real Redis and database
 	scripts/test.sh
 
-bench: install redis wrk chromium  ## Run every benchmark; each prints its figure and a same-run baseline ratio
+bench: install node redis wrk chromium  ## Run every benchmark; each prints its figure and a same-run baseline ratio
 	$(VENV)/bin/python -m benchmarks
 
 lint: install
@@ -23,6 +25,17 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 install: $(STAMP)
+
+# The widget's front-end tools (esbuild, axe-core, Lighthouse), pinned in package-lock.json.
+node: $(NODE_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	scripts/ensure_package.sh npm npm
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+build: node  ## Build the widget's assets from extensions/baton-popup/src (commit the result)
+	node scripts/build_widget.mjs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,4 +58,4 @@ chromium:
 	scripts/ensure_package.sh chromium chromium
 
 clean:
-	rm -rf $(VENV) instance .run .pytest_cache .ruff_cache .hypothesis test-artifacts
+	rm -rf $(VENV) node_modules instance .run .pytest_cache .ruff_cache .hypothesis test-artifacts

@@ -15,6 +15,8 @@ echo "test database: ${TEST_DATABASE_URL:-SQLite (temporary file)}"
 
 .venv/bin/ruff check . || exit 1
 .venv/bin/ruff format --check . || exit 1
+# The committed widget assets must be what extensions/baton-popup/src builds to.
+node scripts/build_widget.mjs --check || exit 1
 
 .venv/bin/python -m pytest "$@"
 status=$?

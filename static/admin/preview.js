@@ -4,7 +4,10 @@
   var shown = null;
   var memory = {};
   window.Baton = {
-    embed: { proxy: "/admin/preview/shop", root: "/admin/preview/shop/", preview: true, assets: {} },
+    embed: {
+      proxy: "/admin/preview/shop", root: "/admin/preview/shop/", preview: true,
+      assets: { css: document.body.getAttribute("data-widget-css") }
+    },
     visitor: function () { return "preview-visitor"; },
     device: function () { return innerWidth < 600 ? "mobile" : "desktop"; },
     local: { get: function (k) { return memory[k]; }, set: function (k, v) { memory[k] = v; } },

@@ -131,7 +131,11 @@ def test_the_keyboard_alone_can_open_play_and_close(demo, page):
     # Focus stays inside the dialog however far the shopper tabs.
     for _ in range(8):
         page.keyboard.press("Tab")
-        assert page.evaluate("document.activeElement.closest('.baton-dialog') !== null")
+        # The widget lives in a shadow root: the page sees its host focused, the root the rest.
+        assert page.evaluate(
+            "document.activeElement.localName === 'baton-dialog' &&"
+            " document.activeElement.shadowRoot.activeElement.closest('.baton-dialog') !== null"
+        )
     page.keyboard.press("Escape")
     expect(dialog).to_have_count(0)
     expect(page.locator("#try-wheel")).to_be_focused()

@@ -1,4 +1,6 @@
-"""The widget's size budget: the loader ships on every page view, so bytes are a feature."""
+"""The widget's size budget, on the built assets (scripts/build_widget.mjs).
+
+The loader ships on every page view, so bytes are a feature."""
 
 import gzip
 
