@@ -724,6 +724,19 @@ def _proxy_paths() -> dict:
                 [_param("code", "query", _text(64, minLength=1), required=True), visitor],
             )
         },
+        "/proxy/rules": {
+            "get": _proxy(
+                "storefront.rules",
+                "The campaign's official rules as a page: prizes, odds in force, terms",
+                {
+                    "200": _ok("The rules page", {"type": "string"}, "text/html"),
+                    "404": _ok(
+                        "No published campaign of this shop", {"type": "string"}, "text/html"
+                    ),
+                },
+                [campaign],
+            )
+        },
     }
 
 

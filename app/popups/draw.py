@@ -13,9 +13,23 @@ from app.models import Prize
 _system_random = random.SystemRandom()
 
 
+def drawable(prizes: list[Prize]) -> list[Prize]:
+    """The prizes the next draw chooses among: weighted above zero and not retired by a cap."""
+    return [prize for prize in prizes if prize.weight > 0 and not prize.retired]
+
+
+def odds(prizes: list[Prize]) -> dict[int, float]:
+    """Each drawable prize's chance in the next draw (a fraction), by prize id.
+
+    The official rules publish exactly this, so the page and the draw cannot disagree."""
+    eligible = drawable(prizes)
+    total = sum(prize.weight for prize in eligible)
+    return {prize.id: prize.weight / total for prize in eligible}
+
+
 def choose(prizes: list[Prize], rng: random.Random = _system_random) -> Prize | None:
-    """Pick one prize by weight among those not retired by their cap."""
-    eligible = [prize for prize in prizes if prize.weight > 0 and not prize.retired]
+    """Pick one prize by weight among the drawable ones."""
+    eligible = drawable(prizes)
     if not eligible:
         return None
     return rng.choices(eligible, weights=[prize.weight for prize in eligible])[0]

@@ -66,7 +66,7 @@ def public_campaign(campaign: Campaign, variant_key: str) -> dict:
             "version": consent.get("version"),
             "sms_text": consent.get("sms_text", ""),
         },
-        # Slices only: the odds stay on the server, where the draw happens.
+        # Slices only: the draw happens on the server, and the odds are on the rules page.
         "slices": [{"position": prize.position, "label": prize.label} for prize in campaign.prizes],
     }
 

@@ -3,7 +3,7 @@
 import ipaddress
 import re
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, render_template, request
 
 from app.analytics.tracking import (
     EVENT_KINDS,
@@ -14,6 +14,7 @@ from app.errors import ApiError
 from app.extensions import db
 from app.models.types import utcnow
 from app.popups.offers import Visit, code_status, decide_offer
+from app.popups.official_rules import official_rules
 from app.popups.play import (
     PlayRequest,
     campaign_for_play,
@@ -108,6 +109,18 @@ def code():
     if status is None:
         raise ApiError(404, "unknown_code", "This browser did not win that code.")
     return _private(jsonify(code=raw, status=status))
+
+
+@bp.get("/rules")
+@require_proxy_signature
+def rules():
+    """The campaign's official rules, linked from the dialog: prizes, odds in force and terms."""
+    found = official_rules(g.shop_domain, _campaign_id(request.args.get("campaign_id")), utcnow())
+    page = render_template("storefront/rules.html", rules=found)
+    response = current_app.make_response((page, 200 if found else 404))
+    # Odds change as capped prizes run out: a cached copy could disagree with the draw.
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 def _play_request(body: dict, ip: str) -> PlayRequest:

@@ -97,6 +97,28 @@ def test_each_game_plays_to_a_real_code_that_lands_in_the_cart(demo, page, game)
     expect(page.locator(".baton-bar code")).to_have_text(code)
 
 
+def test_the_dialog_links_to_official_rules_with_the_odds_in_force(demo, page):
+    page.goto(demo.storefront())
+    page.locator("#try-wheel").click()
+    link = page.get_by_role("link", name="Official rules and odds")
+    expect(link).to_be_visible()
+    with page.context.expect_page() as opened:
+        link.click()
+    rules = opened.value
+    rules.wait_for_load_state()
+    expect(rules.get_by_role("heading", level=1)).to_contain_text("Official rules")
+    campaign_id = int(re.search(r"campaign_id=(\d+)", rules.url).group(1))
+    db.session.rollback()
+    prizes = db.session.scalars(select(Prize).where(Prize.campaign_id == campaign_id)).all()
+    total = sum(prize.weight for prize in prizes if prize.weight and not prize.retired)
+    rows = rules.locator("tbody tr")
+    expect(rows).to_have_count(len(prizes))
+    for prize in prizes:
+        row = rows.filter(has_text=prize.label)
+        expected = f"{round(prize.weight / total * 100, 2):g}%" if prize.weight else "0%"
+        expect(row.locator("td.odds")).to_contain_text(expected)
+
+
 def test_the_teaser_tab_opens_its_game(demo, page):
     page.goto(demo.storefront("/products/canvas-tote"))
     page.get_by_role("button", name="A gift for you").click()
