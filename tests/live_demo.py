@@ -160,9 +160,9 @@ def chromium():
 
 
 @contextmanager
-def fresh_page(browser, height: int = 800):
+def fresh_page(browser, height: int = 800, **context_options):
     """A new visitor (new cookies and storage); fails the test on any uncaught page error."""
-    context = browser.new_context(viewport={"width": 1280, "height": height})
+    context = browser.new_context(viewport={"width": 1280, "height": height}, **context_options)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

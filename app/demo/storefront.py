@@ -28,6 +28,7 @@ from app.config import ROOT
 from app.demo import DEMO_SHOP, invoices
 from app.demo.cart_webhooks import send_cart_webhook
 from app.demo.shopify_admin import demo_draft, demo_has_code, demo_metafield
+from app.demo.theme_locales import available_languages, embed_strings
 from app.popups.storefront_config import METAFIELD_KEY, METAFIELD_NAMESPACE
 from app.shopify.verify import proxy_signature
 
@@ -184,6 +185,8 @@ def _page() -> dict:
             "css": url_for(".widget_asset", name="baton.css"),
         },
         "country": session.get("country", "US"),
+        "locale": _language(),
+        "strings": embed_strings(_language()),
         "cart_total_cents": cart["total_price"],
         "config": json.loads(raw) if raw else None,
     }
@@ -194,7 +197,12 @@ def _page() -> dict:
         "loader_url": url_for(".widget_asset", name="baton-loader.js"),
         "item_count": cart["item_count"],
         "signed_in": session.get("customer_id"),
+        "language": _language(),
     }
+
+
+def _language() -> str:
+    return session.get("language", "en")
 
 
 def _remember_shopper() -> None:
@@ -208,6 +216,9 @@ def _remember_shopper() -> None:
     country = request.args.get("country", "")
     if len(country) == 2 and country.isalpha():
         session["country"] = country.upper()
+    # ?locale=fr plays Shopify's /fr/ storefront: request.locale for the rest of the visit.
+    if request.args.get("locale") in available_languages():
+        session["language"] = request.args["locale"]
 
 
 def _cart() -> dict:

@@ -7,6 +7,7 @@ production.
 """
 
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -15,7 +16,7 @@ from sqlalchemy import select
 
 from app.demo.shopify_admin import demo_has_code
 from app.extensions import db
-from app.models import Customer, Play, Prize, PrizeDiscount
+from app.models import CouponCode, Customer, Play, Prize, PrizeDiscount
 from app.popups.campaigns import save_campaign
 from app.schemas.campaign import read_campaign
 from tests.campaign_data import wheel
@@ -23,6 +24,7 @@ from tests.live_demo import (  # noqa: F401 - app_context, browser and page are 
     DEMO_SHOP,
     app_context,
     browser,
+    fresh_page,
     page,
     seeded_demo,
 )
@@ -117,6 +119,48 @@ def test_the_dialog_links_to_official_rules_with_the_odds_in_force(demo, page):
         row = rows.filter(has_text=prize.label)
         expected = f"{round(prize.weight / total * 100, 2):g}%" if prize.weight else "0%"
         expect(row.locator("td.odds")).to_contain_text(expected)
+
+
+FRENCH_MONTHS = (
+    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
+)
+
+
+def test_a_french_storefront_speaks_french_and_the_merchants_own_text_wins(demo, browser):
+    # Shopify's /fr/ storefront: the embed's words from locales/fr.json, dates in French, in
+    # the shopper's own time zone. Up to four shoppers, as one play in twenty wins no code.
+    for attempt in range(4):
+        email = f"fr-{attempt}@example.com"
+        with fresh_page(browser, height=900, timezone_id="Europe/Paris") as page:
+            page.goto(demo.storefront("?locale=fr&country=FR"))
+            expect(page.locator("html")).to_have_attribute("lang", "fr")
+            page.locator("#try-giftbox").click()
+            dialog = page.get_by_role("dialog")
+            expect(dialog.get_by_role("heading", name="Pick a gift box")).to_be_visible()
+            expect(page.get_by_role("button", name="Fermer")).to_be_visible()
+            expect(
+                page.get_by_role("link", name="Règlement officiel et probabilités")
+            ).to_be_visible()
+            expect(page.get_by_role("button", name="Open my box")).to_be_visible()
+            page.get_by_role("button", name="Boîte cadeau 2").click()
+            page.get_by_label("Adresse e-mail").fill(email)
+            page.locator(".baton-form .baton-primary").click()
+            expect(page.get_by_text("Veuillez cocher la case pour accepter.")).to_be_visible()
+            page.locator("#baton-consent").check()
+            page.locator(".baton-form .baton-primary").click()
+            shown = page.locator(".baton-result").inner_text(timeout=15000)
+            record = stored_play(email)
+            if record.code is None:
+                continue
+            expires = db.session.scalar(
+                select(CouponCode.expires_at).where(CouponCode.code == record.code)
+            )
+            local = expires.astimezone(ZoneInfo("Europe/Paris"))
+            month = FRENCH_MONTHS.split()[local.month - 1]
+            assert f"À utiliser avant le {local.day} {month} {local.year} à {local:%H:%M}." in shown
+            assert "Copier" in shown
+            return
+    pytest.fail("four French shoppers in a row won no code")
 
 
 def test_the_teaser_tab_opens_its_game(demo, page):

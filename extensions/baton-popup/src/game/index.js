@@ -7,7 +7,7 @@ import { api } from "./api.js";
 import { el, mount, showOnTop } from "./dom.js";
 import { giftboxes, openBox } from "./giftbox.js";
 import { scratch, scratchOff } from "./scratch.js";
-import { longDate, strings } from "./strings.js";
+import { expiryMoment, strings } from "./strings.js";
 import { spin, wheel } from "./wheel.js";
 
 var B = window.Baton, embed = B.embed;
@@ -189,7 +189,7 @@ function result(box, won, content) {
   if (won.code) {
     var applied = el("p", { class: "baton-fine", text: t("applying") });
     panel.appendChild(codeRow(won.code));
-    if (won.expires_at) panel.appendChild(el("p", { class: "baton-fine", text: t("use_by", { date: longDate(won.expires_at, embed) }) }));
+    if (won.expires_at) panel.appendChild(el("p", { class: "baton-fine", text: t("use_by", { date: expiryMoment(won.expires_at, embed) }) }));
     panel.appendChild(applied);
     B.local.set("win", { code: won.code, label: won.prize.label, expires: won.expires_at ? Date.parse(won.expires_at) / 1000 : null });
     server.applyToCart(won.code).then(function (ok) {

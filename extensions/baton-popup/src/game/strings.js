@@ -1,40 +1,12 @@
-/* The storefront's words. The embed renders them from the extension's locales/ in the shop's
-   language (embed.strings); English stands in for any missing one; a campaign's own text, set
-   by the merchant, wins over both. Dates are written in the shop's locale. */
+/* The storefront's words. The embed renders them from the extension's locales/ in the
+   storefront's language (embed.strings, through Liquid's t filter); English stands in for any
+   missing one; a campaign's own text, set by the merchant, wins over both. Dates are written
+   in the storefront's language as read in the visitor's country ("en-DE": 5 December 2026). */
 
-var ENGLISH = {
-  email_label: "Email address",
-  phone_label: "Mobile number (optional)",
-  consent: "Email me offers.",
-  sms_consent: "Text me offers.",
-  play: "Play",
-  headline: "Play to win",
-  close: "Close",
-  good_luck: "Good luck…",
-  you_won: "You won: {prize}",
-  use_by: "Use it by {date}.",
-  applying: "Adding it to your cart…",
-  applied: "Applied to your cart: it is taken off at checkout.",
-  enter_at_checkout: "Enter the code at checkout.",
-  copy: "Copy",
-  copied: "Copied",
-  continue: "Continue shopping",
-  email_missing: "Please enter your email address.",
-  consent_missing: "Please tick the box to agree.",
-  failed: "Something went wrong. Please try again.",
-  offline: "We could not reach the shop. Check your connection and try again.",
-  rules: "Official rules and odds",
-  bar_label: "Your discount code",
-  bar_text: "{prize} with code",
-  hide_code: "Hide the code",
-  wheel_label: "Prize wheel: {prizes}",
-  pick_box: "Pick a gift box",
-  gift_box: "Gift box {n}",
-  scratch_hint: "Scratch here",
-  scratch_waiting: "Enter your email to see your prize",
-  reveal: "Reveal now",
-  teaser: "A gift for you"
-};
+import defaults from "../../locales/en.default.json";
+
+// One source for the English words: the extension's default locale file.
+var ENGLISH = defaults.popup;
 
 export function strings(embed) {
   var given = (embed && embed.strings) || {};
@@ -46,15 +18,24 @@ export function strings(embed) {
   };
 }
 
-export function locale(embed) {
+function language(embed) {
   return (embed && embed.locale) || document.documentElement.lang || navigator.language || "en";
 }
 
-export function longDate(iso, embed) {
+export function locale(embed) {
+  var country = embed && embed.country;
+  return language(embed).indexOf("-") < 0 && country ? language(embed) + "-" + country : language(embed);
+}
+
+/* When a code stops working, in the visitor's own time zone. Codes stop at midnight UTC, which
+   is another day's evening or early morning for most shoppers: the time keeps it exact. */
+export function expiryMoment(iso, embed) {
   var moment = new Date(iso);
+  var style = { dateStyle: "long", timeStyle: "short" };
   try {
-    return new Intl.DateTimeFormat(locale(embed), { dateStyle: "long" }).format(moment);
+    return new Intl.DateTimeFormat(locale(embed), style).format(moment);
   } catch (e) {
-    return moment.toDateString();
+    // A language and country pair Intl refuses: the language alone still reads right.
+    return new Intl.DateTimeFormat(language(embed), style).format(moment);
   }
 }
