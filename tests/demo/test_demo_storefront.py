@@ -14,6 +14,7 @@ import requests
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from app.config import ROOT
 from app.demo.shopify_admin import demo_has_code
 from app.extensions import db
 from app.models import CouponCode, Customer, Play, Prize, PrizeDiscount
@@ -29,6 +30,7 @@ from tests.live_demo import (  # noqa: F401 - app_context, browser and page are 
     seeded_demo,
 )
 
+ARTIFACTS = ROOT / "test-artifacts"
 BACKEND = re.compile(r"/demo/apps/baton/|/proxy/")
 
 
@@ -93,6 +95,11 @@ def test_each_game_plays_to_a_real_code_that_lands_in_the_cart(demo, page, game)
     assert code == record.code
     assert demo_has_code(code), "the shopper was shown a code Shopify does not hold"
     expect(page.locator(".baton-result")).to_contain_text("Applied to your cart")
+    # For the README: each game's dialog with its prize, as a shopper sees it.
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator(".baton-dialog").screenshot(
+        path=ARTIFACTS / f"widget-{game}-won.png", animations="disabled"
+    )
     page.goto(demo.storefront("/cart"))
     expect(page.locator("#cart-discounts li[data-applicable='true']")).to_have_text(code)
     # The reminder bar keeps the code in view on later pages.
