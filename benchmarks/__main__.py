@@ -3,6 +3,7 @@
 import sys
 
 from benchmarks import (
+    lighthouse,
     live_carts,
     memory,
     play,
@@ -13,7 +14,16 @@ from benchmarks import (
 )
 
 # memory comes last: it reports the peaks the harness recorded during the others.
-BENCHMARKS = (webhook_intake, profile_worker, play, storefront, live_carts, sync, memory)
+BENCHMARKS = (
+    webhook_intake,
+    profile_worker,
+    play,
+    storefront,
+    lighthouse,
+    live_carts,
+    sync,
+    memory,
+)
 
 
 def main() -> int:

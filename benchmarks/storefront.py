@@ -1,11 +1,13 @@
 """Storefront: the widget's gzipped sizes, and what page views of visitors who never engage
 cost Baton (target: zero requests), counted in Debian's headless chromium on the demo store.
 
-Also the page's load-event time with and without the widget, as Lighthouse does not run here.
-The demo runs as `make run` runs it: gunicorn with the Procfile's settings, the seeded demo
-shop, its config published and code pools filled by the Procfile's worker.
+Also the page's load-event time with and without the widget, unthrottled; benchmarks.lighthouse
+scores the same pages under Lighthouse's mobile throttling. The demo runs as `make run` runs
+it: gunicorn with the Procfile's settings, the seeded demo shop, its config published and code
+pools filled by the Procfile's worker.
 """
 
+import contextlib
 import gzip
 import json
 import os
@@ -57,6 +59,19 @@ def flask(env: dict, *args: str) -> None:
         check=True,
         capture_output=True,
     )
+
+
+@contextlib.contextmanager
+def demo_store():
+    """The demo as `make run` serves it, seeded and published; yields its base URL."""
+    port = free_port()
+    with services("sqlite") as (redis, database_url):
+        env = demo_environment(database_url, redis.url, port)
+        flask(env, "db", "upgrade")
+        with gunicorn("app:create_app()", env, port=port) as base_url:
+            flask(env, "baton", "demo-seed")
+            drain(env)  # publishes the embed config and fills the code pools
+            yield base_url
 
 
 def browse(base_url: str) -> tuple[int, list[str], list[float], list[float]]:
@@ -116,15 +131,9 @@ def main() -> None:
     """Print sizes, backend requests per non-engaged page view, and load times."""
     print("storefront: the widget on the demo store, Debian chromium headless")
     print_sizes()
-    port = free_port()
-    with services("sqlite") as (redis, database_url):
-        env = demo_environment(database_url, redis.url, port)
-        flask(env, "db", "upgrade")
-        with gunicorn("app:create_app()", env, port=port) as base_url:
-            flask(env, "baton", "demo-seed")
-            drain(env)  # publishes the embed config and fills the code pools
-            live = live_campaigns(base_url)
-            views, backend, with_widget, without = browse(base_url)
+    with demo_store() as base_url:
+        live = live_campaigns(base_url)
+        views, backend, with_widget, without = browse(base_url)
     print(f"  {views} page views by {VISITORS} visitors who never engage ({live} live campaigns):")
     print(
         f"    requests to Baton or for game code: {len(backend)}"
