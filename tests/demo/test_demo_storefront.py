@@ -170,6 +170,30 @@ def test_a_french_storefront_speaks_french_and_the_merchants_own_text_wins(demo,
     pytest.fail("four French shoppers in a row won no code")
 
 
+def test_the_loader_waits_for_the_page_and_still_answers_an_early_click(demo, page):
+    # The embed starts the loader after the load event; a slow CDN holds it back further.
+    def slow_loader(route):
+        page.wait_for_timeout(800)
+        route.continue_()
+
+    page.route("**/baton-loader.js", slow_loader)
+    page.goto(demo.storefront(), wait_until="commit")
+    page.wait_for_load_state("load")
+    assert page.evaluate("window.Baton") is None
+    page.locator("#try-wheel").click()
+    expect(page.get_by_role("dialog")).to_have_attribute("data-game", "wheel")
+    assert page.evaluate(LOADER_AFTER_LOAD)
+
+
+LOADER_AFTER_LOAD = """() => {
+  const page = performance.getEntriesByType("navigation")[0];
+  const loader = performance
+    .getEntriesByType("resource")
+    .find((entry) => entry.name.includes("baton-loader"));
+  return loader.startTime >= page.loadEventStart;
+}"""
+
+
 def test_the_teaser_tab_opens_its_game(demo, page):
     page.goto(demo.storefront("/products/canvas-tote"))
     page.get_by_role("button", name="A gift for you").click()
@@ -272,6 +296,7 @@ TARGETING_CASES = [
 
 def test_targeting_rules_in_the_loader(demo, page):
     page.goto(demo.storefront("/cart"))
+    page.wait_for_function("window.Baton")  # the loader starts after the load event
     base = {
         "path": "/",
         "device": "desktop",

@@ -172,11 +172,13 @@
     }
     if (t.exit_intent) { exitIntent(fire); armed = true; }
     if (t.click_selector) {
-      on(document, "click", function (e) {
+      var clicked = function (target, event) {
         var hit = null;
-        try { hit = e.target.closest && e.target.closest(t.click_selector); } catch (err) { return; }
-        if (hit) { e.preventDefault(); engaged = false; engage(campaign); }
-      });
+        try { hit = target.closest && target.closest(t.click_selector); } catch (err) { return; }
+        if (hit) { if (event) event.preventDefault(); engaged = false; engage(campaign); }
+      };
+      on(document, "click", function (e) { clicked(e.target, e); });
+      earlyClicks.forEach(function (target) { clicked(target); });
       armed = true;
     }
     if (t.teaser_tab) { teaser(campaign, fire); armed = true; }
@@ -195,5 +197,9 @@
   if (win && win.expires && win.expires < now) { write(local, "win", null); win = null; }
   if (win && !read(session, "bar-closed")) load(function () { window.BatonGame.reminder(win); });
 
+  // The embed starts this loader after the page's load event and keeps the clicks made before
+  // it arrived: a shopper who clicked "Spin" at once is answered, not ignored.
+  var earlyClicks = window.BatonClicks || [];
   campaigns.filter(eligible).forEach(arm);
+  earlyClicks.length = 0;
 })();
