@@ -10,7 +10,9 @@ import { fileURLToPath } from "node:url";
 const extension = join(dirname(fileURLToPath(import.meta.url)), "..", "extensions", "baton-popup");
 const source = join(extension, "src");
 const assets = join(extension, "assets");
-const shared = { bundle: true, minify: true, legalComments: "none", charset: "utf8", write: false };
+const shared = {
+  bundle: true, minify: true, legalComments: "none", charset: "utf8", write: false, logLevel: "silent",
+};
 const scripts = { ...shared, format: "iife", target: ["chrome100", "firefox100", "safari15"] };
 
 const outputs = await Promise.all([
@@ -19,6 +21,16 @@ const outputs = await Promise.all([
   build({ ...shared, entryPoints: [join(source, "baton.css")], outfile: join(assets, "baton.css"), target: ["chrome100", "safari15"] }),
 ]);
 const files = outputs.flatMap((result) => result.outputFiles);
+// esbuild keeps going past a CSS syntax error (a missing "{" once dropped two rules): a
+// warning fails the build instead of shipping what the browser would throw away.
+const warnings = outputs.flatMap((result) => result.warnings);
+if (warnings.length) {
+  for (const warning of warnings) {
+    const at = warning.location ? `${warning.location.file}:${warning.location.line}: ` : "";
+    console.error(`${at}${warning.text}`);
+  }
+  process.exit(1);
+}
 
 if (process.argv.includes("--check")) {
   const stale = files.filter((file) => {

@@ -295,11 +295,15 @@ def send(client, op: Operation, world: World, *, path=None, query=None, body=Non
 
 
 def assert_sound(op: Operation, response, context="") -> None:
-    """Never a 5xx; a 4xx is documented and JSON; a success has its documented type."""
+    """Never a 5xx; a 4xx is documented and JSON (or the page a page documents for it); a
+    success has its documented type."""
     status, text = response.status_code, response.get_data(as_text=True)
     assert status < 500, f"{op!r} {context}: {status} {text[:300]}"
     assert op.documents(status), f"{op!r} {context} answered an undocumented {status}: {text[:300]}"
-    if status >= 400:
+    if status >= 400 and "text/html" in op.answers_with(status):
+        # A page a shopper follows a link to (the official rules) answers a page, 404 too.
+        assert response.mimetype == "text/html", (op.id, status, response.mimetype)
+    elif status >= 400:
         assert response.mimetype == "application/json", (op.id, status, response.mimetype)
         error = response.get_json()["error"]
         assert isinstance(error["code"], str) and error["code"], error
