@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test bench lint format install env redis wrk chromium node build clean
+.PHONY: run test bench lint format install lock env redis wrk chromium node build clean
 
 run: install env redis  ## Start web and worker on embedded defaults (SQLite + a local Redis)
 	scripts/run.sh
@@ -37,11 +37,16 @@ $(NODE_STAMP): package.json package-lock.json
 build: node  ## Build the widget's assets from extensions/baton-popup/src (commit the result)
 	node scripts/build_widget.mjs
 
-$(STAMP): pyproject.toml
+# Installs exactly the lock (every package pinned with its hashes), then the app itself.
+$(STAMP): requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[test]'
+	$(VENV)/bin/pip install --quiet --require-hashes --no-deps -r requirements-dev.txt
+	$(VENV)/bin/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
+
+lock: install  ## Re-resolve requirements.txt and requirements-dev.txt from pyproject.toml (UPGRADE=1 for newer)
+	scripts/lock.sh
 
 env: install  ## Create .env with fresh SECRET_KEY, ENCRYPTION_KEYS and BATON_DEMO_SECRET (never overwrites)
 	$(VENV)/bin/python scripts/make_env.py

@@ -2,14 +2,19 @@
 
 import os
 
+from app.logs import gunicorn_config
+
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 # Sync workers: intake is a short database write, so more processes beat threads here.
 workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
 timeout = 30
 # Shopify gives up on a webhook after five seconds; never hold one longer than that.
 graceful_timeout = 10
-# GUNICORN_ACCESS_LOG="" turns the access log off (benchmarks); "-" is stdout.
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+# The app writes one JSON line per request (app/request_log.py), with its request id; gunicorn's
+# own access log is off unless GUNICORN_ACCESS_LOG names a file ("-" is stdout).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+# gunicorn's lines (worker boots, timeouts) and the app's go out as JSON on stderr alike.
+logconfig_dict = gunicorn_config(os.environ.get("LOG_LEVEL", "INFO"))
 # The default access log line includes the query string, and with it id_token: leave it out.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 # The Mailchimp webhook's secret is in its path: the access log prints it masked.

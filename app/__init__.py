@@ -4,7 +4,7 @@ import logging
 
 from flask import Flask
 
-from app import crypto, errors
+from app import crypto, error_tracking, errors, request_log
 from app.config import ROOT, Settings
 from app.extensions import configure_sqlite, db, migrate, redis_queues
 
@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the Flask app from validated settings (read from the environment by default)."""
     settings = settings or Settings.from_env()
+    error_tracking.init(settings)
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
@@ -43,6 +44,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
+    # First, so the request id exists before any other hook can answer early.
+    request_log.init_app(app)
     db.init_app(app)
     configure_sqlite(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))

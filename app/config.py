@@ -59,6 +59,7 @@ class Settings:
     play_limit_per_shop_minute: int = 30000
     code_wait_seconds: int = 10
     sync_window_seconds: float = 2.0
+    sentry_dsn: str = ""
     testing: bool = False
     demo: bool = False
     missing_for_real_store: tuple[str, ...] = field(default=())
@@ -109,6 +110,7 @@ class Settings:
                 for domain in env.get("BATON_DISPOSABLE_DOMAINS", "").split(",")
                 if domain.strip()
             ),
+            "sentry_dsn": env.get("SENTRY_DSN", ""),
             "testing": env.get("BATON_TESTING", "") == "1",
         }
         _check_formats(values, problems)

@@ -1,14 +1,16 @@
-"""GET /healthz: the database, Redis and the worker heartbeat, in one answer."""
+"""Health: /livez for load balancers (the process answers), /healthz for operators (the
+database, Redis, the worker heartbeat and the age of the webhook backlog)."""
 
 from datetime import timedelta
 
 from flask import Blueprint, current_app, jsonify
 from redis.exceptions import RedisError
 from rq import Worker
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db, redis_queues
+from app.models import DeliveryStatus, WebhookDelivery
 from app.models.types import utcnow
 
 bp = Blueprint("health", __name__)
@@ -16,10 +18,18 @@ bp = Blueprint("health", __name__)
 HEARTBEAT_STALE = timedelta(seconds=60)
 
 
+@bp.get("/livez")
+def livez():
+    """The process answers. Nothing else is checked: intake keeps storing deliveries while the
+    worker or Redis is away, so a load balancer must not take it offline for that."""
+    return jsonify(status="ok")
+
+
 @bp.get("/healthz")
 def healthz():
-    """Report each dependency; 503 when any is down so a load balancer can act."""
+    """Report each dependency and the backlog; 503 when any is down, for an operator's alert."""
     report = {"database": _database(), "redis": _redis()}
+    report["backlog"] = _backlog() if report["database"] == "ok" else {"status": "unknown"}
     report["worker"] = _worker() if report["redis"] == "ok" else {"status": "unknown"}
     settings = current_app.config["BATON"]
     report["shopify"] = {
@@ -40,6 +50,23 @@ def _database() -> str:
         return f"error: {type(error).__name__}"
     finally:
         db.session.rollback()
+
+
+def _backlog() -> dict:
+    """Deliveries stored and not yet taken by a worker, and how long the oldest has waited."""
+    waiting, oldest = db.session.execute(
+        select(func.count(), func.min(WebhookDelivery.received_at)).where(
+            WebhookDelivery.status == DeliveryStatus.RECEIVED
+        )
+    ).one()
+    db.session.rollback()
+    age = (utcnow() - _aware(oldest)).total_seconds() if oldest else 0.0
+    return {"waiting": waiting, "oldest_seconds": round(age, 1)}
+
+
+def _aware(moment):
+    # SQLite hands back naive datetimes from an aggregate; they are UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
 
 
 def _redis() -> str:

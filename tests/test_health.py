@@ -3,6 +3,8 @@
 from rq import Worker
 
 from app.extensions import QUEUE_NAMES, redis_queues
+from tests import payloads
+from tests.shopify_signing import post_webhook
 
 
 def test_without_a_worker_health_is_degraded(client):
@@ -34,3 +36,24 @@ def test_redis_down_is_reported_not_raised(client, redis_server):
         redis_server.start()
     assert response.status_code == 503
     assert response.get_json()["redis"].startswith("error")
+
+
+def test_livez_answers_while_redis_and_the_worker_are_away(client, redis_server):
+    redis_server.stop()
+    try:
+        live = client.get("/livez")
+        health = client.get("/healthz")
+    finally:
+        redis_server.start()
+    assert live.status_code == 200 and live.get_json() == {"status": "ok"}
+    assert health.status_code == 503
+
+
+def test_healthz_reports_the_webhook_backlog_and_its_age(client, installed_shop):
+    installed_shop()
+    empty = client.get("/healthz").get_json()["backlog"]
+    for n in range(3):
+        post_webhook(client, "customers/update", payloads.customer(id=900 + n), event_id=f"e{n}")
+    backlog = client.get("/healthz").get_json()["backlog"]
+    assert empty == {"waiting": 0, "oldest_seconds": 0.0}
+    assert backlog["waiting"] == 3 and 0 <= backlog["oldest_seconds"] < 60

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import or_, select, update
 
+from app import logs
 from app.extensions import db
 from app.failures import describe
 from app.models import DeliveryStatus, Shop, WebhookDelivery
@@ -55,6 +56,11 @@ def process_delivery(delivery_id: int) -> str:
 
 def _run_claimed(delivery_id: int) -> str:
     delivery = db.session.get(WebhookDelivery, delivery_id)
+    with logs.bound(delivery_id=delivery_id, shop=delivery.shop_domain, topic=delivery.topic):
+        return _handle(delivery_id, delivery)
+
+
+def _handle(delivery_id: int, delivery: WebhookDelivery) -> str:
     if delivery.attempts > MAX_ATTEMPTS:
         return _finish(delivery, DeliveryStatus.FAILED, f"gave up: {delivery.error}")
     if handler_for(delivery.topic) is None:

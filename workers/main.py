@@ -18,7 +18,7 @@ from flask import current_app
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 
-from app import create_app
+from app import create_app, logs
 from app.extensions import QUEUE_NAMES, SWEEP_STEPS, WORKER_GROUPS, db, redis_queues
 from app.failures import describe
 from app.profiles.imports import schedule_reconciliations
@@ -50,10 +50,24 @@ class BatonWorker(SimpleWorker):
 
     def perform_job(self, job, queue):
         try:
-            return super().perform_job(job, queue)
+            with logs.bound(job=job.func_name, job_id=job.id, **job_subject(job.args)):
+                return super().perform_job(job, queue)
         finally:
             # Each job starts with a clean session, as a web request does.
             db.session.remove()
+
+
+def job_subject(args: tuple) -> dict:
+    """What a job is about, for its log lines: jobs take ids (and a shop's domain), no more."""
+    subject = {}
+    if args and isinstance(args[0], str) and args[0].endswith(".myshopify.com"):
+        subject["shop"] = args[0]
+    ids = [arg for arg in args if isinstance(arg, int) and not isinstance(arg, bool)]
+    if args and isinstance(args[0], list):
+        ids = [arg for arg in args[0] if isinstance(arg, int)]
+    if ids:
+        subject["ids"] = ids[:20]
+    return subject
 
 
 def run_forever(app, stop: threading.Event, step: Callable[[], None], pause: float) -> None:
@@ -111,6 +125,8 @@ def start_background(app, stop: threading.Event) -> None:
 
 def work(queue_names: tuple[str, ...], burst: bool) -> None:
     """Run one RQ worker on these queues until stopped (or, in burst mode, until empty)."""
+    # A spawned child starts with Python's logging defaults: set them again.
+    logs.configure(os.environ.get("LOG_LEVEL", "INFO"))
     app = create_app()
     with app.app_context():
         connection = redis_queues.blocking_connection()
@@ -150,7 +166,7 @@ def supervise(stop: threading.Event) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Start the workers; --burst drains what is queued and exits (benchmarks, catch-up)."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logs.configure(os.environ.get("LOG_LEVEL", "INFO"))
     burst = "--burst" in (sys.argv[1:] if argv is None else argv)
     if burst:
         app = create_app()

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, text
 
+from app import logs
 from app.extensions import db, redis_queues
 from app.models import PlatformConnection, SyncTask
 from app.models.types import utcnow
@@ -35,13 +36,14 @@ def flush_sync(shop_domain: str, platform: str, operation: str) -> int:
     key = (shop_domain, platform, operation)
     flush_started(key)
     sent = 0
-    while True:
-        tasks = _claim(key, PLATFORMS[platform].batch_sizes.get(operation, ONE_BY_ONE))
-        if not tasks:
-            break
-        _process(tasks)
-        sent += len(tasks)
-    _schedule_retries(key)
+    with logs.bound(shop=shop_domain, platform=platform, operation=operation):
+        while True:
+            tasks = _claim(key, PLATFORMS[platform].batch_sizes.get(operation, ONE_BY_ONE))
+            if not tasks:
+                break
+            _process(tasks)
+            sent += len(tasks)
+        _schedule_retries(key)
     return sent
 
 
