@@ -46,6 +46,24 @@ def replay(delivery_id: int) -> None:
     click.echo(requeue_delivery(delivery_id))
 
 
+@baton.command("rotate-keys")
+def rotate_keys() -> None:
+    """Re-encrypt every stored secret under the first of ENCRYPTION_KEYS, and report counts."""
+    from app.key_rotation import rotate_keys as rotate
+
+    reports = rotate()
+    for name, report in reports.items():
+        click.echo(
+            f"{name}: {report.rotated} re-encrypted, {report.current} already under the first"
+            f" key, {report.unreadable} unreadable"
+        )
+    if any(report.unreadable for report in reports.values()):
+        raise click.ClickException(
+            "Some values no key in ENCRYPTION_KEYS can read: keep the key that wrote them."
+        )
+    click.echo("Every readable secret is under the first key; older keys can now be removed.")
+
+
 def init_app(app: Flask) -> None:
     """Register the command group."""
     app.cli.add_command(baton)
