@@ -4,21 +4,23 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # .env fills in what the environment does not set: `shopify app dev` passes its tunnel and
 # the app's credentials, and those must win over what .env remembers.
+env_file="${BATON_ENV_FILE:-.env}"
 given=$(export -p)
 set -a
-# shellcheck disable=SC1091
-. ./.env
+# shellcheck disable=SC1090
+. "$env_file"
 set +a
 eval "$given" || true  # a read-only variable keeps its value either way
 mkdir -p .run
 
+# Every process `make run` starts runs in the foreground under honcho, redis-server included:
+# stopping `make run` (Ctrl-C, or SIGTERM to it) stops all of them, and nothing is left behind.
+redis=""
 if [ -z "${REDIS_URL:-}" ]; then
-  port=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
-    --pidfile "$PWD/.run/redis.pid" --logfile "$PWD/.run/redis.log"
-  export REDIS_URL="redis://127.0.0.1:$port/0"
-  trap 'kill "$(cat .run/redis.pid)" 2>/dev/null || true' EXIT
-  echo "started redis-server on port $port (set REDIS_URL to use your own)"
+  redis_port=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  redis="redis: exec redis-server --port $redis_port --bind 127.0.0.1 --save '' --appendonly no"
+  export REDIS_URL="redis://127.0.0.1:$redis_port/0"
+  echo "starting redis-server on port $redis_port (set REDIS_URL to use your own)"
 fi
 
 export PATH="$PWD/.venv/bin:$PATH" FLASK_APP=app
@@ -32,11 +34,21 @@ if [ -z "${SHOPIFY_API_KEY:-}${SHOPIFY_API_SECRET:-}${SHOPIFY_APP_URL:-}" ] && [
   export SHOPIFY_ADMIN_BASE_URL="${SHOPIFY_ADMIN_BASE_URL:-http://127.0.0.1:$port/demo/shopify}"
 fi
 flask db upgrade
+# The worker seeds the demo once Redis answers (seeding queues the code pools' first fill).
+seed=""
 if [ -n "$demo" ]; then
-  flask baton demo-seed
+  seed="flask baton demo-seed && "
   echo "Demo storefront: http://127.0.0.1:$port/demo/storefront"
   echo "Demo admin:      http://127.0.0.1:$port/demo/admin"
 fi
-echo "Baton: http://127.0.0.1:$port/  (health: http://127.0.0.1:$port/healthz)"
+# honcho gives each process type PORT+100 in file order: web comes first, on $port.
+procfile=.run/Procfile
+worker=$(sed -n 's/^worker: //p' Procfile)
+{
+  grep '^web:' Procfile
+  echo "worker: python scripts/wait_for_redis.py && $seed exec $worker"
+  if [ -n "$redis" ]; then echo "$redis"; fi
+} > "$procfile"
+echo "Baton: http://127.0.0.1:$port/  (liveness: /livez, health: /healthz)"
 # .env is already exported above, so honcho must not load it a second time over REDIS_URL.
-honcho --env /dev/null start --port "$port" web worker
+exec honcho --env /dev/null --procfile "$procfile" start --port "$port"
