@@ -1,8 +1,16 @@
 """Gunicorn settings for the Procfile's web process; every value can come from the env."""
 
 import os
+import shutil
+import tempfile
 
-from app.logs import gunicorn_config
+# prometheus-client picks multiprocess mode when first imported: give every gunicorn worker
+# one directory to write its counters to, before the app (and with it the client) is imported.
+_metrics_dir = None
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    _metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="baton-web-")
+
+from app.logs import gunicorn_config  # noqa: E402 - after the metrics directory, on purpose
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 # Sync workers: intake is a short database write, so more processes beat threads here.
@@ -23,3 +31,15 @@ logger_class = "app.access_log.MaskedLogger"
 preload_app = True
 # A shared control socket path would clash between two gunicorns on one machine (benchmarks).
 control_socket_disable = True
+
+
+def child_exit(server, worker):
+    """A dead worker's live gauges leave the sum; its counters stay counted."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if _metrics_dir:
+        shutil.rmtree(_metrics_dir, ignore_errors=True)

@@ -55,12 +55,12 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app import auth, cli, demo, health, openapi, webhooks
+    from app import auth, cli, demo, health, metrics_endpoint, openapi, webhooks
     from app.admin import admin_blueprint
     from app.storefront import views as storefront
     from app.sync.platforms import PLATFORMS
 
-    for module in (auth, health, storefront, webhooks, openapi):
+    for module in (auth, health, metrics_endpoint, storefront, webhooks, openapi):
         app.register_blueprint(module.bp)
     app.register_blueprint(admin_blueprint())
     for platform in PLATFORMS.values():

@@ -60,6 +60,7 @@ class Settings:
     code_wait_seconds: int = 10
     sync_window_seconds: float = 2.0
     sentry_dsn: str = ""
+    metrics_token: str = ""
     testing: bool = False
     demo: bool = False
     missing_for_real_store: tuple[str, ...] = field(default=())
@@ -111,6 +112,7 @@ class Settings:
                 if domain.strip()
             ),
             "sentry_dsn": env.get("SENTRY_DSN", ""),
+            "metrics_token": env.get("METRICS_TOKEN", ""),
             "testing": env.get("BATON_TESTING", "") == "1",
         }
         _check_formats(values, problems)

@@ -19,6 +19,7 @@ from sqlalchemy import Dialect, and_, delete, or_, select, update
 
 from app.errors import ApiError
 from app.extensions import db, redis_queues, sqlite_writers
+from app.metrics import DELIVERIES_RECEIVED
 from app.models import DeliveryStatus, WebhookDelivery
 from app.shopify.app_toml import SUBSCRIBED_TOPICS
 from app.shopify.payloads import parse_timestamp
@@ -161,6 +162,8 @@ def accept_delivery(headers: DeliveryHeaders, body: bytes) -> IntakeResult:
     result = record_delivery(headers, body)
     if result.status == DeliveryStatus.RECEIVED and not result.duplicate:
         announce_delivery(result.delivery_id)
+    stored = "stored" if result.status == DeliveryStatus.RECEIVED else result.status
+    DELIVERIES_RECEIVED.labels("duplicate" if result.duplicate else stored).inc()
     return result
 
 

@@ -133,3 +133,16 @@ def database_mentions(needle: str) -> list[str]:
                 if value is not None and needle.lower() in json.dumps(value, default=str).lower():
                     found.append(f"{table.name}.{column}")
     return found
+
+
+# -- operators ---------------------------------------------------------------------------------
+
+
+def metric(text: str, name: str, **labels: str) -> float:
+    """The value of one series in Prometheus' text format (0 when absent)."""
+    wanted = ",".join(f'{key}="{value}"' for key, value in labels.items())
+    series = f"{name}{{{wanted}}}" if labels else name
+    for line in text.splitlines():
+        if line.startswith(series + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0

@@ -9,6 +9,7 @@ from sqlalchemy import or_, select, update
 from app import logs
 from app.extensions import db
 from app.failures import describe
+from app.metrics import DELIVERIES_FINISHED, DELIVERIES_RETRIED
 from app.models import DeliveryStatus, Shop, WebhookDelivery
 from app.models.types import utcnow
 from app.shops import ShopUnavailable
@@ -127,6 +128,7 @@ def _finish(delivery: WebhookDelivery, status: str, error: str | None) -> str:
     delivery.error = error
     delivery.processed_at = utcnow()
     db.session.commit()
+    DELIVERIES_FINISHED.labels(status).inc()
     return status
 
 
@@ -146,3 +148,4 @@ def _release(delivery_id: int, error: Exception) -> None:
     delivery.next_attempt_at = utcnow() + retry_delay(delivery.attempts)
     delivery.error = describe(error)
     db.session.commit()
+    DELIVERIES_RETRIED.inc()

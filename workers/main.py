@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Callable
 
 from flask import current_app
+from prometheus_client import REGISTRY, CollectorRegistry, multiprocess, start_http_server
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 
@@ -180,7 +181,27 @@ def main(argv: list[str] | None = None) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     start_background(app, stop)
+    serve_metrics()
     supervise(stop)
+
+
+def serve_metrics() -> None:
+    """Serve the worker's counters on BATON_WORKER_METRICS_PORT, on a private address only.
+
+    The web's /metrics has the database's gauges; this has what only the worker counts
+    (deliveries finished, sync outcomes, vendor 429s, Shopify throttle waits).
+    """
+    port = os.environ.get("BATON_WORKER_METRICS_PORT")
+    if not port:
+        return
+    host = os.environ.get("BATON_WORKER_METRICS_HOST", "127.0.0.1")
+    registry = CollectorRegistry()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry = REGISTRY
+    start_http_server(int(port), addr=host, registry=registry)
+    log.info("worker metrics on http://%s:%s/metrics", host, port)
 
 
 if __name__ == "__main__":

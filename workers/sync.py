@@ -13,6 +13,7 @@ from sqlalchemy import select, text
 
 from app import logs
 from app.extensions import db, redis_queues
+from app.metrics import SYNC_TASKS
 from app.models import PlatformConnection, SyncTask
 from app.models.types import utcnow
 from app.sync.outbox import flush_started, schedule_flush
@@ -173,11 +174,14 @@ def _record(task: SyncTask, outcome: Outcome, connection) -> None:
     if outcome.kind == TRANSIENT and task.attempts < MAX_ATTEMPTS:
         delay = max(outcome.retry_after or 0, _backoff(task.attempts))
         task.status, task.next_attempt_at = "pending", utcnow() + timedelta(seconds=delay)
+        SYNC_TASKS.labels(task.platform, "retried").inc()
     elif outcome.kind in (TRANSIENT, PERMANENT):
         task.status = "dead"  # shown to the merchant with the vendor's words, to retry or drop
         log.warning("sync task %s is a dead letter: %s", task.id, outcome.detail)
+        SYNC_TASKS.labels(task.platform, "dead").inc()
     else:
         task.status, task.done_at, task.next_attempt_at = "done", utcnow(), None
+        SYNC_TASKS.labels(task.platform, "done").inc()
         if connection is not None:
             connection.last_synced_at = task.done_at
 

@@ -12,6 +12,7 @@ from app.analytics.tracking import (
 )
 from app.errors import ApiError
 from app.extensions import db
+from app.metrics import counted_play
 from app.models.types import utcnow
 from app.popups.offers import Visit, code_status, decide_offer
 from app.popups.official_rules import official_rules
@@ -67,6 +68,7 @@ def offer():
 
 @bp.post("/play")
 @require_proxy_signature
+@counted_play
 def play_game():
     """Play once: the server draws the prize and hands out a unique code."""
     body = request.get_json(silent=True)
@@ -78,6 +80,7 @@ def play_game():
     campaign = campaign_for_play(g.shop_domain, play_request.campaign_id)
     result = play(play_request, campaign)
     db.session.commit()
+    g.play_outcome = "won" if result["code"] else "no_code"
     refill_if_low(g.shop_domain, result["prize"]["id"], result["code"])
     return _private(jsonify(result))
 

@@ -18,6 +18,7 @@ from openapi_client.exceptions import ApiException
 from redis import Redis
 from urllib3.exceptions import HTTPError
 
+from app.metrics import VENDOR_RATE_LIMITED
 from app.sync.outcomes import TRANSIENT, Outcome, by_status, retry_after_seconds
 from app.sync.platforms.base import PlatformError
 from app.sync.platforms.rate_limits import KlaviyoRateLimiter, RateLimited
@@ -298,6 +299,8 @@ class KlaviyoAccount:
                 Outcome(TRANSIENT, f"Klaviyo {operation}: {error}", retry_after=error.retry_after)
             ) from error
         except ApiException as error:
+            if error.status == 429:
+                VENDOR_RATE_LIMITED.labels("klaviyo").inc()
             raise KlaviyoError(
                 by_status(error.status or 0, _detail(error), retry_after_seconds(error.headers))
             ) from error

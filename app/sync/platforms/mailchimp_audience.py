@@ -17,6 +17,7 @@ import requests
 from mailchimp_marketing.api_client import ApiClientError
 from redis import Redis
 
+from app.metrics import VENDOR_RATE_LIMITED
 from app.sync.outcomes import DONE, SUPPRESSED, TRANSIENT, Outcome, by_status
 from app.sync.platforms.base import PlatformError
 from app.sync.platforms.rate_limits import MailchimpConnectionLimiter, RateLimited
@@ -189,6 +190,8 @@ class MailchimpAudience:
                 Outcome(TRANSIENT, f"Mailchimp: {error}", retry_after=error.retry_after)
             ) from error
         except ApiClientError as error:
+            if error.status_code == 429:
+                VENDOR_RATE_LIMITED.labels("mailchimp").inc()
             raise MailchimpError(_outcome(error.status_code or 0, error.text)) from error
         if isinstance(answer, requests.Response):
             if answer.ok:
