@@ -13,6 +13,7 @@ import ipaddress
 import json
 import os
 import secrets
+import shlex
 import shutil
 import subprocess
 import sys
@@ -107,6 +108,17 @@ def tls_redis(folder: Path):
         process.wait(timeout=10)
 
 
+def procfile(process_type: str) -> list[str]:
+    """The Procfile's command for a process type, run with this test's Python."""
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        name, _, command = line.partition(":")
+        if name == process_type:
+            program, *args = shlex.split(command)
+            module = {"python": [], "flask": ["-m", "flask"], "gunicorn": ["-m", "gunicorn"]}
+            return [sys.executable, *module[program], *args]
+    raise AssertionError(f"the Procfile has no {process_type} process")
+
+
 class Process:
     """One process of the deployment, its output kept in a file for the JSON check."""
 
@@ -174,7 +186,7 @@ def production(tmp_path_factory, app):
         env.pop("BATON_TESTING")
         env.pop("BATON_SYNC_WINDOW_SECONDS")
         release = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
+            procfile("release"),
             cwd=ROOT,
             env=env,
             capture_output=True,
@@ -192,14 +204,14 @@ def production(tmp_path_factory, app):
         webs, worker_metrics = [], []
         for n in range(2):
             port = free_port()
-            command = [sys.executable, "-m", "gunicorn", "app:create_app()"]
-            command += ["--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"]
+            # The Procfile's command; --bind keeps it on loopback (gunicorn.conf.py: 0.0.0.0).
+            command = procfile("web") + ["--bind", f"127.0.0.1:{port}"]
             processes.append(Process(command, env, folder, f"web{n}"))
             webs.append(f"http://127.0.0.1:{port}")
         for n in range(3):
             port = free_port()
             worker_env = env | {"BATON_WORKER_METRICS_PORT": str(port)}
-            command = [sys.executable, "-m", "workers"]
+            command = procfile("worker")
             processes.append(Process(command, worker_env, folder, f"worker{n}"))
             worker_metrics.append(f"http://127.0.0.1:{port}/metrics")
         for url in webs + worker_metrics:
