@@ -73,3 +73,15 @@ def test_sweeper_windows_are_configurable():
         )
     assert "BATON_SWEEP_GRACE_SECONDS" in str(error.value)
     assert "BATON_CLAIM_TIMEOUT_SECONDS" in str(error.value)
+
+
+def test_a_tls_redis_with_a_self_signed_certificate_can_skip_verification_only_when_asked():
+    managed = "rediss://:p@ec2-1-2-3-4.compute.amazonaws.com:21070"
+    verified = Settings.from_env(MINIMAL | {"REDIS_URL": managed})
+    heroku = Settings.from_env(MINIMAL | {"REDIS_URL": managed, "BATON_REDIS_VERIFY_TLS": "0"})
+    plain = Settings.from_env(
+        MINIMAL | {"REDIS_URL": "redis://127.0.0.1:6379/0", "BATON_REDIS_VERIFY_TLS": "0"}
+    )
+    assert verified.redis_url == managed
+    assert heroku.redis_url == managed + "?ssl_cert_reqs=none"
+    assert plain.redis_url == "redis://127.0.0.1:6379/0"
