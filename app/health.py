@@ -6,11 +6,11 @@ from datetime import timedelta
 from flask import Blueprint, current_app, jsonify
 from redis.exceptions import RedisError
 from rq import Worker
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db, redis_queues
-from app.models import DeliveryStatus, WebhookDelivery
+from app.intake import backlog
 from app.models.types import utcnow
 
 bp = Blueprint("health", __name__)
@@ -53,20 +53,8 @@ def _database() -> str:
 
 
 def _backlog() -> dict:
-    """Deliveries stored and not yet taken by a worker, and how long the oldest has waited."""
-    waiting, oldest = db.session.execute(
-        select(func.count(), func.min(WebhookDelivery.received_at)).where(
-            WebhookDelivery.status == DeliveryStatus.RECEIVED
-        )
-    ).one()
-    db.session.rollback()
-    age = (utcnow() - _aware(oldest)).total_seconds() if oldest else 0.0
+    waiting, age = backlog()
     return {"waiting": waiting, "oldest_seconds": round(age, 1)}
-
-
-def _aware(moment):
-    # SQLite hands back naive datetimes from an aggregate; they are UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
 
 
 def _redis() -> str:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import Dialect, and_, delete, or_, select, update
+from sqlalchemy import Dialect, and_, delete, func, or_, select, update
 
 from app.errors import ApiError
 from app.extensions import db, redis_queues, sqlite_writers
@@ -387,3 +387,18 @@ class InsertOnce:
 @functools.cache
 def _insert_statement(dialect: Dialect) -> InsertOnce:
     return InsertOnce(dialect)
+
+
+def backlog() -> tuple[int, float]:
+    """Deliveries stored and not yet taken by a worker, and the oldest one's wait in seconds."""
+    waiting, oldest = db.session.execute(
+        select(func.count(), func.min(WebhookDelivery.received_at)).where(
+            WebhookDelivery.status == DeliveryStatus.RECEIVED
+        )
+    ).one()
+    db.session.rollback()
+    if oldest is None:
+        return waiting, 0.0
+    if oldest.tzinfo is None:  # SQLite's aggregates come back naive; they are UTC
+        oldest = oldest.replace(tzinfo=UTC)
+    return waiting, (datetime.now(UTC) - oldest).total_seconds()

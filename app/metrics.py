@@ -26,8 +26,7 @@ from sqlalchemy import func, select
 
 from app.errors import ApiError
 from app.extensions import db
-from app.models import CouponCode, DeliveryStatus, SyncTask, WebhookDelivery
-from app.models.types import utcnow
+from app.models import CouponCode, SyncTask
 from app.problems import Problem
 
 DELIVERIES_RECEIVED = Counter(
@@ -74,11 +73,9 @@ class DatabaseState:
     """Gauges read from the database when scraped: backlog, sync tasks and code pools."""
 
     def collect(self):
-        waiting, oldest = db.session.execute(
-            select(func.count(), func.min(WebhookDelivery.received_at)).where(
-                WebhookDelivery.status == DeliveryStatus.RECEIVED
-            )
-        ).one()
+        from app.intake import backlog as delivery_backlog  # intake imports this module
+
+        waiting, oldest_age = delivery_backlog()
         backlog = GaugeMetricFamily(
             "baton_webhook_backlog", "Deliveries stored and not yet taken by a worker."
         )
@@ -86,7 +83,7 @@ class DatabaseState:
         age = GaugeMetricFamily(
             "baton_webhook_backlog_age_seconds", "How long the oldest waiting delivery has waited."
         )
-        age.add_metric([], _age_seconds(oldest))
+        age.add_metric([], oldest_age)
         tasks = GaugeMetricFamily(
             "baton_sync_tasks", "Sync tasks by platform and status.", labels=["platform", "status"]
         )
@@ -104,14 +101,6 @@ class DatabaseState:
         )
         db.session.rollback()
         yield from (backlog, age, tasks, pool)
-
-
-def _age_seconds(oldest) -> float:
-    if oldest is None:
-        return 0.0
-    if oldest.tzinfo is None:  # SQLite's aggregates come back naive; they are UTC
-        oldest = oldest.replace(tzinfo=utcnow().tzinfo)
-    return (utcnow() - oldest).total_seconds()
 
 
 def exposition(with_database: bool = True) -> tuple[bytes, str]:
