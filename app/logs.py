@@ -16,7 +16,8 @@ from pythonjsonlogger.json import JsonFormatter
 
 # What the current request or job is about; copied onto every record logged meanwhile.
 _bound: ContextVar[dict | None] = ContextVar("baton_log_context", default=None)
-FIELDS = "{asctime}{levelname}{name}{message}"
+# The standard fields on every line, as the formatter's "{name}" template asks for them.
+FIELDS = ("asctime", "levelname", "name", "message")
 RENAMED = {"asctime": "time", "levelname": "level", "name": "logger"}
 
 
@@ -32,9 +33,13 @@ class BoundFields(logging.Filter):
 def json_handler(stream=None) -> logging.Handler:
     """A handler writing one JSON object per record, bound fields included."""
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(JsonFormatter(FIELDS, style="{", rename_fields=RENAMED))
+    handler.setFormatter(JsonFormatter(_template(), style="{", rename_fields=RENAMED))
     handler.addFilter(BoundFields())
     return handler
+
+
+def _template() -> str:
+    return "".join(f"{{{field}}}" for field in FIELDS)
 
 
 def configure(level: str = "INFO") -> None:
@@ -68,7 +73,7 @@ def gunicorn_config(level: str = "INFO") -> dict:
         "formatters": {
             "json": {
                 "()": "pythonjsonlogger.json.JsonFormatter",
-                "fmt": FIELDS,
+                "fmt": _template(),
                 "style": "{",
                 "rename_fields": RENAMED,
             }

@@ -8,7 +8,6 @@ sync tasks by status, code pools) is read from the database at scrape time, so i
 whichever process answers.
 """
 
-import os
 import time
 from functools import wraps
 
@@ -20,6 +19,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
     multiprocess,
+    values,
 )
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
@@ -103,10 +103,16 @@ class DatabaseState:
         yield from (backlog, age, tasks, pool)
 
 
+def in_multiprocess_mode() -> bool:
+    """Whether this process's values go to PROMETHEUS_MULTIPROC_DIR: decided when the client
+    was first imported, whatever the environment says now."""
+    return values.ValueClass is not values.MutexValue
+
+
 def exposition(with_database: bool = True) -> tuple[bytes, str]:
     """The text a scrape gets: every process's values, and the database's state."""
     registry = CollectorRegistry()
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if in_multiprocess_mode():
         multiprocess.MultiProcessCollector(registry)
     else:
         for metric in (

@@ -1,5 +1,6 @@
 """The web process's access log never prints a secret a URL carries (gunicorn.conf.py)."""
 
+import os
 import runpy
 from datetime import timedelta
 from types import SimpleNamespace
@@ -14,7 +15,13 @@ SECRET = "s3cr3t-Mailchimp-webhook-value"
 
 def access_line(tmp_path, path: str) -> str:
     """What gunicorn, configured by gunicorn.conf.py, writes for one request to `path`."""
-    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    # gunicorn.conf.py makes a metrics directory when none is set; keep it out of this process.
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    try:
+        settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    finally:
+        if os.environ["PROMETHEUS_MULTIPROC_DIR"] == str(tmp_path):
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
     config = Config()
     config.set("accesslog", str(tmp_path / "access.log"))
     config.set("access_log_format", settings["access_log_format"])

@@ -171,7 +171,12 @@ def production(tmp_path_factory, app):
         database_url = stack.enter_context(scratch_database())
         redis_url = stack.enter_context(tls_redis(folder))
         env = (
-            {k: v for k, v in os.environ.items() if not k.startswith(("BATON_", "SHOPIFY_"))}
+            # Each web and worker makes its own metrics directory, as on separate hosts.
+            {
+                k: v
+                for k, v in os.environ.items()
+                if not k.startswith(("BATON_", "SHOPIFY_", "PROMETHEUS_"))
+            }
             | deployment_environment(database_url, redis_url)
             | {
                 "SHOPIFY_API_KEY": API_KEY,

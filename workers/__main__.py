@@ -9,14 +9,20 @@ import os
 import shutil
 import tempfile
 
-created = None
-if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    created = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="baton-worker-")
 
-from workers.main import main  # noqa: E402 - after the directory, on purpose
+def run() -> None:
+    created = None
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        created = tempfile.mkdtemp(prefix="baton-worker-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = created
+    from workers.main import main  # after the directory, on purpose
 
-try:
-    main()
-finally:
-    if created:
-        shutil.rmtree(created, ignore_errors=True)
+    try:
+        main()
+    finally:
+        if created:
+            shutil.rmtree(created, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    run()

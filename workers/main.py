@@ -22,6 +22,7 @@ from rq import Queue, SimpleWorker
 from app import create_app, logs
 from app.extensions import QUEUE_NAMES, SWEEP_STEPS, WORKER_GROUPS, db, redis_queues
 from app.failures import describe
+from app.metrics import in_multiprocess_mode
 from app.profiles.imports import schedule_reconciliations
 from workers.codes import queue_withdrawals
 from workers.dispatcher import dispatch_announced
@@ -195,11 +196,10 @@ def serve_metrics() -> None:
     if not port:
         return
     host = os.environ.get("BATON_WORKER_METRICS_HOST", "127.0.0.1")
-    registry = CollectorRegistry()
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    registry = REGISTRY
+    if in_multiprocess_mode():
+        registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-    else:
-        registry = REGISTRY
     start_http_server(int(port), addr=host, registry=registry)
     log.info("worker metrics on http://%s:%s/metrics", host, port)
 
