@@ -1,33 +1,15 @@
-"""Prometheus metrics: what the processes count, and what the database and Redis hold.
+"""Prometheus metrics: the counters every layer may increment, and nothing else.
 
 Counters and histograms live in the process that sees the event. Under gunicorn and the worker
 (`python -m workers`) prometheus-client runs in multiprocess mode: each process writes its
 values to files in PROMETHEUS_MULTIPROC_DIR, set before the first import of prometheus-client
-(gunicorn.conf.py, workers/__main__.py), and a scrape adds them up. State (the webhook backlog,
-sync tasks by status, code pools) is read from the database at scrape time, so it is the same
-whichever process answers.
+(gunicorn.conf.py, workers/__main__.py), and a scrape adds them up (app/metrics_endpoint.py,
+which also reads the database's state).
 """
 
 import time
-from functools import wraps
 
-from flask import g
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    generate_latest,
-    multiprocess,
-    values,
-)
-from prometheus_client.core import GaugeMetricFamily
-from sqlalchemy import func, select
-
-from app.errors import ApiError
-from app.extensions import db
-from app.models import CouponCode, SyncTask
-from app.problems import Problem
+from prometheus_client import Counter, Histogram, values
 
 DELIVERIES_RECEIVED = Counter(
     "baton_webhook_deliveries_received_total",
@@ -69,84 +51,26 @@ PLAY_SECONDS = Histogram(
 )
 
 
-class DatabaseState:
-    """Gauges read from the database when scraped: backlog, sync tasks and code pools."""
-
-    def collect(self):
-        from app.intake import backlog as delivery_backlog  # intake imports this module
-
-        waiting, oldest_age = delivery_backlog()
-        backlog = GaugeMetricFamily(
-            "baton_webhook_backlog", "Deliveries stored and not yet taken by a worker."
-        )
-        backlog.add_metric([], waiting)
-        age = GaugeMetricFamily(
-            "baton_webhook_backlog_age_seconds", "How long the oldest waiting delivery has waited."
-        )
-        age.add_metric([], oldest_age)
-        tasks = GaugeMetricFamily(
-            "baton_sync_tasks", "Sync tasks by platform and status.", labels=["platform", "status"]
-        )
-        for platform, status, count in db.session.execute(
-            select(SyncTask.platform, SyncTask.status, func.count()).group_by(
-                SyncTask.platform, SyncTask.status
-            )
-        ):
-            tasks.add_metric([platform, status], count)
-        pool = GaugeMetricFamily(
-            "baton_code_pool_available", "Codes in pools, confirmed in Shopify and not handed out."
-        )
-        pool.add_metric(
-            [], db.session.scalar(select(func.count()).where(CouponCode.status == "available"))
-        )
-        db.session.rollback()
-        yield from (backlog, age, tasks, pool)
-
-
 def in_multiprocess_mode() -> bool:
     """Whether this process's values go to PROMETHEUS_MULTIPROC_DIR: decided when the client
     was first imported, whatever the environment says now."""
     return values.ValueClass is not values.MutexValue
 
 
-def exposition(with_database: bool = True) -> tuple[bytes, str]:
-    """The text a scrape gets: every process's values, and the database's state."""
-    registry = CollectorRegistry()
-    if in_multiprocess_mode():
-        multiprocess.MultiProcessCollector(registry)
-    else:
-        for metric in (
-            DELIVERIES_RECEIVED,
-            DELIVERIES_FINISHED,
-            DELIVERIES_RETRIED,
-            SYNC_TASKS,
-            VENDOR_RATE_LIMITED,
-            SHOPIFY_THROTTLE_WAIT,
-            PLAYS,
-            PLAY_SECONDS,
-        ):
-            registry.register(metric)
-    if with_database:
-        registry.register(DatabaseState())
-    return generate_latest(registry), CONTENT_TYPE_LATEST
+# Every metric above, for a scrape in a process that is not in multiprocess mode.
+ALL = (
+    DELIVERIES_RECEIVED,
+    DELIVERIES_FINISHED,
+    DELIVERIES_RETRIED,
+    SYNC_TASKS,
+    VENDOR_RATE_LIMITED,
+    SHOPIFY_THROTTLE_WAIT,
+    PLAYS,
+    PLAY_SECONDS,
+)
 
 
-def counted_play(view):
-    """Count a play view's outcome and time it; the view sets g.play_outcome when it answers."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        started = time.perf_counter()
-        outcome = "failed"
-        try:
-            response = view(*args, **kwargs)
-            outcome = g.get("play_outcome", "won")
-            return response
-        except (ApiError, Problem):
-            outcome = "refused"
-            raise
-        finally:
-            PLAYS.labels(outcome).inc()
-            PLAY_SECONDS.observe(time.perf_counter() - started)
-
-    return wrapper
+def counted_shopify_wait(seconds: float) -> None:
+    """time.sleep for the Admin API client, counting what Shopify's throttling costs."""
+    SHOPIFY_THROTTLE_WAIT.inc(seconds)
+    time.sleep(seconds)

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from app.config import DEMO_SHOP
 from app.extensions import db, redis_queues
 from app.intake import announce_deliveries, release_awaiting_install
+from app.metrics import counted_shopify_wait
 from app.models import Shop
 from app.models.types import utcnow
 from app.shopify.graphql import AdminGraphQL, CostBucket
@@ -103,6 +104,7 @@ def admin_client_for(shop: Shop, deadline_seconds: float | None = None) -> Admin
         bucket=CostBucket(redis_queues.connection, shop.domain),
         base_url=settings.shopify_admin_base_url,
         deadline_seconds=deadline_seconds,
+        sleep=counted_shopify_wait,
     )
 
 

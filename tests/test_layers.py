@@ -16,6 +16,7 @@ FOUNDATION = {
     "app.errors",
     "app.extensions",
     "app.failures",
+    "app.metrics",
     "app.problems",
     "app.upserts",
 }

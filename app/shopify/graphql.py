@@ -10,8 +10,6 @@ import requests
 from redis import Redis
 from redis.exceptions import RedisError
 
-from app.metrics import SHOPIFY_THROTTLE_WAIT
-
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 15
 BACKOFF_BASE_SECONDS = 1.0
@@ -132,9 +130,7 @@ class AdminGraphQL:
         ends = None if self.deadline_seconds is None else self.clock() + self.deadline_seconds
         last_problem = "no attempt made"
         for attempt in range(self.max_attempts):
-            wait = self._within(ends, self.bucket.wait_seconds(estimated_cost))
-            SHOPIFY_THROTTLE_WAIT.inc(wait)
-            self.sleep(wait)
+            self.sleep(self._within(ends, self.bucket.wait_seconds(estimated_cost)))
             outcome = self._attempt(query, variables, mutation, self._within(ends, TIMEOUT_SECONDS))
             if isinstance(outcome, dict):
                 return outcome
@@ -143,7 +139,6 @@ class AdminGraphQL:
             pause = delay if delay is not None else _backoff(attempt)
             if ends is not None and self.clock() + pause >= ends:
                 raise ShopifyTransientError(f"out of time waiting for Shopify: {last_problem}")
-            SHOPIFY_THROTTLE_WAIT.inc(pause)
             self.sleep(pause)
         raise ShopifyTransientError(f"gave up after {self.max_attempts} attempts: {last_problem}")
 

@@ -12,7 +12,6 @@ from app.analytics.tracking import (
 )
 from app.errors import ApiError
 from app.extensions import db
-from app.metrics import counted_play
 from app.models.types import utcnow
 from app.popups.offers import Visit, code_status, decide_offer
 from app.popups.official_rules import official_rules
@@ -26,6 +25,7 @@ from app.popups.play import (
 from app.popups.pools import refill_if_low
 from app.schemas.fields import DEVICES, VISITOR_ID
 from app.shops import find_shop
+from app.storefront.play_metrics import counted_play
 from app.storefront.signature import require_proxy_signature
 
 bp = Blueprint("storefront", __name__, url_prefix="/proxy")
