@@ -69,7 +69,7 @@ def _owned(campaign_id: int):
 def _validated() -> dict:
     clean, errors = read_campaign(request.get_json(silent=True))
     if errors:
-        raise ApiError(
-            400, "invalid_campaign", f"{len(errors)} field(s) need attention", fields=errors
-        )
+        count = len(errors)
+        message = "1 field needs attention" if count == 1 else f"{count} fields need attention"
+        raise ApiError(400, "invalid_campaign", message, fields=errors)
     return clean

@@ -298,9 +298,16 @@ def _shopify(shop_domain: str, query: str, variables: dict) -> dict:
     try:
         return admin_client_for(shop, WEB_DEADLINE_SECONDS).execute(query, variables)
     except (ShopifyTransientError, ShopUnavailable) as error:
+        log.warning("draft order call for %s did not get through: %s", shop_domain, error)
         raise Unavailable(
-            "shopify_unavailable", f"Shopify did not answer; try again. ({error})", retry_after=5
+            "shopify_unavailable",
+            "Shopify did not answer in time. Nothing was created; try again in a moment.",
+            retry_after=5,
         ) from error
     except (ShopifyGraphQLError, ShopifyAuthError) as error:
         log.warning("draft order call for %s failed: %s", shop_domain, error)
-        raise Upstream("shopify_refused", f"Shopify refused the call: {error}") from error
+        raise Upstream(
+            "shopify_refused",
+            "Shopify refused the request. Reload the page; if it happens again, reinstall"
+            " Baton from your Shopify admin so it gets the access it needs.",
+        ) from error

@@ -104,7 +104,7 @@ def test_the_editor_shows_each_error_next_to_its_field(demo, page):
     page.get_by_label("Name", exact=True).fill("")
     page.locator("#f-prizes-0-weight").fill("-3")
     page.get_by_role("button", name="Save campaign").click()
-    expect(page.locator("#form-message")).to_contain_text("need attention")
+    expect(page.locator("#form-message")).to_contain_text("2 fields need attention")
     expect(page.get_by_label("Name", exact=True)).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#error-name")).to_have_text("is required")
     expect(page.locator("#f-prizes-0-weight")).to_have_attribute("aria-invalid", "true")

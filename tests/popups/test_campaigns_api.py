@@ -104,6 +104,13 @@ def test_all_problems_are_listed_at_once(client):
     assert {"name", "game", "prizes[0].label", "prizes[0].kind", "prizes[0].weight"} <= set(fields)
 
 
+def test_the_summary_counts_the_fields_in_words(client):
+    one = client.post("/admin/api/campaigns", json=wheel(name=""), headers=auth())
+    two = client.post("/admin/api/campaigns", json=wheel(name="", game="slots"), headers=auth())
+    assert one.get_json()["error"]["message"] == "1 field needs attention"
+    assert two.get_json()["error"]["message"] == "2 fields need attention"
+
+
 def test_a_body_that_is_not_json_is_a_400(client):
     response = client.post(
         "/admin/api/campaigns",

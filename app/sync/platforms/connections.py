@@ -1,5 +1,7 @@
 """What connecting any platform shares: the form's checks, the refusal's words, the saved row."""
 
+import logging
+
 from sqlalchemy import select
 
 from app.extensions import db
@@ -7,6 +9,8 @@ from app.models import PlatformConnection
 from app.problems import Invalid, Upstream
 from app.sync.outcomes import TRANSIENT, Outcome
 from app.sync.platforms.base import ConnectForm
+
+log = logging.getLogger(__name__)
 
 
 def require_form(form: ConnectForm) -> None:
@@ -21,16 +25,34 @@ def require_form(form: ConnectForm) -> None:
 
 
 def refused(label: str, outcome: Outcome) -> Exception:
-    """The vendor's answer in plain words for the merchant, its own message after them."""
+    """What went wrong and what to do, in the merchant's words; the vendor's detail (status
+    codes, hosts, exception names) goes to the log only."""
+    log.warning("%s connection check failed: %s", label, outcome.detail)
     if outcome.kind == TRANSIENT:
-        return Upstream(
-            "platform_unavailable", f"{label} did not answer; try again. ({outcome.detail})"
+        return Upstream("platform_unavailable", _unavailable(label, outcome.status))
+    if outcome.status == 404:
+        return Invalid(
+            "platform_refused",
+            f"{label} has no list or audience with that id. Pick one from the list, then save.",
+            fields={"list_id": f"{label} has no such list"},
         )
     return Invalid(
         "platform_refused",
-        f"{label} refused the key or list. ({outcome.detail})",
-        fields={"api_key": f"{label} refused it"},
+        f"{label} did not accept this key. Copy the whole private API key, one with read and"
+        f" write access, from your {label} account, then save.",
+        fields={"api_key": f"{label} did not accept it"},
     )
+
+
+def _unavailable(label: str, status: int) -> str:
+    if status == 0:
+        return (
+            f"Baton could not reach {label}. Check that this server can connect to the"
+            " internet, then try again."
+        )
+    if status == 429:
+        return f"{label} asked Baton to slow down. Wait a minute, then try again."
+    return f"{label} is having trouble right now. Try again in a few minutes."
 
 
 def save_connection(
