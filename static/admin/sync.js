@@ -3,13 +3,23 @@
   "use strict";
   var A = window.BatonAdmin, el = A.el;
 
+  // An empty outbox means "all delivered" only when something is connected to deliver to.
+  function idle(connected) {
+    if (connected) return el("p", { class: "subdued", text: "Nothing waiting: every change has reached its platform." });
+    return el("p", { class: "subdued" }, [
+      "No email platform is connected yet, so nothing is sent anywhere. ",
+      el("a", { href: A.link("connections"), text: "Connect Klaviyo or Mailchimp" }),
+      " and leads, codes and consent start flowing here."
+    ]);
+  }
+
   function health() {
     A.api("/admin/api/sync/health").then(function (answer) {
       if (!answer.ok) return;
       var h = answer.data;
       document.getElementById("backlog").replaceChildren(h.backlog.length
         ? A.table(["Platform", "Operation", "Waiting", "Sending", "Dead"], h.backlog.map(function (b) { return [b.platform, b.operation, b.pending, b.sending, b.dead]; }))
-        : el("p", { class: "subdued", text: "Nothing waiting: every change has reached its platform." }));
+        : idle(h.platforms.length));
       document.getElementById("platforms").textContent = h.platforms.map(function (p) { return p.platform + " last took something " + A.when(p.last_synced_at); }).join(" · ");
       document.getElementById("hourly").replaceChildren(h.per_hour.length
         ? A.table(["Hour (UTC)", "Klaviyo", "Mailchimp", "Shopify"], h.per_hour.map(function (row) { return [row.hour.replace("T", " "), row.klaviyo || 0, row.mailchimp || 0, row.shopify || 0]; }))

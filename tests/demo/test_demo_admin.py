@@ -111,12 +111,22 @@ def test_the_editor_shows_each_error_next_to_its_field(demo, page):
     assert api(demo, f"/admin/api/campaigns/{wheel['id']}").json()["name"] == wheel["name"]
 
 
+def test_sync_health_with_nothing_connected_says_so_instead_of_all_delivered(demo, page):
+    assert api(demo, "/admin/api/connections").json()["connections"] == []
+    page.goto(admin(demo, "/sync"))
+    backlog = page.locator("#backlog")
+    expect(backlog).to_contain_text("No email platform is connected yet")
+    expect(backlog).not_to_contain_text("every change has reached its platform")
+    backlog.get_by_role("link", name="Connect Klaviyo or Mailchimp").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Email platforms")
+
+
 def test_the_connections_page_shows_a_bad_keys_error_and_connects_a_good_one(demo, page):
     page.goto(admin(demo, "/connections"))
     klaviyo = page.locator("#klaviyo")
     klaviyo.get_by_label("Private API key").fill("pk_wrong")
     klaviyo.get_by_role("button", name="Load lists").click()
-    expect(klaviyo.locator("[data-error]")).to_contain_text("Klaviyo refused the key")
+    expect(klaviyo.locator("[data-error]")).to_contain_text("Klaviyo did not accept this key")
     expect(klaviyo.get_by_label("Private API key")).to_have_attribute("aria-invalid", "true")
     klaviyo.get_by_label("Private API key").fill("pk_demo_good")
     klaviyo.get_by_role("button", name="Load lists").click()
