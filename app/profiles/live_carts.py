@@ -38,6 +38,11 @@ class CartFilters:
     has_code: bool | None = None
 
 
+def has_items():
+    """A cart with at least one line: an emptied cart is nobody shopping."""
+    return func.json_array_length(Cart.line_items) > 0
+
+
 def changed_at():
     """When a cart last changed: Shopify's updated_at, or when we first saw it."""
     return func.coalesce(Cart.source_updated_at, Cart.created_at)
@@ -51,7 +56,7 @@ def live_version(shop_domain: str, filters: CartFilters) -> str:
     since = utcnow() - timedelta(minutes=filters.minutes)
     count, newest = db.session.execute(
         select(func.count(Cart.id), func.max(changed_at())).where(
-            Cart.shop_domain == shop_domain, changed_at() >= since
+            Cart.shop_domain == shop_domain, changed_at() >= since, has_items()
         )
     ).one()
     last_play = db.session.scalar(select(func.max(Play.id)).where(Play.shop_domain == shop_domain))
@@ -71,7 +76,7 @@ def live_carts(shop_domain: str, filters: CartFilters) -> list[dict]:
     )
     # A cart that became an order needs nobody: live means still shopping.
     query = select(Cart).where(
-        Cart.shop_domain == shop_domain, changed_at() >= since, ~ordered.exists()
+        Cart.shop_domain == shop_domain, changed_at() >= since, has_items(), ~ordered.exists()
     )
     if filters.min_value is not None:
         query = query.where(Cart.total >= filters.min_value)

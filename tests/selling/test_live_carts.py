@@ -52,6 +52,16 @@ def test_old_carts_leave_the_window_and_filters_narrow_the_list(client, installe
         assert live(client, bad).status_code == 400
 
 
+def test_an_emptied_cart_is_not_an_active_one(client, installed_shop, run_worker):
+    installed_shop()
+    post_webhook(client, "carts/create", fresh_cart("cart-kept", quantity=1))
+    post_webhook(client, "carts/create", fresh_cart("cart-emptied", quantity=2, minutes_ago=2))
+    emptied = fresh_cart("cart-emptied", minutes_ago=0) | {"line_items": []}
+    assert post_webhook(client, "carts/update", emptied).status_code == 200
+    run_worker()
+    assert [c["token"] for c in live(client).get_json()["carts"]] == ["cart-kept"]
+
+
 def test_a_pop_up_leads_cart_shows_who_they_are_and_their_code(
     client, campaign_id, run_worker, shopify
 ):
