@@ -22,6 +22,8 @@ from app.sync.suppression import suppression_reason
 
 SEARCH_LIMIT = 25
 TIMELINE_LIMIT = 200
+# One spelling on every screen: events are stored with the channel key "popup".
+CHANNEL_LABELS = {"popup": "pop-up"}
 SYNC_WORDS = {
     "lead": "Pop-up lead sent",
     "profile": "Profile and segments updated",
@@ -64,7 +66,8 @@ def customer_story(customer: Customer) -> dict:
     """The profile, its codes, its segments and a timeline, newest first."""
     plays = _plays(customer)
     codes = _codes(customer, [play.id for play in plays])
-    events = [_event_item(event) for event in _timeline_events(customer)]
+    # A play is told once, from the play itself (campaign, prize, code), not also as its event.
+    events = [_event_item(e) for e in _timeline_events(customer) if e.kind != "played"]
     events += [_play_item(play) for play in plays]
     events += _sync_items(customer, plays)
     events.sort(key=lambda item: item["at"], reverse=True)
@@ -76,6 +79,11 @@ def customer_story(customer: Customer) -> dict:
         else None,
         "codes": codes,
         "timeline": events[:TIMELINE_LIMIT],
+        # A pop-up lead's consent is recorded with the play, not as Shopify's consent state,
+        # until Shopify confirms the address (a typed email proves nothing by itself).
+        "popup_consent_at": max(
+            (iso(play.created_at) for play in plays if play.consented), default=None
+        ),
     }
 
 
@@ -148,7 +156,7 @@ def _timeline_events(customer: Customer) -> list[TimelineEvent]:
 def _event_item(event: TimelineEvent) -> dict:
     return {
         "at": iso(event.occurred_at),
-        "channel": event.channel,
+        "channel": CHANNEL_LABELS.get(event.channel, event.channel),
         "kind": event.kind,
         "summary": _event_summary(event.kind, event.details or {}),
         "details": event.details or {},
@@ -168,6 +176,12 @@ def _event_summary(kind: str, details: dict) -> str:
         return f"Code {details.get('code', '')} redeemed"
     if kind == "consent_changed":
         return f"{details.get('channel', 'email').upper()} consent now {details.get('state')}"
+    if kind == "popup_consent":
+        also = " and SMS" if details.get("sms") else ""
+        version = details.get("text_version")
+        return f"Agreed to email{also} offers in a pop-up" + (
+            f" (consent text {version})" if version else ""
+        )
     return {
         "cart_updated": "Cart updated",
         "checkout_started": "Checkout started",

@@ -4,15 +4,26 @@
   var A = window.BatonAdmin, el = A.el;
   var form = document.getElementById("search");
 
+  // Shopify's state when it has one; a pop-up lead's consent is the play's, until Shopify
+  // confirms the address.
+  function emailConsent(c, s) {
+    if (c.email_consent) return c.email_consent.replace(/_/g, " ");
+    if (s.popup_consent_at) return "given in a pop-up, " + A.when(s.popup_consent_at);
+    return "not given";
+  }
+
+  var opened = 0;
   function open(id) {
+    var mine = ++opened;
     A.api("/admin/api/customers/" + id).then(function (answer) {
-      if (!answer.ok) return;
+      // A slower answer for someone opened earlier must not replace the story on screen.
+      if (!answer.ok || mine !== opened) return;
       var s = answer.data, c = s.customer, story = document.getElementById("story");
       document.getElementById("story-title").textContent = (c.name ? c.name + " · " : "") + (c.email || "no email");
-      var segments = Object.keys(s.segments).filter(function (k) { return s.segments[k]; }).map(function (k) { return k.replace(/_/g, " "); });
+      var segments = Object.keys(s.segments).filter(function (k) { return s.segments[k]; }).map(function (k) { return k.replace(/_/g, " ").replace(/\bpopup\b/, "pop-up"); });
       var facts = document.getElementById("story-facts");
       facts.replaceChildren.apply(facts, [
-        ["Orders", A.number(c.orders_count)], ["Spent", A.money(c.total_spent)], ["Email consent", c.email_consent || "unknown"],
+        ["Orders", A.number(c.orders_count)], ["Spent", A.money(c.total_spent)], ["Email consent", emailConsent(c, s)],
         ["Segments", segments.join(", ") || "none"], ["Suppressed", s.suppressed || "no"]
       ].map(function (p) { return el("div", {}, [el("dt", { text: p[0] }), el("dd", { text: p[1] })]); }));
       document.getElementById("story-codes").replaceChildren(s.codes.length
@@ -35,6 +46,9 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var q = form.q.value.trim();
+    // A new search starts from a clean page: the last person's story goes with their results.
+    opened++;
+    document.getElementById("story").hidden = true;
     A.api("/admin/api/customers?q=" + encodeURIComponent(q)).then(function (answer) {
       var results = document.getElementById("results");
       if (!answer.ok) { results.replaceChildren(el("p", { class: "field-error", text: (answer.data.error || {}).message || "Search failed." })); return; }

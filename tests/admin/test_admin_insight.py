@@ -202,3 +202,20 @@ def test_a_customers_story_joins_pop_up_orders_and_consent(
 def test_customer_search_needs_two_characters(client, campaign_id):
     answer = client.get("/admin/api/customers?q=a", headers=bearer(session_token()))
     assert answer.status_code == 400 and answer.get_json()["error"]["fields"]["q"]
+
+
+def test_a_pop_up_leads_consent_shows_as_given_in_a_pop_up_with_one_spelling(
+    client, campaign_id
+):
+    answer = play(client, campaign_id, token_for(client, campaign_id), email="lead@example.com")
+    assert answer.status_code == 200
+    headers = bearer(session_token())
+    [lead] = client.get("/admin/api/customers?q=lead@", headers=headers).get_json()["customers"]
+    story = client.get(f"/admin/api/customers/{lead['id']}", headers=headers).get_json()
+
+    assert story["customer"]["email_consent"] is None  # Shopify has not confirmed the address
+    assert story["popup_consent_at"] is not None
+    channels = {item["channel"] for item in story["timeline"]}
+    assert "pop-up" in channels and "popup" not in channels
+    summaries = [item["summary"] for item in story["timeline"]]
+    assert "Agreed to email offers in a pop-up (consent text 2026-11-v1)" in summaries

@@ -166,6 +166,14 @@ def test_a_storefront_play_reaches_the_dashboard_and_the_timeline(demo, page):
     code = re.search(r"[A-Z]+-[A-Z0-9-]+", shown)
     if code:  # a "Next time" slice wins no code
         expect(play_item).to_contain_text(code.group(0))
+    facts = page.locator("#story-facts")
+    expect(facts).to_contain_text("Email consentgiven in a pop-up")
+    expect(page.locator("#story")).not_to_contain_text("popup")
+    # A new search clears the last person's story instead of leaving it under the results.
+    page.get_by_role("searchbox").fill("nobody-here@example.com")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("#results")).to_contain_text("Nobody matches")
+    expect(page.locator("#story")).to_be_hidden()
 
 
 def test_without_app_bridge_an_embedded_page_says_where_to_open_it(demo, browser):
