@@ -204,9 +204,7 @@ def test_customer_search_needs_two_characters(client, campaign_id):
     assert answer.status_code == 400 and answer.get_json()["error"]["fields"]["q"]
 
 
-def test_a_pop_up_leads_consent_shows_as_given_in_a_pop_up_with_one_spelling(
-    client, campaign_id
-):
+def test_a_pop_up_leads_consent_shows_as_given_in_a_pop_up_with_one_spelling(client, campaign_id):
     answer = play(client, campaign_id, token_for(client, campaign_id), email="lead@example.com")
     assert answer.status_code == 200
     headers = bearer(session_token())
