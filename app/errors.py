@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask.json.provider import DefaultJSONProvider
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
@@ -133,7 +133,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
         if request.path.startswith(PAGE_PREFIXES):
-            return error
+            return error_page(error)
         code = (error.name or "error").lower().replace(" ", "_")
         return error_response(error.code or 500, code, error.description or error.name)
 
@@ -151,13 +151,37 @@ def init_app(app: Flask) -> None:
             "database unavailable for %s %s: %s", request.method, request.path, _summary(error)
         )
         if request.path.startswith(PAGE_PREFIXES):
-            return ServiceUnavailable(retry_after=DATABASE_RETRY_AFTER)
+            return error_page(ServiceUnavailable(retry_after=DATABASE_RETRY_AFTER))
         return error_response(
             503,
             "database_unavailable",
             "The database is unavailable; retry shortly",
             {"Retry-After": str(DATABASE_RETRY_AFTER)},
         )
+
+
+# What a merchant or shopper who followed a link should read, by status.
+PAGE_WORDS = {
+    404: ("This page does not exist", "The link may be old, or the address mistyped."),
+    405: ("This page cannot be used that way", "Go back and try again from the page itself."),
+    503: ("Baton is busy for a moment", "Nothing was lost. Reload the page in a few seconds."),
+}
+
+
+def error_page(error: HTTPException):
+    """An HTTP error as a page in the app's own style, saying what to do next."""
+    status = error.code or 500
+    title, message = PAGE_WORDS.get(
+        status, ("Something needs attention", "Go back and try again; if it persists, reload.")
+    )
+    home = "/demo/admin" if request.path.startswith("/demo") else "/app"
+    page = render_template("error.html", status=status, title=title, message=message, home=home)
+    response = make_response(page, status)
+    # Only Retry-After carries over: the error's own Content-Type is for its own HTML.
+    for name, value in error.get_headers():
+        if name.lower() == "retry-after":
+            response.headers[name] = value
+    return response
 
 
 def _discard_session() -> None:
