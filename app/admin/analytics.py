@@ -6,7 +6,7 @@ from app.admin.responses import date_range, dimension
 from app.admin.session import require_session_token
 from app.analytics.charts import funnel_chart, line_chart
 from app.analytics.funnel import funnel, totals
-from app.analytics.journey import journey_kpis
+from app.analytics.journey import journey_kpis, shop_currency
 from app.analytics.series import daily_series
 
 bp = Blueprint("analytics", __name__, url_prefix="/admin/api")
@@ -34,6 +34,7 @@ def overview():
         totals=totals(rows).as_json(),
         kpis=journey_kpis(g.shop.domain, since, until),
         series=daily_series(g.shop.domain, since, until),
+        currency=shop_currency(g.shop.domain),
     )
 
 

@@ -148,3 +148,14 @@ def _group(row, people: int | None = None) -> dict:
         if people
         else "0.00",
     }
+
+
+def shop_currency(shop_domain: str) -> str | None:
+    """The currency most of the shop's orders are in, for money figures; None before any."""
+    return db.session.scalar(
+        select(Order.currency)
+        .where(Order.shop_domain == shop_domain, Order.currency.is_not(None))
+        .group_by(Order.currency)
+        .order_by(func.count().desc(), Order.currency)
+        .limit(1)
+    )

@@ -18,11 +18,12 @@
     });
     A.api("/admin/api/analytics?" + query()).then(function (answer) {
       if (!answer.ok) return;
-      var data = answer.data;
+      var data = answer.data, currency = data.currency;
+      var money = function (value) { return A.money(value, currency); };
       var rows = data.funnel.concat([data.totals]).map(function (r) {
         var lift = r.lift ? (r.lift.lift === null ? "no holdout orders yet" : A.percent(r.lift.lift)) : "–";
-        return [r.label, A.number(r.impressions), A.number(r.opens), A.number(r.plays), A.number(r.leads),
-          A.number(r.codes_issued), A.number(r.codes_redeemed), A.money(r.revenue), A.money(r.code_cost), lift];
+        return [A.label(r.label), A.number(r.impressions), A.number(r.opens), A.number(r.plays), A.number(r.leads),
+          A.number(r.codes_issued), A.number(r.codes_redeemed), money(r.revenue), money(r.code_cost), lift];
       });
       document.getElementById("funnel-table").replaceChildren(A.table(
         [form.by.options[form.by.selectedIndex].text, "Impressions", "Opens", "Plays", "Leads", "Codes issued", "Redeemed", "Revenue", "Code cost", "Lift"], rows));
@@ -32,14 +33,14 @@
         kpi("Redemption rate", A.percent(k.redemption.rate), A.number(k.redemption.redeemed) + " of " + A.number(k.redemption.issued) + " codes"),
         kpi("Cart recovery", A.percent(cart.rate), "emailed " + A.percent(cart.emailed.rate) + " · not emailed " + A.percent(cart.not_emailed.rate)),
         kpi("Repeat purchase, pop-up leads", A.percent(vs.popup_leads.repeat_purchase_rate), "others " + A.percent(vs.other_customers.repeat_purchase_rate)),
-        kpi("Revenue per pop-up lead", A.money(vs.popup_leads.revenue_per_person), "per other customer " + A.money(vs.other_customers.revenue_per_person)),
-        kpi("Assisted-session revenue", A.money(k.carts.assisted.revenue), A.number(k.carts.assisted.orders) + " orders finished with staff"),
+        kpi("Revenue per pop-up lead", money(vs.popup_leads.revenue_per_person), "per other customer " + money(vs.other_customers.revenue_per_person)),
+        kpi("Assisted-session revenue", money(k.carts.assisted.revenue), A.number(k.carts.assisted.orders) + " orders finished with staff"),
         kpi("Cross-device completion", A.percent(k.carts.cross_device.share), A.number(k.carts.cross_device.cross_device_orders) + " of " + A.number(k.carts.cross_device.orders_with_known_device) + " orders with a known device")
       ]));
       var byDevice = k.carts.recovery_by_device, devices = Object.keys(byDevice);
       document.getElementById("recovery-devices").replaceChildren(devices.length
         ? A.table(["Device", "Abandoned checkouts", "Recovered", "Recovery rate"], devices.map(function (d) {
-            return [d, A.number(byDevice[d].abandoned), A.number(byDevice[d].recovered), A.percent(byDevice[d].rate)];
+            return [A.label(d), A.number(byDevice[d].abandoned), A.number(byDevice[d].recovered), A.percent(byDevice[d].rate)];
           }))
         : el("p", { class: "subdued", text: "No abandoned checkouts in this period." }));
     });

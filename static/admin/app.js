@@ -114,22 +114,48 @@ window.BatonAdmin = (function () {
 
   function number(value) { return Number(value || 0).toLocaleString(); }
   function percent(rate) { return rate === null || rate === undefined ? "–" : (rate * 100).toFixed(1) + "%"; }
-  function money(value) { return Number(value || 0).toLocaleString(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 }); }
+  // With the shop's currency when known ("€1,234.50"); a bare amount otherwise.
+  function money(value, currency) {
+    var options = { minimumFractionDigits: 2, maximumFractionDigits: 2 };
+    if (currency) { options.style = "currency"; options.currency = currency; }
+    try { return Number(value || 0).toLocaleString(undefined, options); }
+    catch (e) { return Number(value || 0).toLocaleString(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 }); }
+  }
+  // What stored values mean, for people: "giftbox" is a gift box, "live" is live.
+  var LABELS = {
+    wheel: "Spin-to-win wheel", scratch: "Scratch card", giftbox: "Gift box",
+    live: "Live", paused: "Paused", draft: "Draft",
+    desktop: "Desktop", mobile: "Mobile", tablet: "Tablet", unknown: "Unknown"
+  };
+  function label(value) { return LABELS[value] || value; }
   function when(iso) { return iso ? new Date(iso).toLocaleString() : "–"; }
 
+  // A column whose every cell is a figure (or a dash) is right-aligned, header included.
+  var FIGURE = /^[-+]?(?:[A-Z]{1,3}\s?)?[^\sA-Za-z\d]{0,2}\s?[\d.,\u00a0\u202f]+\s?(?:%|[A-Z]{1,3}|[^\sA-Za-z\d]{1,2})?$|^[–-]$/;
+  function numericColumns(rows) {
+    var width = rows.length ? rows[0].length : 0, numeric = [];
+    for (var i = 0; i < width; i++) {
+      var cells = rows.map(function (row) { return row[i]; });
+      numeric.push(cells.some(function (c) { return typeof c === "number" || (typeof c === "string" && /\d/.test(c)); })
+        && cells.every(function (c) { return typeof c === "number" || (typeof c === "string" && FIGURE.test(c.trim())); }));
+    }
+    return numeric;
+  }
+
   function table(head, rows) {
+    var numeric = numericColumns(rows);
     return el("table", { class: "table" }, [
-      el("thead", {}, [el("tr", {}, head.map(function (h) { return el("th", { scope: "col", text: h }); }))]),
+      el("thead", {}, [el("tr", {}, head.map(function (h, i) { return el("th", { scope: "col", class: numeric[i] ? "num" : null, text: h }); }))]),
       el("tbody", {}, rows.map(function (row) {
-        return el("tr", {}, row.map(function (cell) {
-          return el("td", {}, [cell instanceof Node ? cell : String(cell === null || cell === undefined ? "" : cell)]);
+        return el("tr", {}, row.map(function (cell, i) {
+          return el("td", { class: numeric[i] ? "num" : null }, [cell instanceof Node ? cell : String(cell === null || cell === undefined ? "" : cell)]);
         }));
       }))
     ]);
   }
 
   return {
-    config: config, api: api, text: text, download: download, el: el, fail: fail, link: link,
+    config: config, api: api, text: text, download: download, el: el, fail: fail, link: link, label: label,
     showFieldErrors: showFieldErrors, number: number, percent: percent, money: money, when: when,
     table: table
   };

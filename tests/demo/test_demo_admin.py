@@ -64,6 +64,16 @@ def test_the_dashboard_draws_its_charts_from_the_seeded_month(demo, page):
     total = api(demo, "/admin/api/analytics?days=30").json()["totals"]
     assert total["plays"] > 1000
     expect(rows.last).to_contain_text(f"{total['plays']:,}")
+    # Money in the shop's currency (the seeded orders are in euros), figures right-aligned.
+    assert api(demo, "/admin/api/analytics?days=30").json()["currency"] == "EUR"
+    revenue = rows.last.locator("td").nth(7)
+    expect(revenue).to_contain_text("€")
+    expect(revenue).to_have_css("text-align", "right")
+    expect(rows.last.locator("td").first).to_have_css("text-align", "left")
+    # Stored values read as words: "giftbox" is a gift box.
+    page.locator("#range select[name=by]").select_option("game")
+    expect(page.locator("#funnel-table")).to_contain_text("Gift box")
+    expect(page.locator("#funnel-table")).not_to_contain_text("giftbox")
 
 
 def test_the_home_checklist_and_month(demo, page):
