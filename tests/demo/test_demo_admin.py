@@ -210,6 +210,12 @@ def test_a_cart_appears_on_the_live_page_without_a_reload(demo, browser):
         # Shopify's carts/create reaches intake, the worker stores it, the next poll shows it.
         expect(staff.locator(f"[data-cart='{token}']")).to_be_visible(timeout=20000)
         assert staff.evaluate("window.notReloaded") is True
+        # With no cart open, the list has the page's width: no empty column squeezes it.
+        widths = staff.evaluate(
+            "[document.querySelector('#live-carts').closest('.card').offsetWidth,"
+            " document.querySelector('.carts-layout').offsetWidth]"
+        )
+        assert widths[0] == widths[1], widths
 
 
 def test_staff_finish_a_sale_with_the_shoppers_code_and_it_counts_as_assisted(demo, page):
