@@ -8,6 +8,7 @@ from app.analytics.charts import funnel_chart, line_chart
 from app.analytics.funnel import funnel, totals
 from app.analytics.journey import journey_kpis, shop_currency
 from app.analytics.series import daily_series
+from app.models.types import utcnow
 
 bp = Blueprint("analytics", __name__, url_prefix="/admin/api")
 FUNNEL_STEPS = (
@@ -48,6 +49,7 @@ def series_chart():
         series["days"],
         {name.capitalize(): series[name] for name in ("impressions", "plays", "leads")}
         | {"Redemptions": series["redemptions"]},
+        partial_last=until.date() >= utcnow().date(),
     )
     return _svg(chart)
 

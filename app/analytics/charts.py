@@ -3,17 +3,28 @@
 Every label is escaped; the markup is ours alone, so a page may place it inline.
 """
 
+import math
+
 from markupsafe import escape
 
-WIDTH, HEIGHT = 720, 240
-PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 48, 16, 28, 36
+WIDTH, HEIGHT = 720, 260
+PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 56, 16, 20, 36
+# Gridlines the y axis is read by: about this many, at round values.
+Y_TICKS = 4
 # Polaris-like data colours, distinguishable in greyscale too by their dash patterns.
 LINES = (("#2c6ecb", ""), ("#c05717", "6 3"), ("#1f7a4d", "2 3"), ("#8a3ffc", "8 3 2 3"))
 
 
-def line_chart(title: str, days: list[str], series: dict[str, list[float]]) -> str:
-    """One line per series over the days, with a legend and the y axis' top value."""
-    top = max([max(values, default=0) for values in series.values()] + [1])
+def line_chart(
+    title: str, days: list[str], series: dict[str, list[float]], partial_last: bool = False
+) -> str:
+    """One line per series over the days, read against round gridlines, with the legend inside
+    the plot. partial_last marks the last day as still running, so its low figures are not
+    read as a drop."""
+    # A fifth of headroom above the highest value: the legend sits there, over no data.
+    largest = max([max(values, default=0) for values in series.values()] + [1])
+    ticks = nice_ticks(largest * 1.25)
+    top = ticks[-1]
     plot_w = WIDTH - PAD_LEFT - PAD_RIGHT
     plot_h = HEIGHT - PAD_TOP - PAD_BOTTOM
     step = plot_w / max(len(days) - 1, 1)
@@ -23,8 +34,23 @@ def line_chart(title: str, days: list[str], series: dict[str, list[float]]) -> s
         y = PAD_TOP + plot_h - (value / top) * plot_h
         return f"{x:.1f},{y:.1f}"
 
-    parts = [_open(title), _axes(plot_h), _y_label(_number(top), PAD_TOP + 4)]
-    parts.append(_y_label("0", PAD_TOP + plot_h + 4))
+    parts = [_open(title), _axes(plot_h)]
+    for value in ticks:
+        y = PAD_TOP + plot_h - (value / top) * plot_h
+        if value:
+            parts.append(
+                f'<line x1="{PAD_LEFT}" y1="{y:.1f}" x2="{WIDTH - PAD_RIGHT}" y2="{y:.1f}"'
+                ' stroke="#f1f1f1" class="grid"/>'
+            )
+        parts.append(_y_label(_number(value), y + 4))
+    if partial_last and len(days) > 1:
+        x = PAD_LEFT + (len(days) - 2) * step
+        parts.append(
+            f'<rect x="{x:.1f}" y="{PAD_TOP}" width="{step:.1f}" height="{plot_h}"'
+            ' fill="#f7f7f7" class="partial"><title>Today, so far</title></rect>'
+            f'<text x="{WIDTH - PAD_RIGHT - 2}" y="{PAD_TOP - 4}" text-anchor="end"'
+            ' class="tick">today, so far</text>'
+        )
     for n in _tick_indexes(len(days)):
         x = PAD_LEFT + n * step
         parts.append(
@@ -38,7 +64,7 @@ def line_chart(title: str, days: list[str], series: dict[str, list[float]]) -> s
             f'<polyline fill="none" stroke="{colour}" stroke-width="2"{dashes} points="{points}">'
             f"<title>{escape(name)}</title></polyline>"
         )
-    parts.append(_legend(list(series), LINES))
+    parts.append(_legend(list(series), LINES, PAD_LEFT + 8, PAD_TOP + 8))
     parts.append("</svg>")
     return "".join(parts)
 
@@ -93,17 +119,32 @@ def _y_label(text: str, y: float) -> str:
     )
 
 
-def _legend(names: list[str], styles) -> str:
-    parts = []
+def _legend(names: list[str], styles, left: float, top: float) -> str:
+    """A key in the plot's top-left corner, on white so the lines behind it do not show."""
+    item_w = 130
+    parts = [
+        f'<g class="legend-box"><rect x="{left}" y="{top}" width="{item_w * len(names) + 8}"'
+        ' height="22" rx="4" fill="#fff" fill-opacity=".92"/>'
+    ]
     for n, (name, (colour, dash)) in enumerate(zip(names, styles, strict=False)):
-        x = PAD_LEFT + n * 150
+        x = left + 8 + n * item_w
         dashes = f' stroke-dasharray="{dash}"' if dash else ""
         parts.append(
-            f'<line x1="{x}" y1="4" x2="{x + 24}" y2="4" stroke="{colour}" stroke-width="2"'
-            f"{dashes}/>"
-            f'<text x="{x + 30}" y="8" class="legend">{escape(name)}</text>'
+            f'<line x1="{x}" y1="{top + 11}" x2="{x + 24}" y2="{top + 11}" stroke="{colour}"'
+            f' stroke-width="2"{dashes}/>'
+            f'<text x="{x + 30}" y="{top + 15}" class="legend">{escape(name)}</text>'
         )
+    parts.append("</g>")
     return "".join(parts)
+
+
+def nice_ticks(largest: float, count: int = Y_TICKS) -> list[float]:
+    """0 and round steps (1, 2 or 5 times a power of ten) up to the first at or above largest."""
+    raw = max(largest, 1) / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    # The series are counts: a step below one would label the axis 0.5.
+    step = max(next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw), 1)
+    return [step * n for n in range(math.ceil(largest / step) + 1)] or [0, step]
 
 
 def _tick_indexes(count: int) -> list[int]:

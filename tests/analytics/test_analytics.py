@@ -2,9 +2,12 @@
 
 import csv
 import io
+from itertools import pairwise
+from xml.etree import ElementTree
 
 import pytest
 
+from app.analytics import charts
 from tests.analytics_data import EXPECTED, seed_history
 from tests.shopify_signing import OTHER_SHOP, bearer, session_token
 
@@ -160,3 +163,22 @@ def test_a_bad_range_is_a_400_naming_it(client, history, query):
 def test_an_unknown_dimension_is_a_400(client, history):
     answer = get(client, "/admin/api/analytics?by=colour")
     assert answer.status_code == 400 and answer.get_json()["error"]["fields"]["by"]
+
+
+def test_the_daily_chart_is_readable_legend_inside_round_gridlines_and_today_marked(
+    client, history
+):
+    svg = get(client, "/admin/api/analytics/charts/series.svg?days=30").get_data(as_text=True)
+    root = ElementTree.fromstring(svg)
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    legend = root.find(".//s:g[@class='legend-box']/s:rect", ns)
+    assert float(legend.get("y")) >= charts.PAD_TOP  # inside the plot, not clipped above it
+    labels = [t.text for t in root.findall(".//s:text[@class='tick']", ns)]
+    y_labels = [label for label in labels if label.replace(",", "").isdigit()]
+    assert len(y_labels) >= 3 and y_labels[0] == "0"  # more than 0 and the maximum
+    steps = {int(b.replace(",", "")) - int(a.replace(",", "")) for a, b in pairwise(y_labels)}
+    assert len(steps) == 1 and str(steps.pop()).strip("0") in ("1", "2", "5")
+    assert root.find(".//s:rect[@class='partial']", ns) is not None
+    assert "today, so far" in labels
+    past = get(client, "/admin/api/analytics/charts/series.svg?from=2026-10-01&to=2026-10-31")
+    assert "today, so far" not in past.get_data(as_text=True)
