@@ -76,6 +76,18 @@ def test_the_dashboard_draws_its_charts_from_the_seeded_month(demo, page):
     expect(page.locator("#funnel-table")).not_to_contain_text("giftbox")
 
 
+def test_the_seeded_history_is_plausible_leads_repeat_like_real_pop_up_leads(demo):
+    # Published e-commerce benchmarks put email-captured customers' repeat purchase rate at or
+    # above other customers'; a demo showing leads far below would mislead every newcomer.
+    kpis = api(demo, "/admin/api/analytics?days=30").json()["kpis"]
+    leads, others = (
+        kpis["leads_against_others"]["popup_leads"],
+        kpis["leads_against_others"]["other_customers"],
+    )
+    assert leads["repeat_purchase_rate"] >= others["repeat_purchase_rate"] > 0.1, (leads, others)
+    assert leads["buyers"] >= 100 and others["buyers"] >= 100
+
+
 def test_the_home_checklist_and_month(demo, page):
     page.goto(admin(demo))
     expect(page.locator("[data-step=embed]")).to_have_class(re.compile("done"))
