@@ -107,7 +107,10 @@ window.BatonAdmin = (function () {
       input.setAttribute("aria-invalid", "true");
       input.setAttribute("aria-describedby", id);
       var message = el("p", { class: "field-error", id: id, text: fields[path] });
-      (input.closest(".field") || input).insertAdjacentElement("afterend", message);
+      // Inside the field, under its own input: as a sibling it became a grid cell of its own.
+      var field = input.closest(".field");
+      if (field) field.appendChild(message);
+      else input.insertAdjacentElement("afterend", message);
     });
     return unplaced;
   }

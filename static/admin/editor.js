@@ -81,10 +81,11 @@
   function addRow(kind, data) {
     var holder = document.getElementById(kind);
     var row = document.getElementById(kind === "prizes" ? "prize-row" : "variant-row").content.firstElementChild.cloneNode(true);
-    row.querySelector("[data-remove]").addEventListener("click", function () { row.remove(); reindex(kind); changed(); });
+    row.querySelector("[data-remove]").addEventListener("click", function () { row.remove(); reindex(kind); refreshPrizes(); changed(); });
     holder.appendChild(row);
     reindex(kind);
     row.querySelectorAll("[data-key]").forEach(function (input) { setValue(input, read(data || {}, input.dataset.key)); });
+    if (kind === "prizes") refreshPrizes();
   }
 
   function reindex(kind) {
@@ -96,14 +97,46 @@
         if (label) label.htmlFor = input.id;
       });
       var note = row.querySelector("[data-awarded]");
-      if (note) note.textContent = awarded[i] ? awarded[i] + " awarded so far" : "";
+      if (note) note.textContent = awarded[i] ? "· " + awarded[i] + " awarded so far" : "";
     });
+  }
+
+  // ---- Prizes: only the fields a kind uses, and the odds the weights make ----
+  var FIELDS_FOR = {
+    percentage: ["value", "cap", "min_subtotal", "code_expiry_days"],
+    fixed_amount: ["value", "cap", "min_subtotal", "code_expiry_days"],
+    free_shipping: ["cap", "min_subtotal", "code_expiry_days"],
+    none: []
+  };
+  var OPTIONAL = ["value", "cap", "min_subtotal", "code_expiry_days"];
+
+  function refreshPrizes() {
+    var rows = Array.prototype.slice.call(document.getElementById("prizes").children);
+    rows.forEach(function (row) {
+      var uses = FIELDS_FOR[row.querySelector('[data-key="kind"]').value] || OPTIONAL;
+      OPTIONAL.forEach(function (key) {
+        row.querySelector('[data-key="' + key + '"]').closest(".field").hidden = uses.indexOf(key) < 0;
+      });
+    });
+    var weights = rows.map(function (row) { return Math.max(Number(row.querySelector('[data-key="weight"]').value) || 0, 0); });
+    var total = weights.reduce(function (a, b) { return a + b; }, 0), winning = 0;
+    rows.forEach(function (row, i) {
+      var share = total ? weights[i] / total : 0;
+      row.querySelector("[data-odds]").textContent = "Odds " + (Math.round(share * 1000) / 10) + "%";
+      if (row.querySelector('[data-key="kind"]').value !== "none") winning += share;
+    });
+    document.getElementById("prize-summary").textContent = total
+      ? "About " + Math.round(winning * 100) + " of every 100 plays win a code, until a capped prize runs out."
+      : "Give at least one prize a weight above 0, or nobody can win.";
   }
 
   function collect() {
     var data = {};
     form.querySelectorAll("[data-path]").forEach(function (input) {
       if (input.classList.contains("rows")) return;
+      // A field the prize's kind does not use is not sent: a stale value must not be saved.
+      var field = input.closest(".field");
+      if (field && field.hidden) return;
       write(data, input.dataset.path, valueOf(input));
     });
     data.prizes = data.prizes || [];
@@ -151,8 +184,11 @@
   addEventListener("message", function (event) {
     if (event.origin === location.origin && event.data && event.data.type === "baton-preview-ready") { ready = true; changed(); }
   });
-  form.addEventListener("input", changed);
-  form.addEventListener("change", function () { refreshVariants(); changed(); });
+  form.addEventListener("input", function (event) {
+    if (event.target.closest("#prizes")) refreshPrizes();
+    changed();
+  });
+  form.addEventListener("change", function () { refreshVariants(); refreshPrizes(); changed(); });
   document.getElementById("preview-variant").addEventListener("change", changed);
 
   function refreshVariants() {

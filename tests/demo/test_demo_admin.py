@@ -131,6 +131,39 @@ def test_the_editor_shows_each_error_next_to_its_field(demo, page):
     expect(page.locator("#error-name")).to_have_text("is required")
     expect(page.locator("#f-prizes-0-weight")).to_have_attribute("aria-invalid", "true")
     assert api(demo, f"/admin/api/campaigns/{wheel['id']}").json()["name"] == wheel["name"]
+    # The weight's message sits inside the weight's field, under it: the row keeps its shape.
+    weight_field = page.locator("#f-prizes-0-weight").locator("xpath=..")
+    expect(weight_field.locator(".field-error")).to_have_count(1)
+    cap_box = page.locator("#f-prizes-0-cap").bounding_box()
+    weight_box = page.locator("#f-prizes-0-weight").bounding_box()
+    assert abs(cap_box["y"] - weight_box["y"]) < 2, (cap_box, weight_box)
+
+
+def test_the_editor_shows_odds_and_only_the_fields_a_prize_uses(demo, page):
+    wheel = next(
+        c for c in api(demo, "/admin/api/campaigns").json()["campaigns"] if c["game"] == "wheel"
+    )
+    page.goto(admin(demo, f"/campaigns/{wheel['id']}"))
+    weights = [prize["weight"] for prize in wheel["prizes"]]
+    rows = page.locator("#prizes [data-row]")
+    expect(rows).to_have_count(len(weights))
+    for n, weight in enumerate(weights):
+        share = round(weight / sum(weights) * 1000) / 10
+        expect(rows.nth(n).locator("[data-odds]")).to_have_text(f"Odds {share:g}%")
+    winning = sum(p["weight"] for p in wheel["prizes"] if p["kind"] != "none") / sum(weights)
+    expect(page.locator("#prize-summary")).to_contain_text(
+        f"About {round(winning * 100)} of every 100 plays win a code"
+    )
+    # A no-prize slice has no value, cap, minimum or expiry to fill in; free shipping no value.
+    first = rows.first
+    first.locator("[data-key=kind]").select_option("none")
+    for key in ("value", "cap", "min_subtotal", "code_expiry_days"):
+        expect(first.locator(f"[data-key={key}]")).to_be_hidden()
+    first.locator("[data-key=kind]").select_option("free_shipping")
+    expect(first.locator("[data-key=value]")).to_be_hidden()
+    expect(first.locator("[data-key=cap]")).to_be_visible()
+    first.locator("[data-key=weight]").fill("0")
+    expect(rows.first.locator("[data-odds]")).to_have_text("Odds 0%")
 
 
 def test_sync_health_with_nothing_connected_says_so_instead_of_all_delivered(demo, page):
