@@ -205,10 +205,44 @@
   });
 
   // ---- Saving ----
-  function say(text, kind) {
-    message.textContent = text;
+  function say(text, kind, links) {
+    message.replaceChildren(text);
+    if (links && links.length) {
+      message.appendChild(el("ul", {}, links.map(function (link) { return el("li", {}, [link]); })));
+    }
     message.className = "banner " + (kind || "success");
     message.hidden = false;
+  }
+
+  // Unsaved changes: the save bar says so, Discard brings back the saved campaign, and
+  // leaving the page asks first.
+  var saved = null, dirty = false;
+  function setDirty(value) {
+    dirty = value;
+    document.getElementById("dirty-state").textContent = dirty ? "Unsaved changes" : "No unsaved changes";
+    document.getElementById("discard").disabled = !dirty;
+  }
+  form.addEventListener("input", function () { setDirty(true); });
+  form.addEventListener("change", function () { setDirty(true); });
+  addEventListener("beforeunload", function (event) {
+    if (dirty) { event.preventDefault(); event.returnValue = ""; }
+  });
+  document.getElementById("discard").addEventListener("click", function () {
+    A.showFieldErrors(form, {});
+    message.hidden = true;
+    fill(saved || BLANK);
+    setDirty(false);
+  });
+
+  // The summary links each problem to its field, which is then one click away.
+  function problemLinks(fields) {
+    return Object.keys(fields).map(function (path) {
+      var input = form.querySelector('[data-path="' + CSS.escape(path) + '"]');
+      var label = input && input.id ? (document.querySelector('label[for="' + input.id + '"]') || {}).textContent : null;
+      var text = (label || path) + ": " + fields[path];
+      if (!input || !input.id) return text;
+      return el("a", { href: "#" + input.id, text: text, onclick: function (event) { event.preventDefault(); input.focus(); } });
+    });
   }
 
   form.addEventListener("submit", function (event) {
@@ -220,7 +254,9 @@
       save.disabled = false;
       if (answer.ok) {
         A.showFieldErrors(form, {});
+        saved = answer.data;
         fill(answer.data);
+        setDirty(false);
         if (!campaignId) {
           campaignId = String(answer.data.id);
           root.dataset.campaignId = campaignId;
@@ -230,8 +266,8 @@
         return;
       }
       var error = answer.data.error || {};
-      var unplaced = A.showFieldErrors(form, error.fields || {});
-      say((error.message || "The campaign could not be saved.") + (unplaced.length ? " " + unplaced.join("; ") : ""), "critical");
+      A.showFieldErrors(form, error.fields || {});
+      say(error.message || "The campaign could not be saved.", "critical", problemLinks(error.fields || {}));
       var first = form.querySelector("[aria-invalid]");
       if (first) first.focus();
     });
@@ -239,7 +275,8 @@
 
   var remove = document.getElementById("delete");
   if (remove) remove.addEventListener("click", function () {
-    if (!confirm("Delete this campaign? Its plays and figures go with it.")) return;
+    if (!confirm("Delete this campaign? Its plays, codes and figures go with it.")) return;
+    dirty = false;
     A.api("/admin/api/campaigns/" + campaignId, { method: "DELETE" }).then(function (answer) {
       if (answer.ok || answer.status === 204) location.href = A.link("campaigns");
     });
@@ -247,7 +284,7 @@
 
   if (campaignId) {
     A.api("/admin/api/campaigns/" + campaignId).then(function (answer) {
-      if (answer.ok) fill(answer.data);
+      if (answer.ok) { saved = answer.data; fill(answer.data); setDirty(false); }
       else if (answer.status === 404) say("This campaign no longer exists.", "critical");
     });
   } else {

@@ -125,8 +125,13 @@ def test_the_editor_shows_each_error_next_to_its_field(demo, page):
     expect(page.get_by_label("Name", exact=True)).to_have_value(wheel["name"])
     page.get_by_label("Name", exact=True).fill("")
     page.locator("#f-prizes-0-weight").fill("-3")
+    expect(page.locator("#dirty-state")).to_have_text("Unsaved changes")
     page.get_by_role("button", name="Save campaign").click()
     expect(page.locator("#form-message")).to_contain_text("2 fields need attention")
+    # The answer shows where the merchant is (the save bar stays in view), with links.
+    expect(page.locator("#form-message")).to_be_in_viewport()
+    page.locator("#form-message").get_by_role("link", name="Name: is required").click()
+    expect(page.get_by_label("Name", exact=True)).to_be_focused()
     expect(page.get_by_label("Name", exact=True)).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#error-name")).to_have_text("is required")
     expect(page.locator("#f-prizes-0-weight")).to_have_attribute("aria-invalid", "true")
@@ -137,6 +142,13 @@ def test_the_editor_shows_each_error_next_to_its_field(demo, page):
     cap_box = page.locator("#f-prizes-0-cap").bounding_box()
     weight_box = page.locator("#f-prizes-0-weight").bounding_box()
     assert abs(cap_box["y"] - weight_box["y"]) < 2, (cap_box, weight_box)
+    # Discard brings back the saved campaign; Delete is nowhere near Save.
+    page.get_by_role("button", name="Discard").click()
+    expect(page.get_by_label("Name", exact=True)).to_have_value(wheel["name"])
+    expect(page.locator("#dirty-state")).to_have_text("No unsaved changes")
+    save = page.get_by_role("button", name="Save campaign").bounding_box()
+    delete = page.get_by_role("button", name="Delete campaign…").bounding_box()
+    assert abs(delete["y"] - save["y"]) > 100, (save, delete)
 
 
 def test_the_editor_shows_odds_and_only_the_fields_a_prize_uses(demo, page):
