@@ -4,6 +4,7 @@ from flask import Blueprint, g, jsonify, request
 
 from app.admin.session import require_session_token
 from app.errors import ApiError
+from app.profiles.code_journey import code_journey
 from app.profiles.customer_view import (
     customer_for,
     customer_story,
@@ -17,7 +18,8 @@ bp = Blueprint("customers", __name__, url_prefix="/admin/api/customers")
 @bp.get("")
 @require_session_token
 def search():
-    """Customers whose email or name contains ?q= (at least two characters)."""
+    """Customers whose email or name contains ?q= (at least two characters); when ?q= is one
+    of the shop's discount codes, that code's journey too."""
     query = request.args.get("q", "").strip()
     if len(query) < 2 or len(query) > 320:
         raise ApiError(
@@ -27,7 +29,10 @@ def search():
             fields={"q": "two to 320 characters"},
         )
     found = search_customers(g.shop.domain, query)
-    return jsonify(customers=[customer_summary(customer) for customer in found])
+    return jsonify(
+        customers=[customer_summary(customer) for customer in found],
+        code=code_journey(g.shop.domain, query),
+    )
 
 
 @bp.get("/<int:customer_id>")

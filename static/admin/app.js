@@ -128,7 +128,8 @@ window.BatonAdmin = (function () {
   var LABELS = {
     wheel: "Spin-to-win wheel", scratch: "Scratch card", giftbox: "Gift box",
     live: "Live", paused: "Paused", draft: "Draft",
-    desktop: "Desktop", mobile: "Mobile", tablet: "Tablet", unknown: "Unknown"
+    desktop: "Desktop", mobile: "Mobile", tablet: "Tablet", unknown: "Unknown",
+    klaviyo: "Klaviyo", mailchimp: "Mailchimp"
   };
   function label(value) { return LABELS[value] || value; }
   function when(iso) { return iso ? new Date(iso).toLocaleString() : "–"; }

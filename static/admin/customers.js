@@ -43,16 +43,40 @@
     });
   }
 
+  // A code's journey: shown when and where, sent to which platforms, redeemed by which order.
+  function journey(code) {
+    document.getElementById("journey-title").textContent = "Code " + code.code + " · " + code.state;
+    document.getElementById("journey-why").textContent = code.why;
+    var shown = code.shown, used = code.redeemed;
+    var sent = code.platforms.map(function (p) { return A.label(p.platform) + " " + (p.status === "done" ? A.when(p.at) : p.status); }).join(" · ");
+    var facts = document.getElementById("journey-facts");
+    facts.replaceChildren.apply(facts, [
+      ["Shown", shown ? A.when(shown.at) + " · " + (shown.campaign || "a pop-up") + (shown.device ? " · " + A.label(shown.device) : "") : "not handed out by a pop-up"],
+      ["Expires", A.when(code.expires_at)],
+      ["Sent to", sent || "no email platform"],
+      ["Redeemed", used ? A.when(used.at) + (used.order ? " · order " + used.order : "") : "not yet"]
+    ].map(function (p) { return el("div", {}, [el("dt", { text: p[0] }), el("dd", { text: p[1] })]); }));
+    document.getElementById("journey").hidden = false;
+  }
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var q = form.q.value.trim();
     // A new search starts from a clean page: the last person's story goes with their results.
     opened++;
     document.getElementById("story").hidden = true;
+    document.getElementById("journey").hidden = true;
     A.api("/admin/api/customers?q=" + encodeURIComponent(q)).then(function (answer) {
       var results = document.getElementById("results");
       if (!answer.ok) { results.replaceChildren(el("p", { class: "field-error", text: (answer.data.error || {}).message || "Search failed." })); return; }
-      if (!answer.data.customers.length) { results.replaceChildren(el("p", { class: "subdued", text: "Nobody matches “" + q + "”." })); return; }
+      var code = answer.data.code;
+      if (code) {
+        journey(code);
+        results.replaceChildren();
+        if (code.shown && code.shown.customer_id) open(code.shown.customer_id);
+        return;
+      }
+      if (!answer.data.customers.length) { results.replaceChildren(el("p", { class: "subdued", text: "Nobody and no code matches “" + q + "”." })); return; }
       results.replaceChildren(A.table(["Customer", "Orders", "Spent", "Email consent"], answer.data.customers.map(function (c) {
         return [el("button", { type: "button", class: "link", text: c.email || c.name, onclick: function () { open(c.id); } }),
           A.number(c.orders_count), A.money(c.total_spent), c.email_consent || "–"];

@@ -236,11 +236,19 @@ def test_a_storefront_play_reaches_the_dashboard_and_the_timeline(demo, page):
     facts = page.locator("#story-facts")
     expect(facts).to_contain_text("Email consentgiven in a pop-up")
     expect(page.locator("#story")).not_to_contain_text("popup")
+    if code:  # support searches by the code the shopper quotes
+        page.get_by_role("searchbox").fill(code.group(0).lower())
+        page.get_by_role("button", name="Search").click()
+        journey = page.locator("#journey")
+        expect(journey).to_contain_text(f"Code {code.group(0)} · valid")
+        expect(journey).to_contain_text("Spin to win")
+        expect(page.locator("#story-title")).to_contain_text("newcomer@example.com")
     # A new search clears the last person's story instead of leaving it under the results.
     page.get_by_role("searchbox").fill("nobody-here@example.com")
     page.get_by_role("button", name="Search").click()
-    expect(page.locator("#results")).to_contain_text("Nobody matches")
+    expect(page.locator("#results")).to_contain_text("Nobody and no code matches")
     expect(page.locator("#story")).to_be_hidden()
+    expect(page.locator("#journey")).to_be_hidden()
 
 
 def test_without_app_bridge_an_embedded_page_says_where_to_open_it(demo, browser):
