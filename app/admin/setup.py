@@ -8,6 +8,7 @@ from app.admin.session import require_session_token
 from app.extensions import db, redis_queues
 from app.models import Campaign, PlatformConnection, SyncTask
 from app.models.types import utcnow
+from app.profiles.imports import ACTIVE, latest_import
 from app.shopify.theme_embed import activation_link, embed_enabled
 from app.shops import ShopUnavailable, admin_client_for
 from app.sync.platforms import PLATFORMS, email_platforms
@@ -74,7 +75,29 @@ def checklist():
             "action": {"label": "Sync health", "page": "sync"},
         },
     ]
+    # The full import only: the sweeper's reconciliations fetch recent changes, not the past.
+    steps.insert(1, _history_step(latest_import(shop.domain, kind="backfill")))
     return jsonify(steps=steps, done=sum(step["done"] is True for step in steps), total=len(steps))
+
+
+def _history_step(run) -> dict:
+    """Importing the store's past customers and orders, so profiles start complete."""
+    done = run is not None and run.status == "completed"
+    if done:
+        detail = f"{run.objects_done:,} customers and orders imported"
+    elif run is not None and run.status in ACTIVE:
+        detail = f"{run.percent}% imported"
+    elif run is not None:
+        detail = "the last import stopped; start it again"
+    else:
+        detail = None
+    return {
+        "key": "history",
+        "title": "Import your store's customers and orders",
+        "done": done,
+        "detail": detail,
+        "action": {"label": "Import history", "api": "/admin/api/backfill"},
+    }
 
 
 def _embed_enabled(shop) -> bool | None:

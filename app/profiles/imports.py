@@ -41,14 +41,12 @@ def start_import(
     return run
 
 
-def latest_import(shop_domain: str) -> BackfillRun | None:
-    """The shop's most recent run, for the admin's progress bar."""
-    return db.session.scalar(
-        select(BackfillRun)
-        .where(BackfillRun.shop_domain == shop_domain)
-        .order_by(BackfillRun.id.desc())
-        .limit(1)
-    )
+def latest_import(shop_domain: str, kind: str | None = None) -> BackfillRun | None:
+    """The shop's most recent run (of one kind, if given), for the admin's progress bar."""
+    query = select(BackfillRun).where(BackfillRun.shop_domain == shop_domain)
+    if kind is not None:
+        query = query.where(BackfillRun.kind == kind)
+    return db.session.scalar(query.order_by(BackfillRun.id.desc()).limit(1))
 
 
 def schedule_reconciliations(now: datetime | None = None) -> int:

@@ -10,7 +10,9 @@
     document.getElementById("setup-count").textContent = answer.data.done + " of " + answer.data.total + " done";
     list.replaceChildren.apply(list, answer.data.steps.map(function (step) {
       var state = step.done === true ? "done" : step.done === false ? "todo" : "unknown";
-      var action = step.action.url
+      var action = step.action.api
+        ? el("button", { type: "button", class: "secondary", text: step.action.label, onclick: function (event) { startImport(event.target); } })
+        : step.action.url
         ? el("a", { href: step.action.url, target: "_top", text: step.action.label })
         : el("a", { href: A.link(step.action.page), text: step.action.label });
       return el("li", { class: "step " + state, "data-step": step.key }, [
@@ -24,6 +26,36 @@
       ]);
     }));
   });
+
+  // The history import: started from the checklist, followed with a progress bar.
+  function startImport(button) {
+    button.disabled = true;
+    A.api("/admin/api/backfill", { method: "POST" }).then(function (answer) {
+      if (!answer.ok) { button.disabled = false; A.fail((answer.data.error || {}).message || "The import could not start; try again."); return; }
+      follow(button.closest("li"), answer.data.run);
+    });
+  }
+
+  function follow(item, run) {
+    var holder = item.querySelector(".import-progress") || item.appendChild(el("div", { class: "import-progress" }));
+    var bar = el("progress", { max: "100", value: String(run.percent || 0), "aria-label": "History import" });
+    var words = run.status === "completed"
+      ? "Imported " + A.number(run.objects_done) + " customers and orders" + (run.skipped ? ", " + A.number(run.skipped) + " skipped (see the log)" : "") + "."
+      : run.status === "failed"
+      ? "The import stopped before the end. Start it again: it picks up what is missing."
+      : "Importing " + (run.phase || "") + "… " + (run.percent || 0) + "%";
+    holder.replaceChildren(bar, el("span", { class: "subdued", role: "status", text: " " + words }));
+    if (run.status === "completed") {
+      item.className = "step done";
+      item.querySelector(".mark").textContent = "✓";
+      var button = item.querySelector("button"); if (button) button.remove();
+      return;
+    }
+    if (run.status === "failed") { var again = item.querySelector("button"); if (again) again.disabled = false; return; }
+    setTimeout(function () {
+      A.api("/admin/api/backfill").then(function (answer) { if (answer.ok && answer.data.run) follow(item, answer.data.run); });
+    }, 1500);
+  }
 
   A.api("/admin/api/analytics?days=30").then(function (answer) {
     if (!answer.ok) return;

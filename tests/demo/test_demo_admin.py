@@ -94,6 +94,15 @@ def test_the_home_checklist_and_month(demo, page):
     expect(page.locator("[data-step=campaign]")).to_have_class(re.compile("done"))
     expect(page.locator("[data-step=platform]")).to_have_class(re.compile("todo"))
     expect(page.locator("#home-funnel svg")).to_be_visible()
+    # The store's history is one click away, with a progress bar and what it brought in.
+    history = page.locator("[data-step=history]")
+    history.get_by_role("button", name="Import history").click()
+    expect(history.locator("progress")).to_be_attached()
+    expect(history).to_contain_text("customers and orders", timeout=60000)
+    expect(history).to_have_class(re.compile("done"), timeout=60000)
+    run = api(demo, "/admin/api/backfill").json()["run"]
+    assert run["status"] == "completed"
+    expect(history).to_contain_text(f"Imported {run['objects_done']:,} customers and orders")
 
 
 def test_the_editor_saves_a_campaign_and_the_preview_follows_the_form(demo, page):
