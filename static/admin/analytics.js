@@ -7,7 +7,8 @@
   function query() { return "days=" + form.days.value + "&by=" + form.by.value; }
 
   function kpi(label, value, note) {
-    return el("div", { class: "kpi" }, [el("dt", { text: label }), el("dd", { text: value }), note ? el("p", { class: "hint", text: note }) : null]);
+    // A definition list holds only dt and dd: the note goes inside the dd, on a line of its own.
+    return el("div", { class: "kpi" }, [el("dt", { text: label }), el("dd", {}, [value, note ? el("span", { class: "hint kpi-note", text: note }) : null])]);
   }
 
   function load() {

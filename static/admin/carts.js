@@ -41,7 +41,10 @@
     if (!carts.length) { holder.replaceChildren(el("p", { class: "subdued", text: "No carts in this window. They appear here as shoppers add to them." })); return; }
     holder.replaceChildren(A.table(["Cart", "Items", "Value", "Changed", "Shopper", "Device", "Code"], carts.map(function (c) {
       return [
-        el("button", { type: "button", class: "link", text: short(c.token), "aria-label": "Open cart " + c.token, "data-cart": c.token, onclick: function () { open(c.token); } }),
+        // The accessible name starts with what is visible, as speech users say it.
+        el("button", { type: "button", class: "link", title: c.token, "data-cart": c.token, onclick: function () { open(c.token); } }, [
+          el("span", { class: "visually-hidden", text: "Open cart " }), short(c.token)
+        ]),
         A.number(c.items), A.money(c.value) + (c.currency ? " " + c.currency : ""),
         el("time", { datetime: c.changed_at, "data-ago": c.changed_at, text: ago(c.changed_at) }),
         who(c), c.device || "–",

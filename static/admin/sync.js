@@ -26,7 +26,7 @@
         : el("p", { class: "subdued", text: "Nothing delivered in the last 24 hours." }));
       var intake = document.getElementById("intake");
       var statuses = Object.keys(h.intake);
-      intake.replaceChildren.apply(intake, statuses.length ? statuses.map(function (s) { return el("div", {}, [el("dt", { text: s }), el("dd", { text: A.number(h.intake[s]) })]); }) : [el("p", { class: "subdued", text: "No webhooks in the last 24 hours." })]);
+      intake.replaceChildren.apply(intake, statuses.length ? statuses.map(function (s) { return el("div", {}, [el("dt", { text: s }), el("dd", { text: A.number(h.intake[s]) })]); }) : [el("div", {}, [el("dt", { text: "Webhooks" }), el("dd", { class: "subdued", text: "none in the last 24 hours" })])]);
     });
   }
 

@@ -332,3 +332,25 @@ def test_staff_finish_a_sale_with_the_shoppers_code_and_it_counts_as_assisted(de
         ),
         seconds=20,
     )
+
+
+AXE = Path(ROOT) / "node_modules" / "axe-core" / "axe.min.js"
+ADMIN_PAGES = ("", "/campaigns", "/campaigns/1", "/carts", "/analytics", "/customers")
+ADMIN_PAGES += ("/connections", "/sync", "/privacy")
+
+
+@pytest.mark.parametrize("path", ADMIN_PAGES)
+def test_axe_finds_no_serious_violation_on_an_admin_page(demo, page, path):
+    assert AXE.is_file(), "axe-core is missing: run make (npm ci installs it)"
+    page.goto(admin(demo, path))
+    page.wait_for_load_state("networkidle")
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(
+        """async () => {
+          const result = await axe.run(document, {resultTypes: ['violations']});
+          return result.violations.map(v => ({id: v.id, impact: v.impact,
+            targets: v.nodes.slice(0, 3).map(n => n.target)}));
+        }"""
+    )
+    serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+    assert serious == [], serious
