@@ -47,7 +47,7 @@
         ]),
         A.number(c.items), A.money(c.value) + (c.currency ? " " + c.currency : ""),
         el("time", { datetime: c.changed_at, "data-ago": c.changed_at, text: ago(c.changed_at) }),
-        who(c), c.device || "–",
+        who(c), c.device ? A.label(c.device) : "–",
         c.code ? c.code.code + " (" + c.code.status + ")" : "–"
       ];
     })));
@@ -91,7 +91,7 @@
       document.getElementById("detail-title").textContent = "Cart " + short(c.token) + " · " + A.money(c.value);
       var parts = [
         A.table(["Item", "Qty", "Price"], c.lines.map(function (l) { return [l.title || "Item", l.quantity, A.money(l.price)]; })),
-        el("p", {}, [who(c) + " · " + (c.device || "device unknown") + (c.source ? " · " + c.source : "")]),
+        el("p", {}, [who(c) + " · " + (c.device ? A.label(c.device) : "device unknown") + (c.source ? " · " + c.source : "")]),
         c.code ? el("p", {}, ["Baton code ", el("code", { text: c.code.code }), " is " + c.code.status + (c.code.expires_at ? " (until " + A.when(c.code.expires_at) + ")" : "")]) : null,
         d.recovery_url ? el("p", {}, ["Checkout recovery link: ", el("a", { href: d.recovery_url, target: "_blank", rel: "noopener", text: "open" })]) : null,
         d.order ? el("p", { class: "banner success", text: "Ordered: " + d.order.name + " · " + A.money(d.order.total) + (d.order.assisted ? " (assisted)" : "") }) : null

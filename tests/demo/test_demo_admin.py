@@ -103,6 +103,8 @@ def test_the_home_checklist_and_month(demo, page):
     run = api(demo, "/admin/api/backfill").json()["run"]
     assert run["status"] == "completed"
     expect(history).to_contain_text(f"Imported {run['objects_done']:,} customers and orders")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "demo-home.png"), full_page=True)
 
 
 def test_the_editor_saves_a_campaign_and_the_preview_follows_the_form(demo, page):
@@ -290,6 +292,8 @@ def test_a_cart_appears_on_the_live_page_without_a_reload(demo, browser):
             " document.querySelector('.carts-layout').offsetWidth]"
         )
         assert widths[0] == widths[1], widths
+        ARTIFACTS.mkdir(exist_ok=True)
+        staff.screenshot(path=str(ARTIFACTS / "demo-carts.png"), full_page=True)
 
 
 def test_staff_finish_a_sale_with_the_shoppers_code_and_it_counts_as_assisted(demo, page):
