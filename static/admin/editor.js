@@ -190,6 +190,15 @@
   });
   form.addEventListener("change", function () { refreshVariants(); refreshPrizes(); changed(); });
   document.getElementById("preview-variant").addEventListener("change", changed);
+  // Desktop or phone: the same widget, in a frame of that width.
+  ["desktop", "phone"].forEach(function (device) {
+    document.getElementById("preview-" + device).addEventListener("click", function () {
+      document.getElementById("preview-stage").dataset.device = device;
+      ["desktop", "phone"].forEach(function (other) {
+        document.getElementById("preview-" + other).setAttribute("aria-pressed", String(other === device));
+      });
+    });
+  });
 
   function refreshVariants() {
     var select = document.getElementById("preview-variant"), keep = select.value;

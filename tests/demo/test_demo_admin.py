@@ -120,6 +120,13 @@ def test_the_editor_saves_a_campaign_and_the_preview_follows_the_form(demo, page
     expect(headline).to_be_focused()  # the preview redraws without taking the merchant's focus
     page.locator("#f-content-button_text").fill("Spin it")
     expect(preview.locator(".baton-form .baton-primary")).to_have_text("Spin it")
+    # The phone preview is a phone's width, where the dialog becomes a bottom sheet.
+    page.get_by_role("button", name="Phone").click()
+    expect(page.get_by_role("button", name="Phone")).to_have_attribute("aria-pressed", "true")
+    assert page.locator("#preview").bounding_box()["width"] == 390
+    expect(preview.locator("#baton-title")).to_have_text("Spin for a spring gift")
+    page.get_by_role("button", name="Desktop").click()
+    assert page.locator("#preview").bounding_box()["width"] > 390
     page.get_by_role("button", name="Save campaign").click()
     expect(page.locator("#form-message")).to_contain_text("Saved")
     saved = api(demo, f"/admin/api/campaigns/{wheel['id']}").json()
