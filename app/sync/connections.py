@@ -6,6 +6,7 @@ from app.extensions import db
 from app.models import PlatformConnection
 from app.problems import Invalid, NotFound
 from app.sync.platforms import PLATFORMS, ConnectForm, Platform, email_platforms
+from app.sync.platforms.connections import key_problem
 
 
 def connections_for(shop_domain: str) -> list[PlatformConnection]:
@@ -35,11 +36,11 @@ def save_connection(shop_domain: str, name: str, body: dict) -> PlatformConnecti
 def lists_for(name: str, api_key) -> list[dict]:
     """The lists or audiences a key can see, so the merchant picks one instead of typing ids."""
     platform = email_platform(name)
-    if not isinstance(api_key, str) or not api_key.strip():
-        raise Invalid(
-            "invalid_connection", "Enter the key first.", fields={"api_key": "is required"}
-        )
-    return platform.lists(api_key)
+    problem = key_problem(api_key) if isinstance(api_key, str) else "is required"
+    if problem:
+        message = "Enter the key first." if problem == "is required" else "Check the key."
+        raise Invalid("invalid_connection", message, fields={"api_key": problem})
+    return platform.lists(api_key.strip())
 
 
 def disconnect(shop_domain: str, platform: str) -> bool:

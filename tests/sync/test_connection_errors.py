@@ -70,3 +70,21 @@ def test_a_refused_key_or_audience_says_what_to_do_next_to_its_field(
     assert plain(error["message"]), error["message"]
     assert error["message"].rstrip(".").endswith("save")
     assert list(error["fields"]) == [field]
+
+
+@pytest.mark.parametrize("platform", ["klaviyo", "mailchimp"])
+@pytest.mark.parametrize("key", ["a\r\nSet-Cookie: pwned=1", "pk_\u0100ccent", "two words"])
+def test_a_key_that_cannot_be_a_header_is_refused_before_any_call(
+    client, platforms, installed_shop, platform, key
+):
+    # Found by the fuzz suite: such a key reached the SDK's header and answered a 500.
+    installed_shop()
+    headers = bearer(session_token())
+    body = BODIES[platform] | {"api_key": key}
+    connect = client.put(f"/admin/api/connections/{platform}", json=body, headers=headers)
+    lists = client.post(
+        f"/admin/api/connections/{platform}/lists", json={"api_key": key}, headers=headers
+    )
+    for answer in (connect, lists):
+        assert answer.status_code == 400
+        assert "no spaces" in answer.get_json()["error"]["fields"]["api_key"]

@@ -1,6 +1,7 @@
 """What connecting any platform shares: the form's checks, the refusal's words, the saved row."""
 
 import logging
+import re
 
 from sqlalchemy import select
 
@@ -13,11 +14,24 @@ from app.sync.platforms.base import ConnectForm
 log = logging.getLogger(__name__)
 
 
+# Keys travel in an HTTP header: printable ASCII without spaces, as every platform issues them.
+KEY_SHAPE = re.compile(r"[\x21-\x7e]{1,200}")
+KEY_SHAPE_PROBLEM = "must be the key exactly as your platform shows it, with no spaces"
+
+
+def key_problem(api_key: str) -> str | None:
+    """Why this cannot be an API key, or None; checked before it goes near a header."""
+    if not api_key.strip():
+        return "is required"
+    return None if KEY_SHAPE.fullmatch(api_key.strip()) else KEY_SHAPE_PROBLEM
+
+
 def require_form(form: ConnectForm) -> None:
     """Both the key and the list, or a 400 naming what is missing."""
     fields = {}
-    if not form.api_key.strip():
-        fields["api_key"] = "is required"
+    problem = key_problem(form.api_key)
+    if problem:
+        fields["api_key"] = problem
     if not form.list_id.strip():
         fields["list_id"] = "is required"
     if fields:
