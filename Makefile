@@ -34,8 +34,9 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-build: node  ## Build the widget's assets from extensions/baton-popup/src (commit the result)
+build: node  ## Build the widget's assets and the admin's Polaris tokens (commit the result)
 	node scripts/build_widget.mjs
+	node scripts/build_admin_tokens.mjs
 
 # Installs exactly the lock (every package pinned with its hashes), then the app itself.
 $(STAMP): requirements-dev.txt pyproject.toml

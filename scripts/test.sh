@@ -17,6 +17,8 @@ echo "test database: ${TEST_DATABASE_URL:-SQLite (temporary file)}"
 .venv/bin/ruff format --check . || exit 1
 # The committed widget assets must be what extensions/baton-popup/src builds to.
 node scripts/build_widget.mjs --check || exit 1
+# The committed static/polaris-tokens.css must hold exactly the Polaris tokens admin.css uses.
+node scripts/build_admin_tokens.mjs --check || exit 1
 
 .venv/bin/python -m pytest "$@"
 status=$?
