@@ -1,4 +1,4 @@
-// Shared by every admin page: the session-token fetch, safe element building, formatting.
+// Shared by every admin page: the session-token fetch, safe element building, formatting, toasts.
 // Inside Shopify, App Bridge (window.shopify) hands out session tokens; the demo admin asks
 // its own token route. Without either (App Bridge blocked, as in tests) pages say so plainly.
 window.BatonAdmin = (function () {
@@ -56,6 +56,7 @@ window.BatonAdmin = (function () {
   }
 
   function download(path, filename) {
+    toast("Export started: " + filename);
     return request(path, { accept: "text/csv" }).then(function (response) {
       if (!response.ok) { fail("The export could not be made (HTTP " + response.status + ")."); return; }
       return response.blob().then(function (blob) {
@@ -63,8 +64,28 @@ window.BatonAdmin = (function () {
         document.body.appendChild(a);
         a.click();
         setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+        toast("Export downloaded: " + filename);
       });
     });
+  }
+
+  // A short confirmation ("Campaign saved"). Inside Shopify it is the admin's own toast; outside
+  // (the demo, or App Bridge blocked) an equivalent one in the page, read out politely by screen
+  // readers and gone after five seconds. What must be read and acted on stays in the page.
+  var TOAST_MS = 5000;
+  function toast(message, options) {
+    options = options || {};
+    if (window.shopify && window.shopify.toast) {
+      window.shopify.toast.show(message, { isError: !!options.error, duration: TOAST_MS });
+      return;
+    }
+    var region = document.getElementById("toast-region");
+    if (!region) return;
+    var item = el("div", { class: "toast" + (options.error ? " critical" : "") }, [el("span", { text: message })]);
+    function dismiss() { item.remove(); }
+    item.appendChild(el("button", { type: "button", "aria-label": "Dismiss", text: "\u00d7", onclick: dismiss }));
+    region.appendChild(item);
+    setTimeout(dismiss, TOAST_MS);
   }
 
   function el(tag, props, children) {
@@ -161,6 +182,6 @@ window.BatonAdmin = (function () {
   return {
     config: config, api: api, text: text, download: download, el: el, fail: fail, link: link, label: label,
     showFieldErrors: showFieldErrors, number: number, percent: percent, money: money, when: when,
-    table: table
+    table: table, toast: toast
   };
 })();

@@ -158,7 +158,8 @@
       method: "POST", body: { to: document.getElementById("draft-email").value.trim() || null }
     }).then(function (answer) {
       if (!answer.ok) return say((answer.data.error || {}).message || "The invoice was not sent.", "critical");
-      say("Invoice sent by Shopify.");
+      say("");
+      A.toast("Invoice sent by Shopify");
       showDraft(answer.data.draft);
     });
   });
@@ -166,7 +167,7 @@
   document.getElementById("draft-copy").addEventListener("click", function () {
     A.api("/admin/api/carts/" + encodeURIComponent(selected)).then(function (answer) {
       var url = answer.ok && answer.data.cart.draft && answer.data.cart.draft.invoice_url;
-      if (url && navigator.clipboard) navigator.clipboard.writeText(url).then(function () { say("Invoice link copied."); }, function () { say(url); });
+      if (url && navigator.clipboard) navigator.clipboard.writeText(url).then(function () { A.toast("Invoice link copied"); }, function () { say(url); });
       else if (url) say(url);
     });
   });

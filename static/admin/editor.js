@@ -224,9 +224,13 @@
   }
 
   // Unsaved changes: the save bar says so, Discard brings back the saved campaign, and
-  // leaving the page asks first.
+  // leaving the page asks first. Inside Shopify the save bar is the admin's own (App Bridge's
+  // ui-save-bar, shown while the form is dirty); elsewhere it is the sticky bar in the page.
+  var SAVE_BAR = "campaign-save-bar";
+  var appSaveBar = !!(window.shopify && window.shopify.saveBar && document.getElementById(SAVE_BAR));
   var saved = null, dirty = false;
   function setDirty(value) {
+    if (appSaveBar && value !== dirty) window.shopify.saveBar[value ? "show" : "hide"](SAVE_BAR);
     dirty = value;
     document.getElementById("dirty-state").textContent = dirty ? "Unsaved changes" : "No unsaved changes";
     document.getElementById("discard").disabled = !dirty;
@@ -236,12 +240,22 @@
   addEventListener("beforeunload", function (event) {
     if (dirty) { event.preventDefault(); event.returnValue = ""; }
   });
-  document.getElementById("discard").addEventListener("click", function () {
+  function discard() {
     A.showFieldErrors(form, {});
     message.hidden = true;
     fill(saved || BLANK);
     setDirty(false);
-  });
+    A.toast("Changes discarded");
+  }
+  document.getElementById("discard").addEventListener("click", discard);
+  function submit() { form.requestSubmit(); }
+  if (appSaveBar) {
+    document.querySelector(".save-bar").setAttribute("data-app-bridge", "");
+    document.getElementById("app-save").addEventListener("click", submit);
+    document.getElementById("app-discard").addEventListener("click", discard);
+  }
+  var titleSave = document.getElementById("title-save");
+  if (titleSave) titleSave.addEventListener("click", submit);
 
   // The summary links each problem to its field, which is then one click away.
   function problemLinks(fields) {
@@ -256,13 +270,16 @@
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    var save = document.getElementById("save");
+    var save = document.getElementById("save"), appSave = document.getElementById("app-save");
     save.disabled = true;
+    if (appSave) appSave.setAttribute("loading", "");
     var path = campaignId ? "/admin/api/campaigns/" + campaignId : "/admin/api/campaigns";
     A.api(path, { method: campaignId ? "PUT" : "POST", body: collect() }).then(function (answer) {
       save.disabled = false;
+      if (appSave) appSave.removeAttribute("loading");
       if (answer.ok) {
         A.showFieldErrors(form, {});
+        message.hidden = true;
         saved = answer.data;
         fill(answer.data);
         setDirty(false);
@@ -270,8 +287,10 @@
           campaignId = String(answer.data.id);
           root.dataset.campaignId = campaignId;
           history.replaceState(null, "", A.link("campaigns/" + campaignId));
+          retitle("Edit campaign");
         }
-        say("Saved. Live campaigns reach the storefront within a minute.");
+        A.toast(answer.data.status === "live"
+          ? "Campaign saved. It reaches the storefront within a minute." : "Campaign saved");
         return;
       }
       var error = answer.data.error || {};
@@ -282,10 +301,16 @@
     });
   });
 
+  function retitle(text) {
+    var bar = document.querySelector("ui-title-bar");
+    if (bar) bar.setAttribute("title", text);
+    document.querySelector(".page-header h1").textContent = text;
+  }
+
   var remove = document.getElementById("delete");
   if (remove) remove.addEventListener("click", function () {
     if (!confirm("Delete this campaign? Its plays, codes and figures go with it.")) return;
-    dirty = false;
+    setDirty(false);
     A.api("/admin/api/campaigns/" + campaignId, { method: "DELETE" }).then(function (answer) {
       if (answer.ok || answer.status === 204) location.href = A.link("campaigns");
     });

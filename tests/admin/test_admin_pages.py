@@ -21,9 +21,51 @@ def test_every_embedded_page_renders_for_its_shop_and_only_frames_in_its_admin(
     )
     html = answer.get_data(as_text=True)
     assert "app-bridge.js" in html and 'id="page-error"' in html
-    # Links inside the app keep Shopify's query so the next page opens authorised.
-    assert f'href="/app/{page}?shop={SHOP}&amp;host=abc"' in html
+    # Links the pages build keep Shopify's query so the next page opens authorised.
+    assert f'"query": "shop={SHOP}\\u0026host=abc"' in html
     assert "demo-banner" not in html
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_inside_shopify_app_bridge_draws_the_navigation_and_title_bar(client, installed_shop, page):
+    installed_shop()
+    path = "/app" if page == "home" else f"/app/{page}"
+    html = client.get(f"{path}?shop={SHOP}&host=abc&id_token={session_token()}").get_data(
+        as_text=True
+    )
+    # The admin's sidebar is the navigation: no second one drawn in the page.
+    assert '<ui-nav-menu>\n    <a href="/app" rel="home">Home</a>' in html
+    assert 'class="app-nav"' not in html
+    # The admin's title bar has the page's title; the h1 stays for screen readers.
+    assert f'<ui-title-bar title="{PAGES[page][0]}">' in html
+    assert f"<h1>{PAGES[page][0]}</h1>" in html
+    assert html.index("/static/polaris-tokens.css") < html.index("/static/admin.css")
+
+
+def test_inside_shopify_the_editor_has_app_bridges_save_bar_and_a_save_action(
+    client, installed_shop
+):
+    installed_shop()
+    for path, title in (
+        ("/app/campaigns/new", "New campaign"),
+        ("/app/campaigns/7", "Edit campaign"),
+    ):
+        html = client.get(f"{path}?shop={SHOP}&host=abc&id_token={session_token()}").get_data(
+            as_text=True
+        )
+        assert '<ui-save-bar id="campaign-save-bar">' in html
+        assert '<button variant="primary" id="app-save"></button>' in html
+        assert f'<ui-title-bar title="{title}">' in html
+        assert '<button variant="primary" id="title-save">Save</button>' in html
+        assert f'<a variant="breadcrumb" href="/app/campaigns?shop={SHOP}&amp;host=abc">' in html
+        # The in-page bar stays for a blocked App Bridge, and for field errors.
+        assert 'class="save-bar"' in html and 'id="form-message"' in html
+        assert 'class="app-nav"' not in html
+    campaigns = client.get(f"/app/campaigns?shop={SHOP}&id_token={session_token()}")
+    assert (
+        f'<a variant="primary" href="/app/campaigns/new?shop={SHOP}">New campaign</a>'
+        in campaigns.get_data(as_text=True)
+    )
 
 
 def test_the_campaign_editor_pages_render(client, installed_shop):
@@ -64,6 +106,12 @@ def test_the_demo_admin_needs_no_session_token_and_mints_one_for_the_demo_shop(
     with demo.test_client() as client:
         page = client.get("/demo/admin/analytics")
         assert page.status_code == 200 and "Demo mode." in page.get_data(as_text=True)
+        # Outside Shopify there is no App Bridge: the page draws its own navigation and bars.
+        html = page.get_data(as_text=True)
+        assert 'class="app-nav"' in html and "app-bridge.js" not in html
+        assert "<ui-nav-menu>" not in html and "<ui-title-bar" not in html
+        editor = client.get("/demo/admin/campaigns/new").get_data(as_text=True)
+        assert "<ui-save-bar" not in editor and 'class="save-bar"' in editor
         token = client.get("/demo/admin/session-token").get_json()["token"]
     claims = jwt.decode(token, options={"verify_signature": False})
     assert claims["dest"] == "https://baton-demo.myshopify.com"

@@ -128,9 +128,14 @@ def test_the_editor_saves_a_campaign_and_the_preview_follows_the_form(demo, page
     page.get_by_role("button", name="Desktop").click()
     assert page.locator("#preview").bounding_box()["width"] > 390
     page.get_by_role("button", name="Save campaign").click()
-    expect(page.locator("#form-message")).to_contain_text("Saved")
+    # Outside Shopify the confirmation is the page's own toast, read out politely, then gone.
+    toast = page.locator("#toast-region .toast")
+    expect(toast).to_contain_text("Campaign saved")
+    expect(page.locator("#toast-region")).to_have_attribute("role", "status")
+    expect(page.locator("#form-message")).to_be_hidden()
     saved = api(demo, f"/admin/api/campaigns/{wheel['id']}").json()
     assert saved["content"]["headline"] == "Spin for a spring gift"
+    expect(toast).to_have_count(0, timeout=8000)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "demo-editor.png"), full_page=True)
 
@@ -164,6 +169,7 @@ def test_the_editor_shows_each_error_next_to_its_field(demo, page):
     page.get_by_role("button", name="Discard").click()
     expect(page.get_by_label("Name", exact=True)).to_have_value(wheel["name"])
     expect(page.locator("#dirty-state")).to_have_text("No unsaved changes")
+    expect(page.locator("#toast-region")).to_contain_text("Changes discarded")
     save = page.get_by_role("button", name="Save campaign").bounding_box()
     delete = page.get_by_role("button", name="Delete campaign…").bounding_box()
     assert abs(delete["y"] - save["y"]) > 100, (save, delete)
@@ -194,6 +200,43 @@ def test_the_editor_shows_odds_and_only_the_fields_a_prize_uses(demo, page):
     expect(first.locator("[data-key=cap]")).to_be_visible()
     first.locator("[data-key=weight]").fill("0")
     expect(rows.first.locator("[data-odds]")).to_have_text("Odds 0%")
+
+
+def test_the_demo_draws_its_own_navigation_save_bar_and_polaris_tokens(demo, page):
+    page.goto(admin(demo, "/campaigns/new"))
+    # No App Bridge outside Shopify: the page's own navigation, heading and save bar.
+    expect(page.get_by_role("navigation", name="Baton")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("New campaign")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    for element in ("ui-nav-menu", "ui-title-bar", "ui-save-bar"):
+        expect(page.locator(element)).to_have_count(0)
+    bar = page.get_by_role("region", name="Save")
+    expect(bar).to_be_visible()
+    expect(bar).to_have_css("position", "sticky")
+    expect(bar.get_by_role("button", name="Save campaign")).to_be_visible()
+    # The Polaris tokens are linked before admin.css, and the page is drawn with them.
+    sheets = page.evaluate("[...document.styleSheets].map(s => new URL(s.href).pathname)")
+    assert sheets == ["/static/polaris-tokens.css", "/static/admin.css"], sheets
+    built = (Path(ROOT) / "static" / "polaris-tokens.css").read_text()
+    tokens = dict(re.findall(r"(--p-[a-z0-9-]+): ([^;]+);", built))
+    assert tokens["--p-color-text-link"] == "rgba(0, 91, 211, 1)"  # #005bd3, as before
+    assert len(tokens) > 40
+    resolved = page.evaluate(
+        "names => names.map(n => getComputedStyle(document.documentElement).getPropertyValue(n))",
+        list(tokens),
+    )
+    assert [value.strip() for value in resolved] == list(tokens.values())
+    link = page.get_by_role("link", name="Open the demo storefront")
+    expect(link).to_have_css("color", "rgb(0, 91, 211)")
+    expect(link).to_have_css("text-decoration-line", "underline")
+    # Type, colour and radius are the tokens' values: 13 px, the admin's grey, 12 px corners.
+    assert tokens["--p-font-size-325"] == "0.8125rem" and tokens["--p-color-bg"].startswith(
+        "rgba(241"
+    )
+    body = page.locator("body")
+    expect(body).to_have_css("font-size", "13px")
+    expect(body).to_have_css("background-color", "rgb(241, 241, 241)")
+    expect(page.locator(".card").first).to_have_css("border-radius", "12px")  # radius-300
 
 
 def test_sync_health_with_nothing_connected_says_so_instead_of_all_delivered(demo, page):
@@ -278,6 +321,82 @@ def test_without_app_bridge_an_embedded_page_says_where_to_open_it(demo, browser
     expect(page.locator("h1")).to_have_text("Analytics")
     expect(page.locator("#page-error")).to_contain_text("Open Baton from your Shopify admin")
     context.close()
+
+
+# Stands in for https://cdn.shopify.com/shopifycloud/app-bridge.js with the calls Shopify
+# documents (shopify.dev/docs/api/app-home): shopify.idToken() resolves to a session token,
+# shopify.saveBar.show(id) and hide(id) return promises, shopify.toast.show(message, {isError,
+# duration}) returns the toast's id. It records each call for the test to read.
+APP_BRIDGE_STUB = """
+window.bridgeCalls = [];
+window.shopify = {
+  idToken: function () { return Promise.resolve(%s); },
+  saveBar: {
+    show: function (id) { bridgeCalls.push(["saveBar.show", id]); return Promise.resolve(); },
+    hide: function (id) { bridgeCalls.push(["saveBar.hide", id]); return Promise.resolve(); }
+  },
+  toast: {
+    show: function (message, opts) { bridgeCalls.push(["toast.show", message, opts]); return "t"; }
+  }
+};
+"""
+
+
+def test_inside_shopify_the_editor_uses_app_bridges_save_bar_title_bar_and_toasts(demo, browser):
+    wheel = next(
+        c for c in api(demo, "/admin/api/campaigns").json()["campaigns"] if c["game"] == "wheel"
+    )
+    token = requests.get(admin(demo, "/session-token"), timeout=10).json()["token"]
+    with fresh_page(browser, height=900) as page:
+        page.route(
+            "https://cdn.shopify.com/**",
+            lambda route: route.fulfill(
+                content_type="text/javascript", body=APP_BRIDGE_STUB % json.dumps(token)
+            ),
+        )
+        page.goto(
+            f"{demo.url}/app/campaigns/{wheel['id']}?shop=baton-demo.myshopify.com&id_token={token}"
+        )
+        expect(page.get_by_label("Name", exact=True)).to_have_value(wheel["name"])
+        # The admin's navigation and title bar replace the page's; the h1 stays, unseen.
+        expect(page.locator(".app-nav")).to_have_count(0)
+        expect(page.locator("ui-title-bar")).to_have_attribute("title", "Edit campaign")
+        heading = page.get_by_role("heading", level=1, name="Edit campaign")
+        assert heading.bounding_box()["width"] <= 1
+        # The admin's save bar, not the page's, appears once the form changes.
+        expect(page.get_by_role("region", name="Save")).to_be_hidden()
+
+        def calls():
+            return page.evaluate("window.bridgeCalls")
+
+        assert calls() == []
+        page.get_by_label("Name", exact=True).fill("Spin")
+        page.get_by_label("Name", exact=True).fill(wheel["name"])
+        assert calls() == [["saveBar.show", "campaign-save-bar"]]
+        page.locator("#app-save").dispatch_event("click")
+        assert wait_for(lambda: len(calls()) == 3, seconds=10), calls()
+        assert calls()[1:] == [
+            ["saveBar.hide", "campaign-save-bar"],
+            [
+                "toast.show",
+                "Campaign saved. It reaches the storefront within a minute.",
+                {"isError": False, "duration": 5000},
+            ],
+        ]
+        expect(page.locator("#toast-region")).to_be_empty()
+        # An answer that needs reading stays in the page, with its links; Discard clears it.
+        page.get_by_label("Name", exact=True).fill("")
+        page.locator("#app-save").dispatch_event("click")
+        expect(page.locator("#form-message")).to_contain_text("Name: is required")
+        expect(page.get_by_role("region", name="Save")).to_be_visible()
+        expect(page.locator("#save")).to_be_hidden()
+        page.locator("#app-discard").dispatch_event("click")
+        expect(page.get_by_label("Name", exact=True)).to_have_value(wheel["name"])
+        expect(page.get_by_role("region", name="Save")).to_be_hidden()
+        assert calls()[-2:] == [
+            ["saveBar.hide", "campaign-save-bar"],
+            ["toast.show", "Changes discarded", {"isError": False, "duration": 5000}],
+        ]
 
 
 def test_a_cart_appears_on_the_live_page_without_a_reload(demo, browser):
