@@ -9,6 +9,7 @@
   var message = document.getElementById("form-message");
   var campaignId = root.dataset.campaignId;
   var awarded = [];
+  var currency = null;  // the shop's, for fixed-amount prizes; null until known (or no orders yet)
 
   var BLANK = {
     name: "", game: "wheel", status: "draft", code_prefix: "BATON", holdout_percent: 0,
@@ -128,6 +129,46 @@
     document.getElementById("prize-summary").textContent = total
       ? "About " + Math.round(winning * 100) + " of every 100 plays win a code, until a capped prize runs out."
       : "Give at least one prize a weight above 0, or nobody can win.";
+    document.getElementById("prize-cost").textContent = total ? givenAway(rows, weights, total) : "";
+  }
+
+  // What 100 plays give away: the codes each prize is expected to win (its odds times 100),
+  // like prizes together, and what the fixed amounts add up to in money. Caps only lower it.
+  function givenAway(rows, weights, total) {
+    var groups = [], fixed = 0;
+    rows.forEach(function (row, i) {
+      var kind = row.querySelector('[data-key="kind"]').value;
+      if (kind === "none" || !weights[i]) return;
+      var value = kind === "free_shipping" ? null : amount(row.querySelector('[data-key="value"]').value);
+      var expected = weights[i] / total * 100, key = kind + " " + value;
+      var group = groups.filter(function (g) { return g.key === key; })[0];
+      if (!group) groups.push(group = { key: key, kind: kind, value: value, expected: 0 });
+      group.expected += expected;
+      if (kind === "fixed_amount" && value !== null) fixed += expected * value;
+    });
+    if (!groups.length) return "";
+    var items = groups.map(function (g, i) {
+      var n = count(g.expected);
+      return n + (i ? "" : (/^(1|under 1)$/.test(n) ? " code" : " codes")) + " for " + prizeValue(g.kind, g.value);
+    });
+    var sentence = "Per 100 plays, expect " + (/^under/.test(items[0]) ? "" : "about ") +
+      (items.length > 1 ? items.slice(0, -1).join(", ") + " and " : "") + items[items.length - 1];
+    if (groups.some(function (g) { return g.kind === "fixed_amount" && g.value !== null; })) {
+      sentence += " (" + A.money(fixed, currency) + " in fixed-amount discounts" +
+        (currency ? "" : ", in your store's currency") + ")";
+    }
+    return sentence + ".";
+  }
+  function amount(raw) {
+    raw = String(raw || "").trim().replace(",", ".");
+    return /^\d+(\.\d+)?$/.test(raw) && Number(raw) > 0 ? Number(raw) : null;
+  }
+  function count(expected) { return expected < 0.5 ? "under 1" : String(Math.round(expected)); }
+  function prizeValue(kind, value) {
+    if (kind === "free_shipping") return "free shipping";
+    if (value === null) return kind === "percentage" ? "a percentage off still to fill in" : "an amount off still to fill in";
+    if (kind === "percentage") return value.toLocaleString(undefined, { maximumFractionDigits: 2 }) + "% off";
+    return A.money(value, currency) + " off";
   }
 
   function collect() {
@@ -316,8 +357,14 @@
     });
   });
 
+  // The shop's currency comes with the analytics (the currency most of its orders are in).
+  var known = A.api("/admin/api/analytics?days=1").then(function (answer) {
+    currency = (answer.ok && answer.data.currency) || null;
+    if (document.getElementById("prizes").children.length) refreshPrizes();
+  });
   if (campaignId) {
-    A.api("/admin/api/campaigns/" + campaignId).then(function (answer) {
+    Promise.all([A.api("/admin/api/campaigns/" + campaignId), known]).then(function (answers) {
+      var answer = answers[0];
       if (answer.ok) { saved = answer.data; fill(answer.data); setDirty(false); }
       else if (answer.status === 404) say("This campaign no longer exists.", "critical");
     });

@@ -6,6 +6,7 @@ Screenshots go to test-artifacts/ for a human to look at; nothing is asserted on
 """
 
 import json
+import math
 import re
 from pathlib import Path
 
@@ -190,6 +191,19 @@ def test_the_editor_shows_odds_and_only_the_fields_a_prize_uses(demo, page):
     expect(page.locator("#prize-summary")).to_contain_text(
         f"About {round(winning * 100)} of every 100 plays win a code"
     )
+    # What 100 plays give away, from the API's prizes and the shop's currency.
+    currency = api(demo, "/admin/api/analytics?days=1").json()["currency"]
+    assert currency == "EUR"
+    cost = page.locator("#prize-cost")
+    expect(cost).to_have_text(given_away(page, wheel["prizes"], currency))
+    # It follows the form as it changes: a bigger fixed amount, a heavier first prize.
+    fixed = next(n for n, p in enumerate(wheel["prizes"]) if p["kind"] == "fixed_amount")
+    rows.nth(fixed).locator("[data-key=value]").fill("20")
+    rows.first.locator("[data-key=weight]").fill("100")
+    changed = [dict(p) for p in wheel["prizes"]]
+    changed[fixed]["value"] = "20"
+    changed[0]["weight"] = 100
+    expect(cost).to_have_text(given_away(page, changed, currency))
     # A no-prize slice has no value, cap, minimum or expiry to fill in; free shipping no value.
     first = rows.first
     first.locator("[data-key=kind]").select_option("none")
@@ -200,6 +214,38 @@ def test_the_editor_shows_odds_and_only_the_fields_a_prize_uses(demo, page):
     expect(first.locator("[data-key=cap]")).to_be_visible()
     first.locator("[data-key=weight]").fill("0")
     expect(rows.first.locator("[data-odds]")).to_have_text("Odds 0%")
+
+
+def given_away(page, prizes: list[dict], currency: str | None) -> str:
+    """The editor's line on what 100 plays give away, computed here from the prizes."""
+    total = sum(max(p["weight"] or 0, 0) for p in prizes)
+    groups: dict[tuple, float] = {}
+    for prize in prizes:
+        if prize["kind"] == "none" or not prize["weight"]:
+            continue
+        value = None if prize["kind"] == "free_shipping" else float(prize["value"])
+        key = (prize["kind"], value)
+        groups[key] = groups.get(key, 0) + prize["weight"] / total * 100
+
+    def money(amount: float) -> str:  # the browser's own number formatting, as the page's
+        options = {"minimumFractionDigits": 2, "maximumFractionDigits": 2}
+        if currency:
+            options |= {"style": "currency", "currency": currency}
+        return page.evaluate("([a, o]) => a.toLocaleString(undefined, o)", [amount, options])
+
+    def what(kind: str, value: float | None) -> str:
+        if kind == "free_shipping":
+            return "free shipping"
+        return f"{value:g}% off" if kind == "percentage" else f"{money(value)} off"
+
+    def half_up(n: float) -> int:  # JavaScript's Math.round, not Python's banker's round
+        return math.floor(n + 0.5)
+
+    items = [f"{half_up(n)} for {what(*key)}" for key, n in groups.items()]
+    items[0] = items[0].replace(" for ", " codes for ", 1)
+    listed = " and ".join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items)
+    fixed = sum(n * key[1] for key, n in groups.items() if key[0] == "fixed_amount")
+    return f"Per 100 plays, expect about {listed} ({money(fixed)} in fixed-amount discounts)."
 
 
 def test_the_demo_draws_its_own_navigation_save_bar_and_polaris_tokens(demo, page):
