@@ -1,9 +1,9 @@
 """Sync: API calls per N against the vendors' batch floor ⌈N/batch⌉, backfill time against the
 fakes' rate-limit floor, and the time from a play's commit to the platform's acknowledgement.
 
-The Klaviyo and Mailchimp fakes (tests/fakes) run in this process as loopback HTTP servers
-enforcing the specs' rate limits; the Procfile's worker (`python -m workers.main`) runs as its
-own process against them, as in production. Each N gets a fresh database, Redis and fakes.
+The Klaviyo and Mailchimp fakes (app/demo/klaviyo_fake.py and mailchimp_fake.py) run in this
+process as loopback HTTP servers enforcing the specs' rate limits; the Procfile's worker
+(`python -m workers.main`) runs as its own process against them, as in production. Each N gets a fresh database, Redis and fakes.
 """
 
 import math
@@ -18,6 +18,8 @@ from datetime import datetime
 
 from sqlalchemy import create_engine, text
 
+from app.demo.klaviyo_fake import KlaviyoFake
+from app.demo.mailchimp_fake import MailchimpFake
 from app.sync.platforms.rate_limits import KLAVIYO_LIMITS
 from benchmarks.harness import (
     ROOT,
@@ -27,8 +29,6 @@ from benchmarks.harness import (
     procfile_worker,
     services,
 )
-from tests.fakes.klaviyo import KlaviyoFake
-from tests.fakes.mailchimp import MailchimpFake
 
 
 def _counts(name: str, default: str) -> list[int]:

@@ -10,13 +10,13 @@ from flask_migrate import upgrade
 
 from app import create_app
 from app.config import Settings
+from app.demo.klaviyo_fake import KlaviyoFake
+from app.demo.mailchimp_fake import MailchimpFake
 from app.extensions import QUEUE_NAMES, db, redis_queues
 from app.intake import intake_backoff
 from app.models import Shop
 from app.models.types import utcnow
 from tests.campaign_data import seed_pool, wheel
-from tests.fakes.klaviyo import KlaviyoFake
-from tests.fakes.mailchimp import MailchimpFake
 from tests.fakes.shopify_admin import FakeShopifyAdmin
 from tests.services import RedisServer, test_database
 from tests.shopify_signing import API_KEY, API_SECRET, SHOP, bearer, session_token

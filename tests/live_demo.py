@@ -171,6 +171,23 @@ def fresh_page(browser, height: int = 800, **context_options):
     assert not errors, errors
 
 
+AXE = Path(ROOT) / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def serious_axe_violations(page) -> list[dict]:
+    """axe-core's serious and critical violations on the page as it stands."""
+    assert AXE.is_file(), "axe-core is missing: run make (npm ci installs it)"
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(
+        """async () => {
+          const result = await axe.run(document, {resultTypes: ['violations']});
+          return result.violations.map(v => ({id: v.id, impact: v.impact,
+            targets: v.nodes.slice(0, 3).map(n => n.target)}));
+        }"""
+    )
+    return [v for v in violations if v["impact"] in ("serious", "critical")]
+
+
 # Fixtures for browser-test modules, which import them and define their own `demo`.
 
 

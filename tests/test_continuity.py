@@ -25,12 +25,12 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
 from app.config import ROOT
+from app.demo.klaviyo_fake import KlaviyoFake
+from app.demo.mailchimp_fake import MailchimpFake
 from app.demo.shopify_admin import demo_has_code
 from app.extensions import db
 from app.models import CouponCode, DeliveryStatus, Play, SyncTask, WebhookDelivery
 from tests import payloads
-from tests.fakes.klaviyo import KlaviyoFake
-from tests.fakes.mailchimp import MailchimpFake
 from tests.live_demo import (  # noqa: F401 - app_context, browser and page are fixtures
     DEMO_SECRET,
     app_context,

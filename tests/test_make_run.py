@@ -80,11 +80,23 @@ def test_stopping_make_run_stops_web_worker_and_redis(tmp_path, stop):
             assert time.monotonic() < deadline, "make run did not serve the demo in 90 s"
             time.sleep(0.5)
         started = session_members(run.pid)
-        redis_port = int(
-            next(p for p in open(ROOT / ".run" / "Procfile").read().split() if p.isdigit())
+        processes = dict(
+            line.split(": ", 1) for line in (ROOT / ".run" / "Procfile").read_text().splitlines()
+        )
+        redis_port, vendors_port = (
+            int(processes[name].split("--port ")[1].split()[0]) for name in ("redis", "vendors")
         )
         assert accepts(redis_port)
-        assert len(started) >= 4  # honcho, gunicorn and its worker, the worker, redis-server
+        while not accepts(vendors_port):  # started beside web, not necessarily before it
+            assert time.monotonic() < deadline, "the platform stand-ins did not start"
+            time.sleep(0.2)
+        # The demo's Klaviyo and Mailchimp stand-ins answer, and the demo's page reads them.
+        holdings = f"http://127.0.0.1:{port}/demo/admin/holdings?email=nobody@example.com"
+        with urllib.request.urlopen(holdings, timeout=10) as response:
+            page = response.read().decode()
+        assert "Klaviyo holds no profile" in page and "Mailchimp holds no member" in page
+        # honcho, gunicorn and its worker, the worker, redis-server, the platform stand-ins
+        assert len(started) >= 5
 
         run.send_signal(stop)  # to honcho, which the script exec'd
         run.wait(timeout=30)
@@ -93,6 +105,7 @@ def test_stopping_make_run_stops_web_worker_and_redis(tmp_path, stop):
             time.sleep(0.2)
         assert session_members(run.pid) == []
         assert not accepts(redis_port)
+        assert not accepts(vendors_port)
     finally:
         if run.poll() is None:
             os.killpg(run.pid, signal.SIGKILL)

@@ -19,9 +19,9 @@ from openapi_client.api_arg_options import USE_DICTIONARY_FOR_RESPONSE_DATA
 from openapi_client.exceptions import ApiException
 from urllib3.exceptions import MaxRetryError, ReadTimeoutError
 
-from tests.fakes.klaviyo import KlaviyoFake
-from tests.fakes.mailchimp import COMPLIANCE_TITLE, MailchimpFake, subscriber_hash, webhook_form
-from tests.fakes.vendor_http import SPECS_DIR, SlidingWindowLimiter, json_schema, load_spec
+from app.demo.klaviyo_fake import KlaviyoFake
+from app.demo.mailchimp_fake import COMPLIANCE_TITLE, MailchimpFake, subscriber_hash, webhook_form
+from app.demo.vendor_http import SPECS_DIR, SlidingWindowLimiter, json_schema, load_spec
 
 KEY = "pk_test"
 MAILCHIMP_KEY = "0123456789abcdef0123456789abcdef-us1"

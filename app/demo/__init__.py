@@ -15,6 +15,10 @@ from sqlalchemy import inspect, select
 from app.config import DEMO_SHOP
 
 DEMO_ACCESS_TOKEN = "shpat_demo_not_a_real_token"
+# The keys the demo's Klaviyo and Mailchimp stand-ins (app/demo/vendors.py) accept; the
+# connections page offers them in demo mode.
+DEMO_KLAVIYO_KEY = "pk_demo_baton"
+DEMO_MAILCHIMP_KEY = "baton-demo-us1"
 
 
 @click.command("demo-seed")
@@ -37,13 +41,14 @@ def init_app(app: Flask) -> None:
     if not app.config["BATON"].demo:
         return
     _refuse_beside_real_shops(app)
-    from app.demo import admin, shopify_admin, storefront
+    from app.demo import admin, holdings, shopify_admin, storefront
     from app.demo.cart_webhooks import simulate_shoppers
     from app.extensions import add_sweep_step
 
     app.register_blueprint(storefront.bp)
     app.register_blueprint(shopify_admin.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(holdings.bp)
     # The demo's seeded carts keep moving on the live-carts page.
     add_sweep_step(app, simulate_shoppers)
 

@@ -13,7 +13,7 @@ import jwt
 from flask import Blueprint, abort, current_app, jsonify
 
 from app.admin.pages import PAGES, render_page
-from app.demo import DEMO_SHOP
+from app.demo import DEMO_KLAVIYO_KEY, DEMO_MAILCHIMP_KEY, DEMO_SHOP
 
 bp = Blueprint("demo_admin", __name__, url_prefix="/demo/admin")
 TOKEN_SECONDS = 60
@@ -28,6 +28,9 @@ def home():
 def page(page: str):
     if page not in PAGES or page == "home":
         abort(404)
+    if page == "connections":
+        # The demo's platforms are local stand-ins (app/demo/vendors.py) with known keys.
+        return _page(page, demo_keys={"klaviyo": DEMO_KLAVIYO_KEY, "mailchimp": DEMO_MAILCHIMP_KEY})
     return _page(page)
 
 

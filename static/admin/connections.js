@@ -68,6 +68,11 @@
     }
 
     q("[data-load-lists]").addEventListener("click", function () { loadLists(list.value); });
+    var demoKey = q("[data-demo-key]");
+    if (demoKey) demoKey.addEventListener("click", function () {
+      q("[data-path=api_key]").value = demoKey.getAttribute("data-demo-key");
+      loadLists();
+    });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var body = { api_key: q("[data-path=api_key]").value.trim(), list_id: list.value };

@@ -15,9 +15,9 @@ import requests
 from playwright.sync_api import expect
 
 from app.config import ROOT
+from app.demo.klaviyo_fake import KlaviyoFake
 from app.demo.shopify_admin import STATE_KEY
 from app.extensions import redis_queues
-from tests.fakes.klaviyo import KlaviyoFake
 from tests.live_demo import (  # noqa: F401 - app_context, browser and page are fixtures
     app_context,
     browser,

@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from app.demo.vendor_http import SPECS_DIR, window
 from app.extensions import redis_queues
 from app.sync.platforms.rate_limits import (
     KLAVIYO_LIMITS,
@@ -14,7 +15,6 @@ from app.sync.platforms.rate_limits import (
     MailchimpConnectionLimiter,
     RateLimited,
 )
-from tests.fakes.vendor_http import SPECS_DIR, window
 from tests.shopify_signing import bearer, session_token
 
 

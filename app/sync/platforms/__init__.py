@@ -1,8 +1,9 @@
 """The platforms Baton syncs to, by name: the only place that knows which exist.
 
 Each module here implements base.Platform. To add one, write its module (its SDK wrapper
-beside it, if it has one), add its instance below, and add its fake under tests/fakes/: the
-admin, the outbox, the sync and backfill jobs and the sweeper reach it through this registry.
+beside it, if it has one), add its instance below, and add its fake under app/demo/ (as
+klaviyo_fake.py is): the admin, the outbox, the sync and backfill jobs and the sweeper reach
+it through this registry.
 """
 
 from app.sync.platforms.base import ConnectForm, Platform, PlatformError

@@ -55,7 +55,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from tests.fakes.vendor_http import (
+from app.demo.vendor_http import (
     ConnectionLimiter,
     InjectedFailure,
     VendorFake,

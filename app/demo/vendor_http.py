@@ -1,7 +1,9 @@
 """Shared pieces of the vendor fakes: a loopback server, spec-checked bodies, rate limits.
 
-Each fake (klaviyo.py, mailchimp.py) is a real HTTP server that the vendor's own SDK talks to,
-so the SDK's serialisation, retries and error handling run in tests exactly as in production.
+Each fake (klaviyo_fake.py, mailchimp_fake.py) is a real HTTP server that the vendor's own SDK
+talks to, so the SDK's serialisation, retries and error handling run exactly as in production.
+The tests start one per test on loopback; the demo serves both from one process of its own
+(app/demo/vendors.py), so a newcomer can connect them with a demo key.
 """
 
 from __future__ import annotations
@@ -28,8 +30,10 @@ from werkzeug.wrappers import Request, Response
 def _specs_dir() -> Path:
     # The shared, read-only specs beside the repository when they are there; otherwise the
     # copy in tests/specs, so a clone anywhere (CI clones into a temporary directory) runs.
-    shared = Path(__file__).resolve().parents[3] / "shared" / "specs"
-    return shared if shared.is_dir() else Path(__file__).resolve().parents[1] / "specs"
+    # The demo runs from a checkout too, so it reads the same files.
+    repository = Path(__file__).resolve().parents[2]
+    shared = repository.parent / "shared" / "specs"
+    return shared if shared.is_dir() else repository / "tests" / "specs"
 
 
 SPECS_DIR = _specs_dir()
@@ -326,17 +330,19 @@ class VendorFake:
         self.lock = threading.RLock()
         self._failures: deque[InjectedFailure] = deque()
         self._delay = 0.0
-        self._server = LoopbackServer(self._wsgi)
+        self._server = LoopbackServer(self.wsgi)
+        # Where the fake answers when another server mounts it (the demo's), instead of its own.
+        self.mounted_at: str | None = None
 
     @property
     def url(self) -> str:
         """The base URL to give the vendor's SDK."""
-        return self._server.url + self.base_path
+        return self.server_url + self.base_path
 
     @property
     def server_url(self) -> str:
         """The server's root URL, without the API's base path."""
-        return self._server.url
+        return self.mounted_at or self._server.url
 
     def start(self) -> Self:
         """Start serving; `with fake:` does this and stop()."""
@@ -377,7 +383,8 @@ class VendorFake:
         """Connection-level admission; yields a refusal, or None to go on answering."""
         yield None
 
-    def _wsgi(self, environ, start_response):
+    def wsgi(self, environ, start_response):
+        """The fake as a WSGI app, for its own loopback server or for mounting in another."""
         request = Request(environ)
         with self.lock:
             self.requests.append((request.method, request.path))
