@@ -3,7 +3,8 @@ fakes' rate-limit floor, and the time from a play's commit to the platform's ack
 
 The Klaviyo and Mailchimp fakes (app/demo/klaviyo_fake.py and mailchimp_fake.py) run in this
 process as loopback HTTP servers enforcing the specs' rate limits; the Procfile's worker
-(`python -m workers.main`) runs as its own process against them, as in production. Each N gets a fresh database, Redis and fakes.
+(`python -m workers.main`) runs as its own process against them, as in production. Each N
+gets a fresh database, Redis and fakes.
 """
 
 import math

@@ -89,3 +89,22 @@ def test_an_unsubscribe_during_an_outage_still_wins_over_the_queued_lead(
     retry_until_settled()
     assert not klaviyo.is_subscribed(EMAIL)
     assert mailchimp.status("list1", EMAIL) in ("unsubscribed", None)
+
+
+def test_a_vendor_nobody_can_reach_ends_in_dead_letters_in_plain_words(
+    client, connected, run_worker, klaviyo, mailchimp, caplog
+):
+    klaviyo.stop()  # nothing answers on their ports any more, as when the server has no way out
+    mailchimp.stop()
+    win(client, connected)
+    run_worker()
+    retry_until_settled()
+    letters = client.get("/admin/api/sync/dead-letters", headers=bearer(session_token()))
+    errors = sorted(letter["error"] for letter in letters.get_json()["dead_letters"])
+    assert errors == [
+        "Klaviyo could not be reached (no answer from its servers)",
+        "Mailchimp could not be reached (no answer from its servers)",
+    ]
+    # The transport's own words (host, port, exception) are kept for the operator.
+    assert "could not reach Klaviyo" in caplog.text and "127.0.0.1" in caplog.text
+    assert "could not reach Mailchimp" in caplog.text

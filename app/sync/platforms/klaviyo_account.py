@@ -31,6 +31,7 @@ EVENTS_BATCH = 1000  # per bulk event job
 SUBSCRIBE_BATCH = 1000  # profiles per bulk subscription job
 PROFILES_PAGE = 100  # get_profiles page size, and emails per any() filter
 LEAD_METRIC = "Baton Popup Won"
+UNREACHABLE = "Klaviyo could not be reached (no answer from its servers)"
 CHECKOUT_METRIC = "Started Checkout"
 log = logging.getLogger(__name__)
 
@@ -305,7 +306,9 @@ class KlaviyoAccount:
                 by_status(error.status or 0, _detail(error), retry_after_seconds(error.headers))
             ) from error
         except (HTTPError, OSError) as error:
-            raise KlaviyoError(by_status(0, f"could not reach Klaviyo: {error}")) from error
+            # The merchant reads the detail on the sync page; the exception is for the log.
+            log.warning("could not reach Klaviyo (%s): %s", operation, error)
+            raise KlaviyoError(by_status(0, UNREACHABLE)) from error
 
 
 def _event(metric, email, properties, unique_id, time, value=None):

@@ -8,6 +8,7 @@ body; all of them end as an Outcome here.
 import hashlib
 import io
 import json
+import logging
 import tarfile
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from app.sync.outcomes import DONE, SUPPRESSED, TRANSIENT, Outcome, by_status
 from app.sync.platforms.base import PlatformError
 from app.sync.platforms.rate_limits import MailchimpConnectionLimiter, RateLimited
 
+log = logging.getLogger(__name__)
 MERGE_FIELDS = {
     "COUPON": "Baton code",
     "PRIZE": "Baton prize",
@@ -31,6 +33,7 @@ MERGE_FIELDS = {
     "LASTORDER": "Shopify last order",
 }
 TIMEOUT_SECONDS = 15
+UNREACHABLE = "Mailchimp could not be reached (no answer from its servers)"
 # Mailchimp's answer when a PUT would re-subscribe someone who unsubscribed or was cleaned.
 COMPLIANCE_TITLE = "Member In Compliance State"
 
@@ -171,8 +174,9 @@ class MailchimpAudience:
             archive.raise_for_status()
             results = _archived_results(archive.content)
         except (requests.RequestException, tarfile.TarError, ValueError) as error:
+            log.warning("could not read Mailchimp batch %s: %s", batch_id, error)
             raise MailchimpError(
-                by_status(0, f"could not read Mailchimp batch {batch_id}: {error}")
+                by_status(0, "Mailchimp's batch results could not be read; Baton asks again")
             ) from error
         return {
             str(result.get("operation_id")): _result_outcome(result)
@@ -190,9 +194,14 @@ class MailchimpAudience:
                 Outcome(TRANSIENT, f"Mailchimp: {error}", retry_after=error.retry_after)
             ) from error
         except ApiClientError as error:
+            if not error.status_code:
+                # No answer at all: the SDK wraps the transport's exception, which is for the
+                # log; the merchant reads the detail on the sync page.
+                log.warning("could not reach Mailchimp: %s", error.text)
+                raise MailchimpError(by_status(0, UNREACHABLE)) from error
             if error.status_code == 429:
                 VENDOR_RATE_LIMITED.labels("mailchimp").inc()
-            raise MailchimpError(_outcome(error.status_code or 0, error.text)) from error
+            raise MailchimpError(_outcome(error.status_code, error.text)) from error
         if isinstance(answer, requests.Response):
             if answer.ok:
                 return {}
