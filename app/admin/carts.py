@@ -63,7 +63,12 @@ def detail(token: str):
     return jsonify(
         cart=row,
         recovery_url=recovery_url(g.shop.domain, token),
-        order={"name": order.name, "total": str(order.total), "assisted": order.assisted}
+        order={
+            "name": order.name,
+            "total": str(order.total),
+            "currency": order.currency,
+            "assisted": order.assisted,
+        }
         if order
         else None,
         story=customer_story(customer) if customer else None,

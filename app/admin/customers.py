@@ -3,6 +3,7 @@
 from flask import Blueprint, g, jsonify, request
 
 from app.admin.session import require_session_token
+from app.analytics.journey import shop_currency
 from app.errors import ApiError
 from app.profiles.code_journey import code_journey
 from app.profiles.customer_view import (
@@ -32,6 +33,7 @@ def search():
     return jsonify(
         customers=[customer_summary(customer) for customer in found],
         code=code_journey(g.shop.domain, query),
+        currency=shop_currency(g.shop.domain),
     )
 
 
@@ -41,4 +43,4 @@ def show(customer_id: int):
     customer = customer_for(g.shop.domain, customer_id)
     if customer is None:
         raise ApiError(404, "not_found", "No such customer in this shop.")
-    return jsonify(customer_story(customer))
+    return jsonify(customer_story(customer) | {"currency": shop_currency(g.shop.domain)})

@@ -45,7 +45,7 @@
         el("button", { type: "button", class: "link", title: c.token, "data-cart": c.token, onclick: function () { open(c.token); } }, [
           el("span", { class: "visually-hidden", text: "Open cart " }), short(c.token)
         ]),
-        A.number(c.items), A.money(c.value) + (c.currency ? " " + c.currency : ""),
+        A.number(c.items), A.money(c.value, c.currency),
         el("time", { datetime: c.changed_at, "data-ago": c.changed_at, text: ago(c.changed_at) }),
         who(c), c.device ? A.label(c.device) : "–",
         c.code ? c.code.code + " (" + c.code.status + ")" : "–"
@@ -88,13 +88,13 @@
     A.api("/admin/api/carts/" + encodeURIComponent(selected)).then(function (answer) {
       if (!answer.ok) return;
       var d = answer.data, c = d.cart;
-      document.getElementById("detail-title").textContent = "Cart " + short(c.token) + " · " + A.money(c.value);
+      document.getElementById("detail-title").textContent = "Cart " + short(c.token) + " · " + A.money(c.value, c.currency);
       var parts = [
-        A.table(["Item", "Qty", "Price"], c.lines.map(function (l) { return [l.title || "Item", l.quantity, A.money(l.price)]; })),
+        A.table(["Item", "Qty", "Price"], c.lines.map(function (l) { return [l.title || "Item", l.quantity, A.money(l.price, c.currency)]; })),
         el("p", {}, [who(c) + " · " + (c.device ? A.label(c.device) : "device unknown") + (c.source ? " · " + c.source : "")]),
         c.code ? el("p", {}, ["Baton code ", el("code", { text: c.code.code }), " is " + c.code.status + (c.code.expires_at ? " (until " + A.when(c.code.expires_at) + ")" : "")]) : null,
         d.recovery_url ? el("p", {}, ["Checkout recovery link: ", el("a", { href: d.recovery_url, target: "_blank", rel: "noopener", text: "open" })]) : null,
-        d.order ? el("p", { class: "banner success", text: "Ordered: " + d.order.name + " · " + A.money(d.order.total) + (d.order.assisted ? " (assisted)" : "") }) : null
+        d.order ? el("p", { class: "banner success", text: "Ordered: " + d.order.name + " · " + A.money(d.order.total, d.order.currency || c.currency) + (d.order.assisted ? " (assisted)" : "") }) : null
       ];
       if (d.story) {
         parts.push(el("h3", { text: "Their story" }));

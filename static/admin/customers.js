@@ -23,12 +23,12 @@
       var segments = Object.keys(s.segments).filter(function (k) { return s.segments[k]; }).map(function (k) { return k.replace(/_/g, " ").replace(/\bpopup\b/, "pop-up"); });
       var facts = document.getElementById("story-facts");
       facts.replaceChildren.apply(facts, [
-        ["Orders", A.number(c.orders_count)], ["Spent", A.money(c.total_spent)], ["Email consent", emailConsent(c, s)],
+        ["Orders", A.number(c.orders_count)], ["Spent", A.money(c.total_spent, s.currency)], ["Email consent", emailConsent(c, s)],
         ["Segments", segments.join(", ") || "none"], ["Suppressed", s.suppressed || "no"]
       ].map(function (p) { return el("div", {}, [el("dt", { text: p[0] }), el("dd", { text: p[1] })]); }));
       document.getElementById("story-codes").replaceChildren(s.codes.length
         ? A.table(["Code", "Status", "Issued", "Expires", "Redeemed", "Revenue"], s.codes.map(function (code) {
-            return [code.code, code.status, A.when(code.issued_at), A.when(code.expires_at), A.when(code.redeemed_at), code.revenue ? A.money(code.revenue) : "–"];
+            return [code.code, code.status, A.when(code.issued_at), A.when(code.expires_at), A.when(code.redeemed_at), code.revenue ? A.money(code.revenue, s.currency) : "–"];
           }))
         : el("p", { class: "subdued", text: "No codes won." }));
       var timeline = document.getElementById("story-timeline");
@@ -79,7 +79,7 @@
       if (!answer.data.customers.length) { results.replaceChildren(el("p", { class: "subdued", text: "Nobody and no code matches “" + q + "”." })); return; }
       results.replaceChildren(A.table(["Customer", "Orders", "Spent", "Email consent"], answer.data.customers.map(function (c) {
         return [el("button", { type: "button", class: "link", text: c.email || c.name, onclick: function () { open(c.id); } }),
-          A.number(c.orders_count), A.money(c.total_spent), c.email_consent || "–"];
+          A.number(c.orders_count), A.money(c.total_spent, answer.data.currency), c.email_consent || "–"];
       })));
       if (answer.data.customers.length === 1) open(answer.data.customers[0].id);
     });

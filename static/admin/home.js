@@ -63,7 +63,7 @@
     var month = document.getElementById("month");
     month.replaceChildren.apply(month, [
       ["Impressions", A.number(t.impressions)], ["Plays", A.number(t.plays)], ["Leads", A.number(t.leads)],
-      ["Codes redeemed", A.number(t.codes_redeemed)], ["Attributed revenue", A.money(t.revenue)]
+      ["Codes redeemed", A.number(t.codes_redeemed)], ["Attributed revenue", A.money(t.revenue, answer.data.currency)]
     ].map(function (pair) { return el("div", {}, [el("dt", { text: pair[0] }), el("dd", { text: pair[1] })]); }));
   });
   A.text("/admin/api/analytics/charts/funnel.svg?days=30").then(function (svg) {
