@@ -1,11 +1,13 @@
 """The demo shop: installed, with one live campaign per game, its codes and its config queued."""
 
+from flask import current_app
 from sqlalchemy import select
 
 from app.config import DEFAULT_SCOPES
 from app.demo import DEMO_ACCESS_TOKEN, DEMO_SHOP
 from app.demo.history import seed_history, seed_live_carts
-from app.demo.shopify_admin import enable_demo_embed
+from app.demo.shopify_admin import enable_demo_embed, publish_demo_history
+from app.demo.store_history import store_history
 from app.extensions import db
 from app.models import Campaign, Shop
 from app.models.types import utcnow
@@ -108,6 +110,9 @@ def seed_demo_shop() -> list[str]:
         done.append(history)
     done.append(f"{seed_live_carts()} live demo carts, active in the last hour")
     enable_demo_embed()
+    # Customers and orders from before the install, for the history import to find.
+    admin_base = current_app.config["BATON"].shopify_admin_base_url
+    publish_demo_history(store_history(), f"{admin_base}/bulk")
     for campaign in db.session.scalars(select(Campaign).where(Campaign.shop_domain == DEMO_SHOP)):
         request_refills(campaign)
     request_publish(DEMO_SHOP)

@@ -10,27 +10,67 @@ from app.extensions import redis_queues
 
 bp = Blueprint("demo_shopify", __name__, url_prefix="/demo/shopify")
 STATE_KEY = "baton:demo:shopify-admin"
+# The store's customers and orders, for the history import's bulk queries. Kept apart from
+# the rest of the state, which every storefront page reads: only bulk requests load them.
+HISTORY_KEY = f"{STATE_KEY}:history"
+HISTORY = ("customers", "orders")
 
 
 @bp.post("/admin/api/<version>/graphql.json")
 def graphql(version: str):
     """Answer one Admin API call as Shopify would, for the demo shop."""
-    status, body = answer_with_shared_state(
-        lambda fake: fake.answer(request.get_data(), request.headers.get("X-Shopify-Access-Token"))
+    body = request.get_data()
+    token = request.headers.get("X-Shopify-Access-Token")
+    status, answer = answer_with_shared_state(
+        lambda fake: fake.answer(body, token), with_history=b"BulkOperation" in body
     )
-    return Response(json.dumps(body), status=status, mimetype="application/json")
+    return Response(json.dumps(answer), status=status, mimetype="application/json")
 
 
-def answer_with_shared_state(action):
+@bp.get("/bulk/<int:number>.jsonl")
+def bulk_result(number: int):
+    """A finished bulk query's JSONL, as Shopify's storage serves it (a pre-signed URL)."""
+
+    def export(fake: ShopifyAdminFake):
+        operation = fake.state["bulk_operations"].get(f"gid://shopify/BulkOperation/{number}")
+        if operation is None or not operation.get("done"):
+            return None
+        return fake.bulk_lines(operation["query"])
+
+    lines = answer_with_shared_state(export, with_history=True)
+    if lines is None:
+        return Response("Not found", status=404)
+    text = "".join(json.dumps(line) + "\n" for line in lines)
+    return Response(text, mimetype="application/jsonl")
+
+
+def answer_with_shared_state(action, with_history: bool = False):
     """Run `action(fake)` on the stored state under a lock; every web worker sees one store."""
     connection = redis_queues.connection
     with connection.lock(f"{STATE_KEY}:lock", timeout=10, blocking_timeout=10):
         raw = connection.get(STATE_KEY)
         # A store saved by an older fake gains the keys this one keeps.
         state = empty_state() | (json.loads(raw) if raw else {})
+        if with_history:
+            state |= json.loads(connection.get(HISTORY_KEY) or "{}")
         result = action(ShopifyAdminFake(state, DEMO_SHOP))
+        for name in HISTORY:
+            state[name] = []
+        for operation in state["bulk_operations"].values():
+            operation.pop("lines", None)  # the download recomputes them
         connection.set(STATE_KEY, json.dumps(state))
     return result
+
+
+def publish_demo_history(records: dict[str, list[dict]], bulk_results_base: str) -> None:
+    """What the demo store's Shopify holds for the history import to find (set once)."""
+    connection = redis_queues.connection
+    connection.set(HISTORY_KEY, json.dumps(records), nx=True)
+
+    def point_downloads_here(fake: ShopifyAdminFake):
+        fake.state["bulk_results_base"] = bulk_results_base
+
+    answer_with_shared_state(point_downloads_here)
 
 
 def demo_metafield(namespace: str, key: str) -> str | None:

@@ -429,7 +429,9 @@ class ShopifyAdminFake:
                 return self._bulk_operation(operation_id, "FAILED", error="ACCESS_DENIED")
         lines = self.bulk_lines(operation["query"])
         operation["lines"] = lines
-        url = f"https://storage.shopifycloud.test/bulk/{operation_id.rsplit('/', 1)[1]}.jsonl"
+        # Where the JSONL can be downloaded: Shopify's storage, or the demo's own route.
+        base = self.state.get("bulk_results_base") or "https://storage.shopifycloud.test/bulk"
+        url = f"{base}/{operation_id.rsplit('/', 1)[1]}.jsonl"
         return self._bulk_operation(
             operation_id, "COMPLETED", objects=len(lines), url=url if lines else None
         )
