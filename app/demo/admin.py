@@ -17,6 +17,8 @@ from app.demo import DEMO_KLAVIYO_KEY, DEMO_MAILCHIMP_KEY, DEMO_SHOP
 
 bp = Blueprint("demo_admin", __name__, url_prefix="/demo/admin")
 TOKEN_SECONDS = 60
+# Where the demo admin's links and session tokens come from (the layout reads it).
+MODE = {"demo": True, "base": "/demo/admin", "query": "", "token_url": "/demo/admin/session-token"}
 
 
 @bp.get("")
@@ -67,10 +69,4 @@ def session_token():
 
 
 def _page(page: str, template: str | None = None, **extra):
-    mode = {
-        "demo": True,
-        "base": "/demo/admin",
-        "query": "",
-        "token_url": "/demo/admin/session-token",
-    }
-    return render_page(page, DEMO_SHOP, mode, template, **extra)
+    return render_page(page, DEMO_SHOP, MODE, template, **extra)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from app.admin.pages import PAGES
 from app.demo import DEMO_SHOP
+from app.demo.admin import MODE
 from app.demo.vendors import HOLDINGS
 from app.extensions import db
 from app.models import Customer
@@ -21,7 +22,6 @@ from app.profiles.customer_view import customer_story
 bp = Blueprint("demo_holdings", __name__)
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 5
-MODE = {"demo": True, "base": "/demo/admin", "query": "", "token_url": "/demo/admin/session-token"}
 
 
 @bp.get("/demo/admin/holdings")
