@@ -58,7 +58,12 @@ window.BatonAdmin = (function () {
   function download(path, filename) {
     toast("Export started: " + filename);
     return request(path, { accept: "text/csv" }).then(function (response) {
-      if (!response.ok) { fail("The export could not be made (HTTP " + response.status + ")."); return; }
+      if (!response.ok) {
+        // The API's own words when it gave some (a bad date range); plain words otherwise.
+        return response.json().catch(function () { return {}; }).then(function (data) {
+          fail(((data || {}).error || {}).message || "The export could not be made. Try again in a minute.");
+        });
+      }
       return response.blob().then(function (blob) {
         var a = el("a", { href: URL.createObjectURL(blob), download: filename });
         document.body.appendChild(a);

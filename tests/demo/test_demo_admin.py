@@ -78,6 +78,35 @@ def test_the_dashboard_draws_its_charts_from_the_seeded_month(demo, page):
     expect(page.locator("#funnel-table")).not_to_contain_text("giftbox")
 
 
+def test_the_daily_chart_reads_in_the_browser_legend_in_plot_today_marked_round_axis(demo, page):
+    page.goto(admin(demo, "/analytics"))
+    chart = page.locator("#series-chart svg")
+    expect(chart.locator("polyline")).to_have_count(4)
+    box = chart.bounding_box()
+    # The legend is drawn inside the chart as Chromium lays it out, not clipped above it.
+    legend = chart.locator(".legend-box rect").bounding_box()
+    assert box["y"] <= legend["y"] and legend["y"] + legend["height"] <= box["y"] + box["height"]
+    for item in chart.locator(".legend").all():
+        expect(item).to_be_visible()
+    # Today's partial day is shaded and says so, rather than dropping the lines to zero.
+    expect(chart.locator("rect.partial")).to_be_visible()
+    expect(chart.locator("text.tick", has_text="today, so far")).to_be_visible()
+    # The y-axis reads in round steps from 0, with more than 0 and the maximum.
+    ticks = [text.replace(",", "") for text in chart.locator("text.tick").all_text_contents()]
+    values = [int(text) for text in ticks if text.isdigit()]
+    assert len(values) >= 3 and values[0] == 0, ticks
+    assert len({b - a for a, b in zip(values, values[1:], strict=False)}) == 1, values
+
+
+def test_an_export_the_api_refuses_says_why_in_its_words(demo, page):
+    page.goto(admin(demo, "/analytics"))
+    page.wait_for_function("window.BatonAdmin")
+    page.evaluate("BatonAdmin.download('/admin/api/exports/funnel.csv?days=0', 'funnel.csv')")
+    refusal = api(demo, "/admin/api/exports/funnel.csv?days=0").json()["error"]["message"]
+    expect(page.locator("#page-error")).to_have_text(refusal)
+    expect(page.locator("#page-error")).not_to_contain_text("HTTP")
+
+
 def test_the_seeded_history_is_plausible_leads_repeat_like_real_pop_up_leads(demo):
     # Published e-commerce benchmarks put email-captured customers' repeat purchase rate at or
     # above other customers'; a demo showing leads far below would mislead every newcomer.
