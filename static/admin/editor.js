@@ -295,8 +295,6 @@
     document.getElementById("app-save").addEventListener("click", submit);
     document.getElementById("app-discard").addEventListener("click", discard);
   }
-  var titleSave = document.getElementById("title-save");
-  if (titleSave) titleSave.addEventListener("click", submit);
 
   // The summary links each problem to its field, which is then one click away.
   function problemLinks(fields) {
