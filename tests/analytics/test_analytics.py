@@ -148,6 +148,7 @@ def test_another_shop_sees_none_of_this_history(client, history):
     assert get(client, "/admin/api/customers?q=wheel", shop=OTHER_SHOP).get_json() == {
         "customers": [],
         "code": None,
+        "currency": None,  # not even this shop's currency
     }
 
 
