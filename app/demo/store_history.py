@@ -13,7 +13,7 @@ from decimal import Decimal
 from app.models.types import utcnow
 
 SEED = 20261129
-CUSTOMERS = 40
+CUSTOMERS = 24
 FIRST_NAMES = ("Alma", "Bruno", "Clara", "Dario", "Elena", "Felix", "Greta", "Hugo", "Ines")
 CUSTOMER_ID, ORDER_ID = 700_000, 700_000
 

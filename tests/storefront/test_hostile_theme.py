@@ -253,7 +253,8 @@ def test_the_reminder_bar_and_teaser_stay_on_top_of_a_sticky_header(demo, browse
         play_to_a_code(page, "wheel", "bar-on-top@example.com")
         page.goto(demo.storefront("/products/canvas-tote"))
         bar = page.locator(".baton-bar")
-        expect(bar).to_be_visible()
+        # The loader starts after the page's load event: allow for a loaded machine.
+        expect(bar).to_be_visible(timeout=15000)
         on_top = page.evaluate(ON_TOP)
     assert on_top["bar"], "the reminder bar's close button is covered"
     assert on_top["teaser"] in (True, None) and on_top["apart"] in (True, None), on_top
