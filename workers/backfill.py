@@ -1,6 +1,9 @@
 """import_shop(run_id): a backfill or reconciliation through Shopify's Bulk Operations API."""
 
 import logging
+import time
+
+from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
 from app.failures import describe
@@ -14,6 +17,8 @@ from workers.deliveries import PAYLOAD_ERRORS
 log = logging.getLogger(__name__)
 PHASES = ("customers", "orders")
 COMMIT_EVERY = 200
+DATABASE_ATTEMPTS = 4
+DATABASE_PAUSE_SECONDS = 1.0
 
 
 def import_shop(run_id: int) -> str:
@@ -51,8 +56,25 @@ def _run_phase(run: BackfillRun, client, phase: str) -> None:
     done_before = run.objects_done
     run.objects_total = done_before + int(status.get("objectCount") or 0)
     db.session.commit()
+    for attempt in range(1, DATABASE_ATTEMPTS + 1):
+        try:
+            _apply_all(run, phase, status.get("url"), done_before)
+            return
+        except OperationalError as error:
+            # SQLite says "database is locked" when another writer kept it past busy_timeout
+            # (PostgreSQL: a dropped connection). What this phase applied since its last
+            # commit went with the rollback, and applying a line twice changes nothing, so
+            # read the export again after a pause rather than wait for RQ's retry.
+            db.session.rollback()
+            if attempt == DATABASE_ATTEMPTS:
+                raise
+            log.warning("import %s, %s: %s; applying again", run.id, phase, describe(error))
+            time.sleep(DATABASE_PAUSE_SECONDS * attempt)
+
+
+def _apply_all(run: BackfillRun, phase: str, url: str | None, done_before: int) -> None:
     observed_at = utcnow()
-    for count, node in enumerate(bulk.stream_lines(status.get("url")), start=1):
+    for count, node in enumerate(bulk.stream_lines(url), start=1):
         _apply_safely(run, phase, node, observed_at)
         if count % COMMIT_EVERY == 0:
             run.objects_done = done_before + count

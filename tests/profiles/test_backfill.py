@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 import responses
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
 from app.models import BackfillRun, Customer, Order
@@ -14,6 +15,7 @@ from app.profiles import bulk
 from app.profiles.imports import schedule_reconciliations
 from tests.fakes.shopify_admin import FakeShopifyAdmin
 from tests.shopify_signing import SHOP, bearer, session_token
+from workers import backfill
 
 # Records as Shopify's Admin API holds them; the fake exports what each bulk query selects.
 CUSTOMERS = [
@@ -173,3 +175,29 @@ def test_an_import_without_the_scope_fails_visibly(client, installed_shop, run_w
     run_worker()
     run = client.get("/admin/api/backfill", headers=bearer(session_token())).get_json()["run"]
     assert run["status"] == "failed" and "ACCESS_DENIED" in run["error"]
+
+
+def test_a_locked_database_mid_import_is_waited_out_not_left_to_rqs_retry(
+    client, installed_shop, run_worker, shopify, monkeypatch, caplog
+):
+    # As SQLite answers when another writer held it past busy_timeout: the phase's lines
+    # since its last commit are rolled back, and the export is applied again after a pause.
+    monkeypatch.setattr(backfill, "DATABASE_PAUSE_SECONDS", 0.01)
+    apply_line, failures = bulk.apply_line, []
+
+    def locked_once(shop_domain, phase, node, observed_at):
+        if phase == "orders" and not failures:
+            failures.append(node["id"])
+            raise OperationalError("INSERT INTO shop_order", {}, Exception("database is locked"))
+        return apply_line(shop_domain, phase, node, observed_at)
+
+    monkeypatch.setattr(bulk, "apply_line", locked_once)
+    installed_shop()
+    client.post("/admin/api/backfill", headers=bearer(session_token()))
+    run_worker()
+
+    run = client.get("/admin/api/backfill", headers=bearer(session_token())).get_json()["run"]
+    assert run["status"] == "completed" and run["percent"] == 100, run
+    assert failures == [ORDERS[0]["id"]]
+    assert db.session.scalars(select(Order)).one().total == Decimal("38.00")
+    assert "database is locked; applying again" in caplog.text
