@@ -24,6 +24,12 @@ def insert_ignore(model, values: dict) -> bool:
     return db.session.execute(statement, values).first() is not None
 
 
+def insert_ignore_many(model, rows: list[dict]) -> None:
+    """Insert rows unless a unique key already holds them, in one round trip."""
+    if rows:
+        db.session.execute(_insert_ignore(model.__table__, db.engine.dialect.name), rows)
+
+
 @functools.cache
 def _insert_ignore(table, dialect_name: str):
     # RETURNING, not rowcount: psycopg reports -1 as the rowcount of an INSERT.

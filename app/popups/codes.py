@@ -1,11 +1,13 @@
 """Discount codes: generated unique per shop, pooled per prize, taken atomically by a play."""
 
 import secrets
+from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import CouponCode, PrizeDiscount
+from app.models.types import utcnow
 
 # No 0/O, 1/I/L: shoppers copy these codes by eye.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -18,37 +20,30 @@ def new_code(prefix: str) -> str:
     return f"{prefix}-{body}" if prefix else body
 
 
-def take_code(prize_id: int, lot_key: str) -> CouponCode | None:
+def take_code(prize_id: int, lot_key: str, issued_at: datetime | None = None) -> CouponCode | None:
     """Mark one available code of the prize's lot as issued and return it; None when dry.
 
-    Two concurrent plays never get the same code: PostgreSQL skips rows another transaction
-    has locked; SQLite runs one writer at a time, so a single UPDATE ... RETURNING is atomic.
+    One UPDATE ... RETURNING claims the code and loads it. Two concurrent plays never get the
+    same code: on PostgreSQL the subquery skips rows another transaction has claimed (FOR
+    UPDATE SKIP LOCKED) instead of waiting for them; SQLite runs one writer at a time.
     """
     lot = (
         select(PrizeDiscount.id)
         .where(PrizeDiscount.prize_id == prize_id, PrizeDiscount.lot_key == lot_key)
         .scalar_subquery()
     )
+    next_code = (
+        select(CouponCode.id)
+        .where(CouponCode.discount_id == lot, CouponCode.status == "available")
+        .order_by(CouponCode.id)
+        .limit(1)
+    )
     if db.engine.dialect.name == "postgresql":
-        code = db.session.scalar(
-            select(CouponCode)
-            .where(CouponCode.discount_id == lot, CouponCode.status == "available")
-            .order_by(CouponCode.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        )
-        if code is None:
-            return None
-        code.status = "issued"
-        db.session.flush()
-        return code
-    code_id = db.session.execute(
-        text(
-            "UPDATE coupon_code SET status = 'issued' WHERE id = ("
-            "SELECT id FROM coupon_code WHERE status = 'available' AND discount_id = ("
-            "SELECT id FROM prize_discount WHERE prize_id = :prize AND lot_key = :lot) "
-            "ORDER BY id LIMIT 1) RETURNING id"
-        ),
-        {"prize": prize_id, "lot": lot_key},
-    ).scalar()
-    return db.session.get(CouponCode, code_id) if code_id is not None else None
+        next_code = next_code.with_for_update(skip_locked=True)
+    claim = (
+        update(CouponCode)
+        .where(CouponCode.id == next_code.scalar_subquery())
+        .values(status="issued", issued_at=issued_at or utcnow())
+        .returning(CouponCode)
+    )
+    return db.session.scalars(claim, execution_options={"synchronize_session": False}).first()

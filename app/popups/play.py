@@ -21,7 +21,7 @@ from app.popups.pools import wait_for_fresh_code
 from app.popups.shopify_codes import current_lot_key
 from app.problems import Conflict, Ended, Invalid, Limited, Unavailable
 from app.profiles.identity import attach_visitor, lead_profile, resolve_customer
-from app.profiles.timeline import record_event
+from app.profiles.timeline import event_row, record_events
 from app.sync.outbox import queue_sync
 
 TOKEN_TTL_SECONDS = 30 * 60
@@ -216,10 +216,9 @@ def _code_for(prize: Prize, now: datetime) -> CouponCode | None:
     if prize.kind == "none":
         return None
     # The code's expiry is its lot's: the moment Shopify's discount for it ends.
-    code = take_code(prize.id, current_lot_key(prize, now))
+    code = take_code(prize.id, current_lot_key(prize, now), issued_at=now)
     if code is None:
         raise PoolDry(prize.id)
-    code.issued_at = now
     return code
 
 
@@ -277,6 +276,7 @@ def _record(
 def _timeline(
     record: Play, campaign: Campaign, prize: Prize, request: PlayRequest, now: datetime
 ) -> None:
+    # Both events in one statement: a play's round trips are its latency.
     details = {
         "campaign": campaign.name,
         "game": campaign.game,
@@ -284,31 +284,28 @@ def _timeline(
         "prize": prize.label,
         "code": record.code,
     }
-    record_event(
-        record.shop_domain,
-        "played",
-        "popup",
-        now,
-        f"play:{record.id}",
-        customer_id=record.customer_id,
-        details=details,
-    )
+    shop, key, customer = record.shop_domain, f"play:{record.id}", record.customer_id
+    events = [event_row(shop, "played", "popup", now, key, customer_id=customer, details=details)]
     if request.consented:
         # The consent record: which text, when, from where.
-        record_event(
-            record.shop_domain,
-            "popup_consent",
-            "popup",
-            now,
-            f"play:{record.id}:consent",
-            customer_id=record.customer_id,
-            details={
-                "text_version": record.consent_text_version,
-                "sms": record.sms_consented,
-                "ip": request.ip,
-                "user_agent": record.user_agent,
-            },
+        consent = {
+            "text_version": record.consent_text_version,
+            "sms": record.sms_consented,
+            "ip": request.ip,
+            "user_agent": record.user_agent,
+        }
+        events.append(
+            event_row(
+                shop,
+                "popup_consent",
+                "popup",
+                now,
+                f"{key}:consent",
+                customer_id=customer,
+                details=consent,
+            )
         )
+    record_events(events)
 
 
 def _answer(record: Play, prize: Prize, code: CouponCode | None) -> dict:

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import Cart, Checkout, CouponCode, Customer, Order, TimelineEvent, Visitor
-from app.upserts import insert_ignore
+from app.upserts import dialect_insert, insert_ignore
 
 # Cart attribute the storefront widget writes, so checkouts and orders carry the visitor.
 VISITOR_ATTRIBUTE = "_baton_visitor"
@@ -53,11 +53,14 @@ def lead_profile(shop_domain: str, email: str) -> Customer | None:
     for someone with that address (the play then joins no profile)."""
     holder = _by_email(shop_domain, email)
     if holder is None:
-        insert_ignore(
-            Customer,
-            {"shop_domain": shop_domain, "email": email, "email_verified": False},
+        # Created and loaded in one statement; when a concurrent play made it first, read it.
+        created = (
+            dialect_insert(Customer)
+            .values(shop_domain=shop_domain, email=email, email_verified=False)
+            .on_conflict_do_nothing()
+            .returning(Customer)
         )
-        holder = _by_email(shop_domain, email)
+        holder = db.session.scalars(created).first() or _by_email(shop_domain, email)
     return holder if holder is not None and not holder.email_verified else None
 
 

@@ -3,10 +3,10 @@
 from datetime import datetime
 
 from app.models import TimelineEvent
-from app.upserts import insert_ignore
+from app.upserts import insert_ignore, insert_ignore_many
 
 
-def record_event(
+def event_row(
     shop_domain: str,
     kind: str,
     channel: str,
@@ -15,18 +15,25 @@ def record_event(
     customer_id: int | None = None,
     cart_token: str | None = None,
     details: dict | None = None,
-) -> None:
-    """Add an event once; the dedupe key makes replays and duplicates no-ops."""
-    insert_ignore(
-        TimelineEvent,
-        {
-            "shop_domain": shop_domain,
-            "kind": kind,
-            "channel": channel,
-            "occurred_at": occurred_at,
-            "dedupe_key": dedupe_key[:255],
-            "customer_id": customer_id,
-            "cart_token": cart_token,
-            "details": details or {},
-        },
-    )
+) -> dict:
+    """One timeline event as a row; the dedupe key makes replays and duplicates no-ops."""
+    return {
+        "shop_domain": shop_domain,
+        "kind": kind,
+        "channel": channel,
+        "occurred_at": occurred_at,
+        "dedupe_key": dedupe_key[:255],
+        "customer_id": customer_id,
+        "cart_token": cart_token,
+        "details": details or {},
+    }
+
+
+def record_event(*args, **kwargs) -> None:
+    """Add an event once (the arguments are event_row's)."""
+    insert_ignore(TimelineEvent, event_row(*args, **kwargs))
+
+
+def record_events(rows: list[dict]) -> None:
+    """Add several events at once, each only once: one statement for all of them."""
+    insert_ignore_many(TimelineEvent, rows)
