@@ -88,22 +88,26 @@ def gunicorn(app_factory: str, env: dict, port: int | None = None):
         "--config",
         str(ROOT / "gunicorn.conf.py"),
     ]
+    # gunicorn writes a JSON line per request to stderr: into a file, never a pipe nobody
+    # reads, whose 64 KiB buffer would fill and stall every worker mid-run.
+    log = tempfile.TemporaryFile()
     process = subprocess.Popen(
         command,
         cwd=ROOT,
         env=env | {"PORT": str(port)},
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     role = "web worker, bare Flask" if app_factory == BARE_APP else "web worker"
     try:
-        _wait_until_serving(base, process)
+        _wait_until_serving(base, process, log)
         yield base
     finally:
         record_peak_rss(role, child_pids(process.pid))
         process.terminate()
         process.wait(timeout=20)
+        log.close()
 
 
 @contextlib.contextmanager
@@ -153,11 +157,12 @@ def record_peak_rss(role: str, pids: list[int]) -> None:
                     PEAK_RSS_KIB[role] = max(PEAK_RSS_KIB.get(role, 0), peak)
 
 
-def _wait_until_serving(base: str, process: subprocess.Popen) -> None:
+def _wait_until_serving(base: str, process: subprocess.Popen, log) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited: {process.stderr.read().decode()[-2000:]}")
+            log.seek(0)
+            raise RuntimeError(f"gunicorn exited: {log.read().decode()[-2000:]}")
         try:
             urllib.request.urlopen(base + "/nonexistent", timeout=1)
         except urllib.error.HTTPError:
