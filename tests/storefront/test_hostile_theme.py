@@ -247,15 +247,23 @@ def test_axe_finds_no_serious_violation_in_an_open_dialog(demo, browser, game):
 
 def test_the_reminder_bar_and_teaser_stay_on_top_of_a_sticky_header(demo, browser):
     css = THEMES["hostile"].read_text()
-    with shopper(browser, "phone") as page:
-        theme_before(page, css)
-        open_game(page, demo, "wheel")
-        play_to_a_code(page, "wheel", "bar-on-top@example.com")
-        page.goto(demo.storefront("/products/canvas-tote"))
-        bar = page.locator(".baton-bar")
-        # The loader starts after the page's load event: allow for a loaded machine.
-        expect(bar).to_be_visible(timeout=15000)
-        on_top = page.evaluate(ON_TOP)
+    # Only a won code has a reminder: the wheel's "Next time" slice (about 1 play in 20) wins
+    # none, so a new shopper plays again until one wins.
+    for attempt in range(6):
+        with shopper(browser, "phone") as page:
+            theme_before(page, css)
+            open_game(page, demo, "wheel")
+            play_to_a_code(page, "wheel", f"bar-on-top-{attempt}@example.com")
+            if not page.locator(".baton-result .baton-code code").count():
+                continue
+            page.goto(demo.storefront("/products/canvas-tote"))
+            bar = page.locator(".baton-bar")
+            # The loader starts after the page's load event: allow for a loaded machine.
+            expect(bar).to_be_visible(timeout=15000)
+            on_top = page.evaluate(ON_TOP)
+            break
+    else:
+        raise AssertionError("six plays of the wheel won no code")
     assert on_top["bar"], "the reminder bar's close button is covered"
     assert on_top["teaser"] in (True, None) and on_top["apart"] in (True, None), on_top
 
