@@ -57,13 +57,21 @@ def edit_campaign(campaign_id: int):
     )
 
 
-def render_page(page: str, shop_domain: str, mode: dict, template: str | None = None, **extra):
-    """A page of the admin for one shop; `mode` says where its links and token come from."""
-    title, default_template = PAGES[page]
+def render_page(
+    page: str,
+    shop_domain: str,
+    mode: dict,
+    template: str | None = None,
+    title: str | None = None,
+    **extra,
+):
+    """A page of the admin for one shop; `mode` says where its links and token come from.
+    `page` is the navigation entry it sits under; a page of its own gives its own title."""
+    page_title, default_template = PAGES[page]
     return render_template(
         template or default_template,
         page=page,
-        title=title,
+        title=title or page_title,
         pages=PAGES,
         shop_domain=shop_domain,
         mode=mode,

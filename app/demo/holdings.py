@@ -8,10 +8,10 @@ themselves, so a newcomer sees the code the shopper won arrive on both platforms
 import logging
 
 import requests
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, request
 from sqlalchemy import func, select
 
-from app.admin.pages import PAGES
+from app.admin.pages import render_page
 from app.demo import DEMO_SHOP
 from app.demo.admin import MODE
 from app.demo.vendors import HOLDINGS
@@ -36,13 +36,12 @@ def holdings():
             _platform("Klaviyo", settings.klaviyo_base_url, email, codes),
             _platform("Mailchimp", settings.mailchimp_base_url.removesuffix("/3.0"), email, codes),
         ]
-    return render_template(
+    return render_page(
+        "customers",
+        DEMO_SHOP,
+        MODE,
         "demo/holdings.html",
-        page="customers",
         title="What Klaviyo and Mailchimp hold",
-        pages=PAGES,
-        shop_domain=DEMO_SHOP,
-        mode=MODE,
         email=email,
         baton=baton,
         platforms=platforms,
@@ -71,7 +70,8 @@ def _platform(name: str, base_url: str, email: str, codes: list[str]) -> dict:
         answer.raise_for_status()
         found["holds"] = answer.json()
     except (requests.RequestException, ValueError) as error:
-        log.warning("demo %s stand-in did not answer: %s", name, error)
+        # The request URL carries the email: the log gets the address and the class only.
+        log.warning("demo %s at %s did not answer: %s", name, base_url, type(error).__name__)
         found["problem"] = f"The demo's {name} did not answer. Is `make run` still running?"
         return found
     found["codes"] = {code: list(_places(found["holds"], code)) for code in codes}

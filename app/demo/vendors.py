@@ -14,7 +14,6 @@ demo's, not the vendor's, so it is kept out of the fakes themselves.
 
 import argparse
 import json
-from dataclasses import asdict
 
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.serving import make_server
@@ -123,9 +122,7 @@ def _with_holdings(fake, holdings):
         else:
             with fake.lock:
                 document = holdings(fake, email)
-            answer = Response(
-                json.dumps(document, default=_json_default), mimetype="application/json"
-            )
+            answer = Response(json.dumps(document), mimetype="application/json")
         return answer(environ, start_response)
 
     return app
@@ -133,16 +130,6 @@ def _with_holdings(fake, holdings):
 
 def _iso(moment) -> str | None:
     return moment.isoformat() if moment else None
-
-
-def _json_default(value):
-    if isinstance(value, set):
-        return sorted(value)
-    if hasattr(value, "__dataclass_fields__"):
-        return asdict(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def main() -> None:

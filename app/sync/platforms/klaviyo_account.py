@@ -306,8 +306,12 @@ class KlaviyoAccount:
                 by_status(error.status or 0, _detail(error), retry_after_seconds(error.headers))
             ) from error
         except (HTTPError, OSError) as error:
-            # The merchant reads the detail on the sync page; the exception is for the log.
-            log.warning("could not reach Klaviyo (%s): %s", operation, error)
+            # The merchant reads the detail on the sync page. The log gets the host and the
+            # failure's class: the exception's text holds the URL, whose filters name people.
+            host = self.api.configuration.host
+            log.warning(
+                "could not reach Klaviyo at %s (%s): %s", host, operation, type(error).__name__
+            )
             raise KlaviyoError(by_status(0, UNREACHABLE)) from error
 
 

@@ -18,6 +18,7 @@ import requests
 from mailchimp_marketing.api_client import ApiClientError
 from redis import Redis
 
+from app.failures import describe
 from app.metrics import VENDOR_RATE_LIMITED
 from app.sync.outcomes import DONE, SUPPRESSED, TRANSIENT, Outcome, by_status
 from app.sync.platforms.base import PlatformError
@@ -174,7 +175,7 @@ class MailchimpAudience:
             archive.raise_for_status()
             results = _archived_results(archive.content)
         except (requests.RequestException, tarfile.TarError, ValueError) as error:
-            log.warning("could not read Mailchimp batch %s: %s", batch_id, error)
+            log.warning("could not read Mailchimp batch %s: %s", batch_id, describe(error))
             raise MailchimpError(
                 by_status(0, "Mailchimp's batch results could not be read; Baton asks again")
             ) from error
@@ -195,9 +196,11 @@ class MailchimpAudience:
             ) from error
         except ApiClientError as error:
             if not error.status_code:
-                # No answer at all: the SDK wraps the transport's exception, which is for the
-                # log; the merchant reads the detail on the sync page.
-                log.warning("could not reach Mailchimp: %s", error.text)
+                # No answer at all. The merchant reads the detail on the sync page; the log
+                # gets the host and the failure's class (its text holds the member's URL).
+                cause = error.text if isinstance(error.text, BaseException) else error
+                host = self.client.api_client.host
+                log.warning("could not reach Mailchimp at %s: %s", host, type(cause).__name__)
                 raise MailchimpError(by_status(0, UNREACHABLE)) from error
             if error.status_code == 429:
                 VENDOR_RATE_LIMITED.labels("mailchimp").inc()
