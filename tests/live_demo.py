@@ -7,6 +7,7 @@ the demo app itself serves (app/demo/shopify_admin.py), reached by the worker ov
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -82,13 +83,21 @@ class LiveDemo:
             env=os.environ | self.environment,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
+            start_new_session=True,  # its RQ processes too can be stopped as one group
         )
 
     def stop(self) -> None:
         self.server.shutdown()
         if self.worker is not None:
             self.worker.terminate()
-            self.worker.wait(timeout=30)
+            try:
+                self.worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                # A worker still inside a job after 30 s must not outlive the module: its RQ
+                # processes would take the next modules' jobs from the shared Redis.
+                os.killpg(self.worker.pid, signal.SIGKILL)
+                self.worker.wait(timeout=10)
+                raise
 
     def worker_log(self) -> str:
         return self.worker.stderr.read().decode()[-3000:] if self.worker else ""
