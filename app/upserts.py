@@ -3,7 +3,7 @@
 import functools
 from datetime import datetime
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
@@ -53,3 +53,27 @@ def update_if_newer(model, where: list, values: dict, version: datetime | None) 
         statement.values(**values).execution_options(synchronize_session=False)
     )
     return result.rowcount > 0
+
+
+def upsert_if_newer(model, key: dict, values: dict, version: datetime):
+    """Insert the row, or update it unless it holds a newer version; returns the row.
+
+    One INSERT ... ON CONFLICT DO UPDATE ... WHERE, where insert_ignore, update_if_newer and
+    a SELECT took three round trips; a row that holds a newer version is read as it stands.
+    """
+    values = values | {"source_updated_at": version}
+    statement = (
+        dialect_insert(model)
+        .values(**key, **values)
+        .on_conflict_do_update(
+            index_elements=list(key),
+            set_=values,
+            where=or_(model.source_updated_at.is_(None), model.source_updated_at <= version),
+        )
+        .returning(model)
+        .execution_options(populate_existing=True)
+    )
+    row = db.session.scalars(statement).first()
+    if row is None:
+        row = db.session.scalars(select(model).filter_by(**key)).one()
+    return row

@@ -67,8 +67,10 @@ def order_payload(number: int = 0) -> bytes:
         "id": 820982911946154508 + number,
         "name": f"#{9999 + number}",
         "email": f"jon{number}@example.com",
-        "cart_token": "c1-7a3d",
-        "checkout_token": "bd5a8aa1ecd019dd3520ff791ee3a24c",
+        # Each order its own cart and checkout, as on a real store: 10,000 orders that
+        # shared one cart made every order re-scan all the cart's earlier events.
+        "cart_token": f"c1-7a3d-{number}",
+        "checkout_token": f"bd5a8aa1ecd019dd3520ff791ee3a{number:06d}",
         "currency": "USD",
         "total_price": "76.00",
         "subtotal_price": "76.00",

@@ -7,7 +7,7 @@ from sqlalchemy import func, or_, update
 from app.emails import normalise_email
 from app.extensions import db
 from app.models import CONSENT_STATES, Customer
-from app.profiles.identity import claim_email, find_customer, resolve_customer
+from app.profiles.identity import adopt_or_create, claim_email, find_customer, resolve_customer
 from app.profiles.timeline import record_event
 from app.shopify.webhook_payloads import Consent, ConsentUpdate, CustomerDeletion, CustomerPayload
 from app.sync.outbox import consent_subject, queue_sync
@@ -123,7 +123,9 @@ def _customer_for(
     email = normalise_email(payload.email)
     known = find_customer(shop_domain, customer_id) if customer_id is not None else None
     if known is None:
-        return resolve_customer(shop_domain, customer_id, email)
+        if customer_id is None and email is None:
+            return None
+        return adopt_or_create(shop_domain, customer_id, email)
     newer = (
         known.email is None
         if partial

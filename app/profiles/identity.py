@@ -23,13 +23,41 @@ def resolve_customer(
     """Find or create the one profile for this Shopify id and/or email, as Shopify vouches."""
     if shopify_id is None and email is None:
         return None
+    customer = _by_shopify_id(shop_domain, shopify_id) if shopify_id is not None else None
+    if customer is None:
+        return adopt_or_create(shop_domain, shopify_id, email)
+    # A customer already holding the email holds it alone: only a change needs claiming.
+    if email is not None and customer.email != email:
+        claim_email(customer, email)
+    return customer
+
+
+def adopt_or_create(shop_domain: str, shopify_id: int | None, email: str | None) -> Customer:
+    """The profile for a Shopify id Baton has no profile for yet (or for an email alone)."""
     if email is not None:
         _release_unverified(shop_domain, email)
-    customer = _by_shopify_id(shop_domain, shopify_id) if shopify_id is not None else None
-    if customer is None and email is not None:
-        customer = _adopt_by_email(shop_domain, shopify_id, email)
-    if customer is None:
-        # A new Shopify customer takes its email afterwards, in case a stale row still has it.
+    holder = _by_email(shop_domain, email) if email is not None else None
+    if holder is not None and (shopify_id is None or holder.shopify_id in (None, shopify_id)):
+        # A guest known only by a vouched email becomes the Shopify customer with that email.
+        if shopify_id is not None and holder.shopify_id is None:
+            holder.shopify_id = shopify_id
+            db.session.flush()
+        return holder
+    # A free email goes into the new row at once; one another Shopify customer still holds
+    # is claimed afterwards, which takes it from that stale holder.
+    created = db.session.scalars(
+        dialect_insert(Customer)
+        .values(
+            shop_domain=shop_domain,
+            shopify_id=shopify_id,
+            email=email if holder is None else None,
+        )
+        .on_conflict_do_nothing()
+        .returning(Customer)
+    ).first()
+    if created is None:
+        # Another worker made this profile or took the email a moment ago: make or find the
+        # row without the email, and claim it below.
         insert_ignore(
             Customer,
             {
@@ -38,11 +66,12 @@ def resolve_customer(
                 "email": None if shopify_id is not None else email,
             },
         )
-        customer = (
+        created = (
             _by_shopify_id(shop_domain, shopify_id)
             if shopify_id is not None
             else _by_email(shop_domain, email)
         )
+    customer = created
     if email is not None and customer.email != email:
         claim_email(customer, email)
     return customer
@@ -170,15 +199,3 @@ def _release_unverified(shop_domain: str, email: str) -> None:
         .values(email=None)
         .execution_options(synchronize_session="fetch")
     )
-
-
-def _adopt_by_email(shop_domain: str, shopify_id: int | None, email: str) -> Customer | None:
-    # A guest known only by a vouched email becomes the Shopify customer with that email.
-    customer = _by_email(shop_domain, email)
-    if customer is None:
-        return None
-    if shopify_id is not None and customer.shopify_id is None:
-        customer.shopify_id = shopify_id
-        db.session.flush()
-        return customer
-    return customer if shopify_id is None or customer.shopify_id == shopify_id else None

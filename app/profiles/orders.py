@@ -12,7 +12,7 @@ from app.profiles.customers import queue_profile_sync
 from app.profiles.timeline import record_event
 from app.shopify.payloads import money
 from app.shopify.webhook_payloads import OrderPayload
-from app.upserts import insert_ignore, update_if_newer
+from app.upserts import upsert_if_newer
 
 
 def apply_order(shop_domain: str, payload: OrderPayload, observed_at: datetime) -> Order:
@@ -20,10 +20,9 @@ def apply_order(shop_domain: str, payload: OrderPayload, observed_at: datetime) 
     order_id = payload.id
     customer = customer_of(shop_domain, payload, observed_at)
     placed_at = payload.created_at or observed_at
-    insert_ignore(Order, {"shop_domain": shop_domain, "shopify_id": order_id})
-    update_if_newer(
+    order = upsert_if_newer(
         Order,
-        [Order.shop_domain == shop_domain, Order.shopify_id == order_id],
+        {"shop_domain": shop_domain, "shopify_id": order_id},
         {
             "name": payload.name,
             "email": normalise_email(payload.email),
@@ -39,9 +38,6 @@ def apply_order(shop_domain: str, payload: OrderPayload, observed_at: datetime) 
             "cancelled_at": payload.cancelled_at,
         },
         payload.updated_at or observed_at,
-    )
-    order = db.session.scalar(
-        select(Order).where(Order.shop_domain == shop_domain, Order.shopify_id == order_id)
     )
     stitch(shop_domain, payload, customer)
     mark_assisted(shop_domain, order_id)
