@@ -4,7 +4,7 @@ import logging
 
 from flask import Flask
 
-from app import crypto, error_tracking, errors, request_log
+from app import crypto, error_tracking, errors, pool_ping, request_log
 from app.config import ROOT, Settings
 from app.extensions import configure_sqlite, db, migrate, redis_queues
 
@@ -27,7 +27,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         BATON=settings,
         SECRET_KEY=settings.secret_key,
         SQLALCHEMY_DATABASE_URI=settings.database_url,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
         TESTING=settings.testing,
     )
@@ -47,6 +46,8 @@ def _init_extensions(app: Flask) -> None:
     # First, so the request id exists before any other hook can answer early.
     request_log.init_app(app)
     db.init_app(app)
+    with app.app_context():
+        pool_ping.ping_when_idle(db.engine, app.config["BATON"].db_ping_idle_seconds)
     configure_sqlite(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     redis_queues.init_app(app)

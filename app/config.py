@@ -47,6 +47,9 @@ class Settings:
     klaviyo_base_url: str = ""
     mailchimp_base_url: str = ""
     sweep_interval_seconds: int = 30
+    db_ping_idle_seconds: float = 1.0
+    # RQ processes for webhooks and sync: a burst of orders is CPU-bound, one core each.
+    fast_worker_processes: int = field(default_factory=lambda: os.cpu_count() or 1)
     sweep_grace_seconds: int = 60
     claim_timeout_seconds: int = 900
     awaiting_install_days: int = 7
@@ -89,6 +92,10 @@ class Settings:
             "klaviyo_base_url": env.get("KLAVIYO_BASE_URL", "").rstrip("/"),
             "mailchimp_base_url": env.get("MAILCHIMP_BASE_URL", "").rstrip("/"),
             "sweep_interval_seconds": _positive_int(env, "BATON_SWEEP_INTERVAL", 30, problems),
+            "db_ping_idle_seconds": _seconds(env, "BATON_DB_PING_IDLE_SECONDS", 1.0, problems),
+            "fast_worker_processes": _positive_int(
+                env, "BATON_WORKER_PROCESSES", os.cpu_count() or 1, problems
+            ),
             "sweep_grace_seconds": _positive_int(env, "BATON_SWEEP_GRACE_SECONDS", 60, problems),
             "claim_timeout_seconds": _positive_int(
                 env, "BATON_CLAIM_TIMEOUT_SECONDS", 900, problems

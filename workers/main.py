@@ -1,7 +1,8 @@
 """Worker entry point: RQ workers for each workload group, the dispatcher and the sweeper.
 
-The process supervises one RQ worker per group in extensions.WORKER_GROUPS (a child process
-each, restarted if it dies) and runs the dispatcher and sweeper threads itself.
+The process supervises RQ workers for each group in extensions.WORKER_GROUPS (child processes,
+restarted if they die: BATON_WORKER_PROCESSES for webhooks and sync, one for the bulk queue)
+and runs the dispatcher and sweeper threads itself.
 """
 
 import logging
@@ -141,20 +142,22 @@ def work(queue_names: tuple[str, ...], burst: bool) -> None:
         worker.work(burst=burst, with_scheduler=not burst, logging_level="WARNING")
 
 
-def supervise(stop: threading.Event) -> None:
-    """Keep one child per worker group alive until stopped; then stop them all."""
+def supervise(stop: threading.Event, replicas: dict[str, int]) -> None:
+    """Keep `replicas[group]` children per worker group alive until stopped; then stop them."""
     context = multiprocessing.get_context("spawn")
-    children: dict[str, multiprocessing.Process] = {}
+    children: dict[tuple[str, int], multiprocessing.Process] = {}
     while not stop.is_set():
         for group, queue_names in WORKER_GROUPS.items():
-            child = children.get(group)
-            if child is None or not child.is_alive():
+            for number in range(replicas.get(group, 1)):
+                child = children.get((group, number))
+                if child is not None and child.is_alive():
+                    continue
                 if child is not None:
                     log.warning("%s worker exited with %s; restarting", group, child.exitcode)
-                children[group] = context.Process(
-                    target=work, args=(queue_names, False), name=f"rq-{group}"
+                children[group, number] = context.Process(
+                    target=work, args=(queue_names, False), name=f"rq-{group}-{number}"
                 )
-                children[group].start()
+                children[group, number].start()
         stop.wait(2.0)
     # RQ finishes the job in hand on SIGTERM; one that outstays the grace period is killed,
     # and its claim or import run is picked up again after a restart.
@@ -183,7 +186,7 @@ def main(argv: list[str] | None = None) -> None:
         signal.signal(signum, lambda *_: stop.set())
     start_background(app, stop)
     serve_metrics()
-    supervise(stop)
+    supervise(stop, {"fast": app.config["BATON"].fast_worker_processes})
 
 
 def serve_metrics() -> None:
