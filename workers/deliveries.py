@@ -2,6 +2,7 @@
 
 import logging
 import random
+from collections.abc import Iterator
 from datetime import timedelta
 
 from sqlalchemy import or_, select, update
@@ -13,7 +14,7 @@ from app.metrics import DELIVERIES_FINISHED, DELIVERIES_RETRIED
 from app.models import DeliveryStatus, Shop, WebhookDelivery
 from app.models.types import utcnow
 from app.shops import ShopUnavailable
-from workers.topics import COMPLIANCE_TOPICS, handler_for, parse_payload
+from workers.topics import COMPLIANCE_TOPICS, SHOP_LIFECYCLE_TOPICS, handler_for, parse_payload
 
 log = logging.getLogger(__name__)
 # A delivery that keeps failing for reasons we cannot classify stops here, visibly.
@@ -33,12 +34,12 @@ def process_deliveries(delivery_ids: list[int]) -> dict[str, int]:
     claimed = _claim(delivery_ids)
     outcomes: dict[str, int] = {"skipped": len(delivery_ids) - len(claimed)}
     transient = []
-    for delivery_id in claimed:
+    for delivery, shop_known in _claimed_deliveries(claimed):
         try:
-            outcome = _run_claimed(delivery_id)
+            outcome = _run(delivery, shop_known)
         except Exception as error:
             # Carry on with the rest of the batch; the failure is on the row and retried.
-            transient.append(f"{delivery_id}: {describe(error)}")
+            transient.append(f"{delivery.id}: {describe(error)}")
             continue
         finally:
             db.session.remove()
@@ -52,23 +53,56 @@ def process_delivery(delivery_id: int) -> str:
     """Claim one delivery and run its handler; safe to run twice, and after an uninstall."""
     if not _claim([delivery_id]):
         return "skipped"
-    return _run_claimed(delivery_id)
+    for delivery, shop_known in _claimed_deliveries([delivery_id]):
+        try:
+            return _run(delivery, shop_known)
+        finally:
+            db.session.remove()
+    return "skipped"
 
 
-def _run_claimed(delivery_id: int) -> str:
-    delivery = db.session.get(WebhookDelivery, delivery_id)
-    with logs.bound(delivery_id=delivery_id, shop=delivery.shop_domain, topic=delivery.topic):
-        return _handle(delivery_id, delivery)
+def _run(delivery: WebhookDelivery, shop_known: bool) -> str:
+    with logs.bound(delivery_id=delivery.id, shop=delivery.shop_domain, topic=delivery.topic):
+        return _handle(delivery, shop_known)
 
 
-def _handle(delivery_id: int, delivery: WebhookDelivery) -> str:
+def _claimed_deliveries(claimed: list[int]) -> Iterator[tuple[WebhookDelivery, bool]]:
+    """Each claimed delivery, and whether its shop was known when the batch was read.
+
+    The batch is read in two statements (the rows, then which of their shops Baton knows),
+    not two per delivery. A topic that can erase a shop or its deliveries ends that reading:
+    the rest is read again after it. A shop not known is asked again at its turn, so an
+    install that lands mid-batch is seen.
+    """
+    pending = claimed
+    while pending:
+        rows = db.session.scalars(select(WebhookDelivery).where(WebhookDelivery.id.in_(pending)))
+        by_id = {delivery.id: delivery for delivery in rows}
+        # Detached, so each delivery's commit leaves the others readable.
+        db.session.expunge_all()
+        domains = {delivery.shop_domain for delivery in by_id.values()}
+        known = set(db.session.scalars(select(Shop.domain).where(Shop.domain.in_(domains))))
+        db.session.remove()
+        rest, pending = pending, []
+        for position, delivery_id in enumerate(rest):
+            delivery = by_id.get(delivery_id)
+            if delivery is None:
+                continue  # erased by a shop/redact earlier in this batch
+            yield delivery, delivery.shop_domain in known
+            if delivery.topic in SHOP_LIFECYCLE_TOPICS:
+                pending = rest[position + 1 :]
+                break
+
+
+def _handle(delivery: WebhookDelivery, shop_known: bool) -> str:
+    delivery_id = delivery.id
     if delivery.attempts > MAX_ATTEMPTS:
-        return _finish(delivery, DeliveryStatus.FAILED, f"gave up: {delivery.error}")
+        return _finish(delivery_id, DeliveryStatus.FAILED, f"gave up: {delivery.error}")
     if handler_for(delivery.topic) is None:
-        return _finish(delivery, DeliveryStatus.IGNORED, f"no handler for {delivery.topic} yet")
-    if _awaits_install(delivery):
+        return _finish(delivery_id, DeliveryStatus.IGNORED, f"no handler for {delivery.topic} yet")
+    if not shop_known and _awaits_install(delivery):
         return _finish(
-            delivery,
+            delivery_id,
             DeliveryStatus.AWAITING_INSTALL,
             f"kept until {delivery.shop_domain} first opens Baton",
         )
@@ -85,7 +119,7 @@ def _handle(delivery_id: int, delivery: WebhookDelivery) -> str:
         # Unknown failures (database locked, connection lost) are retried with backoff.
         _release(delivery_id, error)
         raise
-    return _finish(delivery, DeliveryStatus.PROCESSED, None)
+    return _finish(delivery_id, DeliveryStatus.PROCESSED, None)
 
 
 def _claim(delivery_ids: list[int]) -> list[int]:
@@ -123,10 +157,12 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
 
 
-def _finish(delivery: WebhookDelivery, status: str, error: str | None) -> str:
-    delivery.status = status
-    delivery.error = error
-    delivery.processed_at = utcnow()
+def _finish(delivery_id: int, status: str, error: str | None) -> str:
+    db.session.execute(
+        update(WebhookDelivery.__table__)
+        .where(WebhookDelivery.__table__.c.id == delivery_id)
+        .values(status=status, error=error, processed_at=utcnow())
+    )
     db.session.commit()
     DELIVERIES_FINISHED.labels(status).inc()
     return status
@@ -135,8 +171,7 @@ def _finish(delivery: WebhookDelivery, status: str, error: str | None) -> str:
 def _fail_permanently(delivery_id: int, error: Exception) -> str:
     db.session.rollback()
     log.warning("delivery %s failed permanently: %s", delivery_id, describe(error))
-    delivery = db.session.get(WebhookDelivery, delivery_id)
-    return _finish(delivery, DeliveryStatus.FAILED, describe(error))
+    return _finish(delivery_id, DeliveryStatus.FAILED, describe(error))
 
 
 def _release(delivery_id: int, error: Exception) -> None:

@@ -22,6 +22,8 @@ from app.shopify.webhook_payloads import (
 
 Handler = Callable[[WebhookDelivery, dict], None]
 COMPLIANCE_TOPICS = frozenset({"customers/data_request", "customers/redact", "shop/redact"})
+# Topics after which what a batch read about its shops and deliveries may no longer hold.
+SHOP_LIFECYCLE_TOPICS = COMPLIANCE_TOPICS | {"app/uninstalled"}
 
 
 def _uninstalled(delivery: WebhookDelivery, payload: dict) -> None:
