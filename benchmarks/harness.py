@@ -2,6 +2,7 @@
 
 import contextlib
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -126,16 +127,27 @@ def procfile_worker(env: dict, cpu: dict | None = None):
     finally:
         record_peak_rss("RQ worker", child_pids(process.pid))
         record_peak_rss("worker supervisor (dispatcher, sweeper)", [process.pid])
-        if cpu is not None:
-            cpu["worker"] = cpu_seconds(process.pid)
         process.terminate()
-        process.wait(timeout=60)
+        seconds = _wait_with_cpu(process, timeout=60)
+        if cpu is not None:
+            cpu["worker"] = seconds
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime and stime of a process and its waited-for children, in seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+def _wait_with_cpu(process: subprocess.Popen, timeout: float) -> float:
+    """Reap a stopped process; returns the CPU seconds it and the children it reaped used.
+
+    /proc's counters leave out children still running, and the RQ workers are children.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            process.returncode = os.waitstatus_to_exitcode(status)
+            return usage.ru_utime + usage.ru_stime
+        if time.monotonic() > deadline:
+            process.kill()
+            deadline = math.inf
+        time.sleep(0.1)
 
 
 def child_pids(pid: int) -> list[int]:

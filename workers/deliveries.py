@@ -97,29 +97,29 @@ def _claimed_deliveries(claimed: list[int]) -> Iterator[tuple[WebhookDelivery, b
 def _handle(delivery: WebhookDelivery, shop_known: bool) -> str:
     delivery_id = delivery.id
     if delivery.attempts > MAX_ATTEMPTS:
-        return _finish(delivery_id, DeliveryStatus.FAILED, f"gave up: {delivery.error}")
+        return _finish(delivery, DeliveryStatus.FAILED, f"gave up: {delivery.error}")
     if handler_for(delivery.topic) is None:
-        return _finish(delivery_id, DeliveryStatus.IGNORED, f"no handler for {delivery.topic} yet")
+        return _finish(delivery, DeliveryStatus.IGNORED, f"no handler for {delivery.topic} yet")
     if not shop_known and _awaits_install(delivery):
         return _finish(
-            delivery_id,
+            delivery,
             DeliveryStatus.AWAITING_INSTALL,
             f"kept until {delivery.shop_domain} first opens Baton",
         )
     try:
         handler_for(delivery.topic)(delivery, parse_payload(delivery.body))
     except PAYLOAD_ERRORS as error:
-        return _fail_permanently(delivery_id, error)
+        return _fail_permanently(delivery, error)
     except ShopUnavailable as error:
         if not error.transient:
-            return _fail_permanently(delivery_id, error)
+            return _fail_permanently(delivery, error)
         _release(delivery_id, error)
         raise
     except Exception as error:
         # Unknown failures (database locked, connection lost) are retried with backoff.
         _release(delivery_id, error)
         raise
-    return _finish(delivery_id, DeliveryStatus.PROCESSED, None)
+    return _finish(delivery, DeliveryStatus.PROCESSED, None)
 
 
 def _claim(delivery_ids: list[int]) -> list[int]:
@@ -157,21 +157,23 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
 
 
-def _finish(delivery_id: int, status: str, error: str | None) -> str:
-    db.session.execute(
-        update(WebhookDelivery.__table__)
-        .where(WebhookDelivery.__table__.c.id == delivery_id)
-        .values(status=status, error=error, processed_at=utcnow())
-    )
+def _finish(delivery: WebhookDelivery, status: str, error: str | None) -> str:
+    # As the ORM would: the error is written only when it differs from the one read, so
+    # what the handler wrote in this transaction (a redaction's "redacted") stays.
+    values = {"status": status, "processed_at": utcnow()}
+    if error != delivery.error:
+        values["error"] = error
+    table = WebhookDelivery.__table__
+    db.session.execute(update(table).where(table.c.id == delivery.id).values(values))
     db.session.commit()
     DELIVERIES_FINISHED.labels(status).inc()
     return status
 
 
-def _fail_permanently(delivery_id: int, error: Exception) -> str:
+def _fail_permanently(delivery: WebhookDelivery, error: Exception) -> str:
     db.session.rollback()
-    log.warning("delivery %s failed permanently: %s", delivery_id, describe(error))
-    return _finish(delivery_id, DeliveryStatus.FAILED, describe(error))
+    log.warning("delivery %s failed permanently: %s", delivery.id, describe(error))
+    return _finish(delivery, DeliveryStatus.FAILED, describe(error))
 
 
 def _release(delivery_id: int, error: Exception) -> None:

@@ -34,9 +34,7 @@ def resolve_customer(
 
 def adopt_or_create(shop_domain: str, shopify_id: int | None, email: str | None) -> Customer:
     """The profile for a Shopify id Baton has no profile for yet (or for an email alone)."""
-    if email is not None:
-        _release_unverified(shop_domain, email)
-    holder = _by_email(shop_domain, email) if email is not None else None
+    holder = _vouched_holder(shop_domain, email) if email is not None else None
     if holder is not None and (shopify_id is None or holder.shopify_id in (None, shopify_id)):
         # A guest known only by a vouched email becomes the Shopify customer with that email.
         if shopify_id is not None and holder.shopify_id is None:
@@ -104,8 +102,7 @@ def claim_email(customer: Customer, email: str) -> None:
     A guest known only by that vouched email (a checkout without an account) merges in; any
     other holder lets it go, an unverified pop-up lead included, keeping what it has.
     """
-    _release_unverified(customer.shop_domain, email)
-    holder = _by_email(customer.shop_domain, email)
+    holder = _vouched_holder(customer.shop_domain, email)
     if holder is not None and holder.id != customer.id:
         if holder.shopify_id is None:
             merge_customers(target=customer, source=holder)
@@ -186,16 +183,21 @@ def _by_email(shop_domain: str, email: str) -> Customer | None:
     )
 
 
-def _release_unverified(shop_domain: str, email: str) -> None:
-    # A typed email never stands in the way of one Shopify vouches for: the lead lets it go
-    # and keeps its plays, which remember the address they were typed with.
-    db.session.execute(
+def _vouched_holder(shop_domain: str, email: str) -> Customer | None:
+    """Who holds this email, once an unverified pop-up lead holding it has let it go.
+
+    A typed email never stands in the way of one Shopify vouches for: the lead lets it go
+    and keeps its plays, which remember the address they were typed with.
+    """
+    holder = _by_email(shop_domain, email)
+    if holder is None or holder.email_verified:
+        return holder
+    # Conditional, so a lead that Shopify vouched for a moment ago keeps its address.
+    released = db.session.execute(
         update(Customer)
-        .where(
-            Customer.shop_domain == shop_domain,
-            Customer.email == email,
-            Customer.email_verified.is_(False),
-        )
+        .where(Customer.id == holder.id, Customer.email_verified.is_(False))
         .values(email=None)
-        .execution_options(synchronize_session="fetch")
-    )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.expire(holder)
+    return None if released else _by_email(shop_domain, email)
