@@ -7,7 +7,9 @@ an unverified lead (email_verified false) that never claims, merges into or re-a
 vouched profile, and gives way to one that Shopify vouches for with the same address.
 """
 
-from sqlalchemy import select, update
+import functools
+
+from sqlalchemy import bindparam, select, update
 
 from app.extensions import db
 from app.models import Cart, Checkout, CouponCode, Customer, Order, TimelineEvent, Visitor
@@ -131,15 +133,27 @@ def merge_customers(target: Customer, source: Customer) -> None:
 
 def attach_cart(shop_domain: str, cart_token: str, customer_id: int) -> None:
     """Join a cart, and the timeline events recorded on it, to the customer."""
-    for model, column in ((Cart, Cart.token), (TimelineEvent, TimelineEvent.cart_token)):
-        db.session.execute(
-            update(model)
-            .where(
-                model.shop_domain == shop_domain, column == cart_token, model.customer_id.is_(None)
-            )
-            .values(customer_id=customer_id)
-            .execution_options(synchronize_session=False)
+    parameters = {"shop": shop_domain, "cart_of": cart_token, "customer": customer_id}
+    for statement in _attach_cart_statements():
+        db.session.execute(statement, parameters)
+
+
+@functools.cache
+def _attach_cart_statements():
+    # Built once, values as parameters: building them per order cost more than running them.
+    return [
+        update(table)
+        .where(
+            table.c.shop_domain == bindparam("shop"),
+            column == bindparam("cart_of"),
+            table.c.customer_id.is_(None),
         )
+        .values(customer_id=bindparam("customer"))
+        for table, column in (
+            (Cart.__table__, Cart.__table__.c.token),
+            (TimelineEvent.__table__, TimelineEvent.__table__.c.cart_token),
+        )
+    ]
 
 
 def attach_visitor(
@@ -171,15 +185,18 @@ def attach_visitor(
 
 def _by_shopify_id(shop_domain: str, shopify_id: int) -> Customer | None:
     return db.session.scalar(
-        select(Customer).where(
-            Customer.shop_domain == shop_domain, Customer.shopify_id == shopify_id
-        )
+        _customer_where("shopify_id"), {"shop": shop_domain, "key": shopify_id}
     )
 
 
 def _by_email(shop_domain: str, email: str) -> Customer | None:
-    return db.session.scalar(
-        select(Customer).where(Customer.shop_domain == shop_domain, Customer.email == email)
+    return db.session.scalar(_customer_where("email"), {"shop": shop_domain, "key": email})
+
+
+@functools.cache
+def _customer_where(column: str):
+    return select(Customer).where(
+        Customer.shop_domain == bindparam("shop"), getattr(Customer, column) == bindparam("key")
     )
 
 

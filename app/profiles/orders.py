@@ -1,8 +1,9 @@
 """Orders from orders/create and orders/paid: redemption, attribution and recovery."""
 
+import functools
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from app.emails import normalise_email
 from app.extensions import db
@@ -70,9 +71,7 @@ def _close_checkout(order: Order) -> bool:
     if not order.checkout_token:
         return False
     checkout = db.session.scalar(
-        select(Checkout).where(
-            Checkout.shop_domain == order.shop_domain, Checkout.token == order.checkout_token
-        )
+        _checkout_by_token(), {"shop": order.shop_domain, "token": order.checkout_token}
     )
     if checkout is None:
         return False
@@ -118,11 +117,7 @@ def _redeem_codes(order: Order) -> None:
 
 def _update_totals(customer_id: int) -> None:
     # max() keeps counts Shopify reported for orders placed before Baton was installed.
-    count, spent, last = db.session.execute(
-        select(
-            func.count(), func.coalesce(func.sum(Order.total), 0), func.max(Order.placed_at)
-        ).where(Order.customer_id == customer_id, Order.cancelled_at.is_(None))
-    ).one()
+    count, spent, last = db.session.execute(_totals_of(), {"customer": customer_id}).one()
     customer = db.session.get(Customer, customer_id)
     customer.orders_count = max(customer.orders_count or 0, count)
     customer.total_spent = max(customer.total_spent or 0, money(spent))
@@ -133,10 +128,7 @@ def _update_totals(customer_id: int) -> None:
 def mark_assisted(shop_domain: str, order_shopify_id: int) -> None:
     """Whichever arrives second, the order or the draft's completion, links the two."""
     cart_token = db.session.scalar(
-        select(AssistedDraft.cart_token).where(
-            AssistedDraft.shop_domain == shop_domain,
-            AssistedDraft.order_shopify_id == order_shopify_id,
-        )
+        _assisted_cart_token(), {"shop": shop_domain, "order": order_shopify_id}
     )
     if cart_token is not None:
         # A draft's order carries no cart token of its own: it finishes the staff's cart.
@@ -146,3 +138,26 @@ def mark_assisted(shop_domain: str, order_shopify_id: int) -> None:
             .values(assisted=True, cart_token=func.coalesce(Order.cart_token, cart_token))
             .execution_options(synchronize_session=False)
         )
+
+
+# Built once, values as parameters: building a statement per order cost more than running it.
+@functools.cache
+def _checkout_by_token():
+    return select(Checkout).where(
+        Checkout.shop_domain == bindparam("shop"), Checkout.token == bindparam("token")
+    )
+
+
+@functools.cache
+def _totals_of():
+    return select(
+        func.count(), func.coalesce(func.sum(Order.total), 0), func.max(Order.placed_at)
+    ).where(Order.customer_id == bindparam("customer"), Order.cancelled_at.is_(None))
+
+
+@functools.cache
+def _assisted_cart_token():
+    return select(AssistedDraft.cart_token).where(
+        AssistedDraft.shop_domain == bindparam("shop"),
+        AssistedDraft.order_shopify_id == bindparam("order"),
+    )

@@ -7,12 +7,13 @@ a flush a short window later (BATON_SYNC_WINDOW_SECONDS), which sends everything
 pending, up to the vendor's maximum per call, and goes on until nothing is left.
 """
 
+import functools
 import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session
 
 from app.extensions import db, redis_queues
@@ -44,9 +45,7 @@ def queue_sync(
 ) -> int:
     """A task for every platform the shop connected (or those named); replays add nothing."""
     if platforms is None:
-        platforms = db.session.scalars(
-            select(PlatformConnection.platform).where(PlatformConnection.shop_domain == shop_domain)
-        ).all()
+        platforms = db.session.scalars(_connected_platforms(), {"shop": shop_domain}).all()
     created = 0
     for platform in platforms:
         row = {
@@ -61,6 +60,14 @@ def queue_sync(
             created += 1
             announce_after_commit((shop_domain, platform, operation))
     return created
+
+
+@functools.cache
+def _connected_platforms():
+    # Built once: every order and lead asks, and building it cost more than running it.
+    return select(PlatformConnection.platform).where(
+        PlatformConnection.shop_domain == bindparam("shop")
+    )
 
 
 def announce_after_commit(key: BatchKey) -> None:
