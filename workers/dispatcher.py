@@ -1,6 +1,7 @@
 """Turn the delivery ids intake announces into batched RQ jobs."""
 
 import logging
+import time
 
 from redis import Redis
 from rq import Queue, Retry
@@ -10,6 +11,8 @@ from app.intake import NEW_DELIVERIES_KEY
 log = logging.getLogger(__name__)
 PROCESS_JOB = "workers.deliveries.process_deliveries"
 BATCH = 100
+GATHER_SECONDS = 0.1
+GATHER_PAUSE_SECONDS = 0.01
 # Transient failures retry for about an hour; the sweeper picks up anything left after that.
 JOB_RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
 
@@ -25,13 +28,24 @@ def enqueue_batch(queue: Queue, delivery_ids: list[int], origin: str) -> None:
     )
 
 
-def dispatch_announced(redis: Redis, queue: Queue, wait_seconds: float = 1.0) -> int:
+def dispatch_announced(
+    redis: Redis, queue: Queue, wait_seconds: float = 1.0, gather_seconds: float = GATHER_SECONDS
+) -> int:
     """Wait briefly for announced ids, then queue them in batches; returns how many."""
     first = redis.blpop([NEW_DELIVERIES_KEY], timeout=wait_seconds)
     if first is None:
         return 0
-    rest = redis.lpop(NEW_DELIVERIES_KEY, BATCH - 1) or []
-    delivery_ids = [int(first[1])] + [int(raw) for raw in rest]
+    delivery_ids = [int(first[1])]
+    # During a burst ids arrive one by one: taking only those already there made jobs of a
+    # few deliveries each, and each job's claim, reads and bookkeeping cost as much as its
+    # work. A moment's gathering fills the batch; a lone delivery waits that moment only.
+    deadline = time.monotonic() + gather_seconds
+    while len(delivery_ids) < BATCH:
+        more = redis.lpop(NEW_DELIVERIES_KEY, BATCH - len(delivery_ids)) or []
+        delivery_ids += [int(raw) for raw in more]
+        if len(delivery_ids) >= BATCH or time.monotonic() >= deadline:
+            break
+        time.sleep(GATHER_PAUSE_SECONDS)
     # If this process dies here the ids are gone from Redis, but the rows still say
     # received: the sweeper queues them after its grace period.
     enqueue_batch(queue, delivery_ids, origin="intake")
