@@ -3,9 +3,10 @@
 A play chooses a prize, and awards it as its last write: see popups.play.
 """
 
+import functools
 import random
 
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, or_, update
 
 from app.extensions import db
 from app.models import Prize
@@ -38,9 +39,19 @@ def choose(prizes: list[Prize], rng: random.Random = _system_random) -> Prize | 
 def award(prize: Prize) -> bool:
     """Count one more award, atomically; False when a concurrent play took the last one."""
     awarded = db.session.execute(
-        update(Prize)
-        .where(Prize.id == prize.id, or_(Prize.cap.is_(None), Prize.awarded_count < Prize.cap))
-        .values(awarded_count=Prize.awarded_count + 1)
-        .execution_options(synchronize_session=False)
+        _award_statement(), {"prize": prize.id}, execution_options={"synchronize_session": False}
     ).rowcount
     return awarded == 1
+
+
+@functools.cache
+def _award_statement():
+    # Built once: every play that wins runs it.
+    return (
+        update(Prize)
+        .where(
+            Prize.id == bindparam("prize"),
+            or_(Prize.cap.is_(None), Prize.awarded_count < Prize.cap),
+        )
+        .values(awarded_count=Prize.awarded_count + 1)
+    )

@@ -1,12 +1,13 @@
 """A play, decided on the server: token, checks, draw, code, lead and consent, in one go."""
 
+import functools
 import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from app.emails import normalise_email
@@ -325,6 +326,12 @@ def _answer(record: Play, prize: Prize, code: CouponCode | None) -> dict:
 
 def campaign_for_play(shop_domain: str, campaign_id: int) -> Campaign | None:
     """The campaign a storefront request names, only within that shop."""
-    return db.session.scalar(
-        select(Campaign).where(Campaign.id == campaign_id, Campaign.shop_domain == shop_domain)
+    return db.session.scalar(_campaign_in_shop(), {"campaign": campaign_id, "shop": shop_domain})
+
+
+@functools.cache
+def _campaign_in_shop():
+    # Built once: every play and offer asks.
+    return select(Campaign).where(
+        Campaign.id == bindparam("campaign"), Campaign.shop_domain == bindparam("shop")
     )

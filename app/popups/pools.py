@@ -1,16 +1,17 @@
 """Asking the worker to refill code pools, without ever blocking a shopper on it."""
 
+import functools
 import logging
 
 from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
 from rq.results import Result
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 
 from app.extensions import db, redis_queues
 from app.models import Campaign, CouponCode, Prize
-from app.popups.shopify_codes import LOW_WATER, available_codes
+from app.popups.shopify_codes import LOW_WATER
 
 REFILL_JOB = "workers.codes.refill_pool"
 CREATE_NOW_JOB = "workers.codes.create_code_now"
@@ -62,13 +63,26 @@ def wait_for_fresh_code(prize_id: int, timeout_seconds: int) -> bool:
 def refill_if_low(shop_domain: str, prize_id: int, code: str | None) -> None:
     """After a play: ask for more codes once the won code's lot falls below its low-water mark."""
     # Ids, not the Prize: after the play's commit, loading it again would cost every play.
+    if code is None:
+        return
+    left = db.session.scalar(_codes_left_in_lot_of(), {"shop": shop_domain, "won": code})
+    if left < LOW_WATER:
+        request_refill(db.session.get(Prize, prize_id))
+
+
+@functools.cache
+def _codes_left_in_lot_of():
+    # Built once: every winning play asks.
     lot = (
         select(CouponCode.discount_id)
-        .where(CouponCode.shop_domain == shop_domain, CouponCode.code == code)
+        .where(CouponCode.shop_domain == bindparam("shop"), CouponCode.code == bindparam("won"))
         .scalar_subquery()
     )
-    if code is not None and available_codes(lot) < LOW_WATER:
-        request_refill(db.session.get(Prize, prize_id))
+    return (
+        select(func.count())
+        .select_from(CouponCode)
+        .where(CouponCode.discount_id == lot, CouponCode.status == "available")
+    )
 
 
 def request_refills(campaign: Campaign) -> None:

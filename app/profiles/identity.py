@@ -83,14 +83,21 @@ def lead_profile(shop_domain: str, email: str) -> Customer | None:
     holder = _by_email(shop_domain, email)
     if holder is None:
         # Created and loaded in one statement; when a concurrent play made it first, read it.
-        created = (
-            dialect_insert(Customer)
-            .values(shop_domain=shop_domain, email=email, email_verified=False)
-            .on_conflict_do_nothing()
-            .returning(Customer)
-        )
-        holder = db.session.scalars(created).first() or _by_email(shop_domain, email)
+        created = _new_lead(db.engine.dialect.name)
+        parameters = {"shop": shop_domain, "typed": email}
+        holder = db.session.scalars(created, parameters).first() or _by_email(shop_domain, email)
     return holder if holder is not None and not holder.email_verified else None
+
+
+@functools.cache
+def _new_lead(dialect_name: str):
+    # Built once per database: every new pop-up lead runs it.
+    return (
+        dialect_insert(Customer, dialect_name)
+        .values(shop_domain=bindparam("shop"), email=bindparam("typed"), email_verified=False)
+        .on_conflict_do_nothing()
+        .returning(Customer)
+    )
 
 
 def find_customer(shop_domain: str, shopify_id: int) -> Customer | None:
@@ -164,6 +171,8 @@ def attach_visitor(
 ) -> None:
     """Record a visitor, join it to a customer and a cart; whichever is known joins the rest."""
     insert_ignore(Visitor, {"shop_domain": shop_domain, "visitor_key": visitor_key[:64]})
+    if customer_id is None and not cart_token:
+        return  # recorded; there is nothing to join it to
     visitor = db.session.scalar(
         select(Visitor).where(
             Visitor.shop_domain == shop_domain, Visitor.visitor_key == visitor_key[:64]
