@@ -68,8 +68,7 @@ def order_payload(number: int = 0) -> bytes:
         "id": 820982911946154508 + number,
         "name": f"#{9999 + number}",
         "email": f"jon{number}@example.com",
-        # Each order its own cart and checkout, as on a real store: 10,000 orders that
-        # shared one cart made every order re-scan all the cart's earlier events.
+        # Each order its own cart and checkout, as on a real store: "10,000 distinct orders".
         "cart_token": f"c1-7a3d-{number}",
         "checkout_token": f"bd5a8aa1ecd019dd3520ff791ee3a{number:06d}",
         "currency": "USD",

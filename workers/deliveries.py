@@ -96,7 +96,6 @@ def _claimed_deliveries(claimed: list[int]) -> Iterator[tuple[WebhookDelivery, b
 
 
 def _handle(delivery: WebhookDelivery, shop_known: bool) -> str:
-    delivery_id = delivery.id
     if delivery.attempts > MAX_ATTEMPTS:
         return _finish(delivery, DeliveryStatus.FAILED, f"gave up: {delivery.error}")
     if handler_for(delivery.topic) is None:
@@ -114,11 +113,11 @@ def _handle(delivery: WebhookDelivery, shop_known: bool) -> str:
     except ShopUnavailable as error:
         if not error.transient:
             return _fail_permanently(delivery, error)
-        _release(delivery_id, error)
+        _release(delivery.id, error)
         raise
     except Exception as error:
         # Unknown failures (database locked, connection lost) are retried with backoff.
-        _release(delivery_id, error)
+        _release(delivery.id, error)
         raise
     return _finish(delivery, DeliveryStatus.PROCESSED, None)
 

@@ -180,10 +180,10 @@ class SpecOperation:
 class CompiledSchema:
     """A schema checked by code compiled from it, and explained by jsonschema when it fails.
 
-    jsonschema walks the schema and resolves each $ref for every document: validating 100,000
-    profiles cost the fakes ten times the CPU of the worker that sent them. fastjsonschema
-    turns the schema into Python once. It only answers yes or no, so a document it refuses
-    goes through jsonschema, which finds the vendor-shaped problem, and has the last word.
+    jsonschema walks the schema and resolves each $ref for every document it checks;
+    fastjsonschema turns the schema into Python once. It only answers yes or no, so a document
+    it refuses goes through jsonschema, which finds the vendor-shaped problem and has the last
+    word.
     """
 
     def __init__(self, schema: dict):

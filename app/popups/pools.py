@@ -1,17 +1,15 @@
 """Asking the worker to refill code pools, without ever blocking a shopper on it."""
 
-import functools
 import logging
 
 from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
 from rq.results import Result
-from sqlalchemy import bindparam, func, select
 
 from app.extensions import db, redis_queues
-from app.models import Campaign, CouponCode, Prize
-from app.popups.shopify_codes import LOW_WATER
+from app.models import Campaign, Prize
+from app.popups.shopify_codes import LOW_WATER, available_beside
 
 REFILL_JOB = "workers.codes.refill_pool"
 CREATE_NOW_JOB = "workers.codes.create_code_now"
@@ -65,24 +63,8 @@ def refill_if_low(shop_domain: str, prize_id: int, code: str | None) -> None:
     # Ids, not the Prize: after the play's commit, loading it again would cost every play.
     if code is None:
         return
-    left = db.session.scalar(_codes_left_in_lot_of(), {"shop": shop_domain, "won": code})
-    if left < LOW_WATER:
+    if available_beside(shop_domain, code) < LOW_WATER:
         request_refill(db.session.get(Prize, prize_id))
-
-
-@functools.cache
-def _codes_left_in_lot_of():
-    # Built once: every winning play asks.
-    lot = (
-        select(CouponCode.discount_id)
-        .where(CouponCode.shop_domain == bindparam("shop"), CouponCode.code == bindparam("won"))
-        .scalar_subquery()
-    )
-    return (
-        select(func.count())
-        .select_from(CouponCode)
-        .where(CouponCode.discount_id == lot, CouponCode.status == "available")
-    )
 
 
 def request_refills(campaign: Campaign) -> None:

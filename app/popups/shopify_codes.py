@@ -11,6 +11,7 @@ at that moment, so what the shopper reads is exactly what Shopify enforces: N to
 whenever in the day it was won. A prize whose codes never expire keeps one open lot.
 """
 
+import functools
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -240,10 +241,30 @@ def add_one(client: AdminGraphQL, campaign: Campaign, prize: Prize) -> int:
 
 def available_codes(discount_id: int) -> int:
     """How many confirmed codes of a lot are waiting for a winner."""
-    return db.session.scalar(
+    return db.session.scalar(_count_available(discount_id))
+
+
+def available_beside(shop_domain: str, code: str) -> int:
+    """How many codes are still waiting in the lot this (just won) code came from."""
+    return db.session.scalar(_available_beside_code(), {"shop": shop_domain, "won": code})
+
+
+@functools.cache
+def _available_beside_code():
+    # Built once: every winning play asks.
+    lot = (
+        select(CouponCode.discount_id)
+        .where(CouponCode.shop_domain == bindparam("shop"), CouponCode.code == bindparam("won"))
+        .scalar_subquery()
+    )
+    return _count_available(lot)
+
+
+def _count_available(lot):
+    return (
         select(func.count())
         .select_from(CouponCode)
-        .where(CouponCode.discount_id == discount_id, CouponCode.status == "available")
+        .where(CouponCode.discount_id == lot, CouponCode.status == "available")
     )
 
 

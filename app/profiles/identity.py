@@ -45,7 +45,7 @@ def adopt_or_create(shop_domain: str, shopify_id: int | None, email: str | None)
         return holder
     # A free email goes into the new row at once; one another Shopify customer still holds
     # is claimed afterwards, which takes it from that stale holder.
-    created = db.session.scalars(
+    customer = db.session.scalars(
         dialect_insert(Customer)
         .values(
             shop_domain=shop_domain,
@@ -55,7 +55,7 @@ def adopt_or_create(shop_domain: str, shopify_id: int | None, email: str | None)
         .on_conflict_do_nothing()
         .returning(Customer)
     ).first()
-    if created is None:
+    if customer is None:
         # Another worker made this profile or took the email a moment ago: make or find the
         # row without the email, and claim it below.
         insert_ignore(
@@ -66,12 +66,11 @@ def adopt_or_create(shop_domain: str, shopify_id: int | None, email: str | None)
                 "email": None if shopify_id is not None else email,
             },
         )
-        created = (
+        customer = (
             _by_shopify_id(shop_domain, shopify_id)
             if shopify_id is not None
             else _by_email(shop_domain, email)
         )
-    customer = created
     if email is not None and customer.email != email:
         claim_email(customer, email)
     return customer
