@@ -285,16 +285,27 @@ class KlaviyoFake(VendorFake):
         found = self.profile(email)
         return found is not None and found.suppression is not None
 
-    def suppress(self, email: str, reason: str = "UNSUBSCRIBE") -> Profile:
-        """As if the person unsubscribed (or bounced, etc.) inside Klaviyo, now."""
+    def suppress(
+        self, email: str, reason: str = "UNSUBSCRIBE", at: datetime | None = None
+    ) -> Profile:
+        """As if the person unsubscribed (or bounced, etc.) inside Klaviyo, now or `at`."""
         if reason not in SUPPRESSION_REASONS:
             raise ValueError(f"unknown suppression reason {reason!r}")
         with self.lock:
             found, _ = self._upsert(None, {"email": email})
-            found.suppression = Suppression(reason, found.updated)
+            moment = at or found.updated
+            found.suppression = Suppression(reason, moment)
             if reason == "UNSUBSCRIBE":
-                found.consent, found.consent_timestamp = UNSUBSCRIBED, found.updated
+                found.consent, found.consent_timestamp = UNSUBSCRIBED, moment
             return found
+
+    def unsubscribe_from_list(self, email: str, list_id: str) -> None:
+        """As if the person used one list's unsubscribe link, in an account whose global
+        unsubscribe is off: a list suppression, and consent left as it was."""
+        with self.lock:
+            found, _ = self._upsert(None, {"email": email})
+            found.lists.add(list_id)
+            _unsubscribe(found, list_id)
 
     def confirm_double_opt_in(self, email: str, list_id: str) -> None:
         """As if the person clicked the confirmation email of a double opt-in list."""

@@ -3,12 +3,13 @@
 A lead is the event "Baton Popup Won" (unique per play) with the code, prize and campaign as
 profile properties, then, with consent, a subscription to the list naming the campaign.
 Klaviyo's subscribe clears a suppression, so every address is checked first, against Baton's
-list and Klaviyo's own. Backfills read every suppression Klaviyo holds before subscribing.
+list and Klaviyo's own: a few addresses by asking about them, a burst by catching up on what
+Klaviyo suppressed since the last look. Backfills read every suppression before subscribing.
 """
 
 import json
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 
@@ -21,10 +22,15 @@ from app.sync.outcomes import SUPPRESSED, Outcome, done
 from app.sync.platform_events import platform_unsubscribed
 from app.sync.platforms.base import ONE_BY_ONE, BackfillState, ConnectForm, Platform
 from app.sync.platforms.connections import refused, require_form, save_connection
-from app.sync.platforms.klaviyo_account import KlaviyoAccount, KlaviyoError
+from app.sync.platforms.klaviyo_account import PROFILES_PAGE, KlaviyoAccount, KlaviyoError
 from app.sync.profile_facts import consented, consented_at
 from app.sync.subjects import checkout_of, lead_of, learn_suppression, profile_of
-from app.sync.suppression import email_hash, record_suppression, suppression_reason
+from app.sync.suppression import (
+    email_hash,
+    held_hashes,
+    record_suppression,
+    suppression_reason,
+)
 
 IMPORT_PROFILES = 10_000  # Klaviyo's maximum per bulk import job
 IMPORT_BYTES = 5_000_000  # and its byte limit
@@ -32,6 +38,9 @@ ENVELOPE_BYTES = 1_000  # room for the JSON:API envelope around the profiles
 BACKFILL_SOURCE = "Baton backfill: Shopify consent"
 IMPORT_POLL_SECONDS = 1
 IMPORT_WAIT_SECONDS = 900
+EVERY_SUPPRESSION = datetime(2000, 1, 1, tzinfo=UTC)  # before Klaviyo: "since ever"
+REREAD = timedelta(minutes=5)
+POLL_CALLS = 2  # a look at what changed: account-wide suppressions, then the list's
 
 
 class Klaviyo(Platform):
@@ -82,7 +91,7 @@ class Klaviyo(Platform):
     def backfill_start(self, connection, state: BackfillState) -> None:
         # Every address Klaviyo ever suppressed, recorded and spread before anyone is
         # subscribed: its subscribe would clear them.
-        for email, reason, _ in state.client.suppressed_since(datetime(2000, 1, 1, tzinfo=UTC)):
+        for email, reason, _ in state.client.suppressed_since(EVERY_SUPPRESSION):
             platform_unsubscribed(connection, email, f"{reason} in Klaviyo")
 
     def backfill_page(self, backfill, state: BackfillState, customers, facts, held) -> int:
@@ -130,12 +139,18 @@ class Klaviyo(Platform):
             backfill.last_error = "Klaviyo is still importing; profiles will appear as it finishes"
 
     def poll_suppressions(self, connection: PlatformConnection) -> int:
-        """Suppressions made inside Klaviyo since the last poll, spread everywhere."""
-        since = connection.suppressions_read_until or connection.created_at
-        newest, found = since, 0
+        """Suppressions made inside Klaviyo since the last look, spread everywhere; the first
+        look reads every one Klaviyo holds."""
+        read_until = connection.suppressions_read_until
+        # A little is read again each time, in case Klaviyo lists a suppression a moment
+        # after its timestamp; what was heard before is not spread twice.
+        since = read_until - REREAD if read_until else EVERY_SUPPRESSION
+        newest, found = read_until or connection.created_at, 0
         for email, reason, at in self.client(connection).suppressed_since(since):
-            found += platform_unsubscribed(connection, email, f"{reason} in Klaviyo")
             newest = max(newest, at)
+            if read_until and at <= read_until and held_hashes(connection.shop_domain, [email]):
+                continue
+            found += platform_unsubscribed(connection, email, f"{reason} in Klaviyo")
         connection.suppressions_read_until = newest
         connection.suppressions_polled_at = utcnow()
         return found
@@ -207,7 +222,7 @@ def _leads(account: KlaviyoAccount, connection, tasks) -> dict[int, Outcome]:
         for task_id in leads
         if task_id not in willing
     )
-    held = _held(account, connection.shop_domain, willing)
+    held = _held(account, connection, willing)
     outcomes.update((task_id, done(f"not subscribed: {why}")) for task_id, why in held.items())
     by_campaign: dict[str, list[tuple[int, str]]] = {}
     for task_id, lead in willing.items():
@@ -240,13 +255,15 @@ def _lead_event(lead: dict) -> dict:
     }
 
 
-def _held(account: KlaviyoAccount, shop_domain: str, leads: dict) -> dict[int, str]:
-    # Baton's list first, then Klaviyo's own: its subscribe would clear its suppression.
-    held = {
-        task_id: reason
-        for task_id, lead in leads.items()
-        if (reason := suppression_reason(shop_domain, lead["email"]))
-    }
+def _held(account: KlaviyoAccount, connection: PlatformConnection, leads: dict) -> dict[int, str]:
+    """The leads not to subscribe, and why: Klaviyo's subscribe would clear its suppression."""
+    shop_domain = connection.shop_domain
+    if len(leads) > POLL_CALLS * PROFILES_PAGE:
+        # Cheaper to catch up on what Klaviyo suppressed since the last look (every
+        # suppression, the first time) than to ask about each address, 100 per call.
+        KLAVIYO.poll_suppressions(connection)
+        return _held_by_baton(shop_domain, leads)
+    held = _held_by_baton(shop_domain, leads)
     to_check = [lead["email"] for task_id, lead in leads.items() if task_id not in held]
     in_klaviyo = account.suppressions_of(to_check) if to_check else {}
     for task_id, lead in leads.items():
@@ -255,6 +272,14 @@ def _held(account: KlaviyoAccount, shop_domain: str, leads: dict) -> dict[int, s
             record_suppression(shop_domain, lead["email"], "klaviyo", reason)
             held[task_id] = reason
     return held
+
+
+def _held_by_baton(shop_domain: str, leads: dict) -> dict[int, str]:
+    return {
+        task_id: reason
+        for task_id, lead in leads.items()
+        if (reason := suppression_reason(shop_domain, lead["email"]))
+    }
 
 
 KLAVIYO = Klaviyo()

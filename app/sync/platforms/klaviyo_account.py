@@ -93,27 +93,41 @@ class KlaviyoAccount:
         return found
 
     def suppressed_since(self, since: datetime) -> Iterator[tuple[str, str, datetime]]:
-        """(email, reason, timestamp) for every address suppressed after `since`, page by page."""
+        """(email, reason, timestamp) for every address suppressed after `since`, page by page:
+        suppressed account-wide, or unsubscribed from this list alone (an account without
+        global unsubscribes records only that, and a subscribe to the list would clear it)."""
         moment = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        marketing = "subscriptions.email.marketing"
+        yield from self._suppressions(
+            f"greater-than({marketing}.suppression.timestamp,{moment})", since, None
+        )
+        if self.list_id:
+            yield from self._suppressions(
+                f"and(greater-than({marketing}.list_suppressions.timestamp,{moment}),"
+                f'equals({marketing}.list_suppressions.list_id,"{_quoted(self.list_id)}"))',
+                since,
+                self.list_id,
+            )
+
+    def _suppressions(
+        self, condition: str, since: datetime, list_id: str | None
+    ) -> Iterator[tuple[str, str, datetime]]:
         cursor = None
         while True:
             answer = self._call(
                 "get_profiles",
                 self.api.Profiles.get_profiles,
-                filter=f"greater-than(subscriptions.email.marketing.suppression.timestamp,{moment})",
+                filter=condition,
                 additional_fields_profile=["subscriptions"],
-                page_size=100,
+                page_size=PROFILES_PAGE,
                 **({"page_cursor": cursor} if cursor else {}),
             )
             for profile in answer["data"]:
-                attributes = profile["attributes"]
-                marketing = ((attributes.get("subscriptions") or {}).get("email") or {}).get(
-                    "marketing"
-                ) or {}
-                for entry in marketing.get("suppression") or []:
-                    if attributes.get("email") and entry.get("timestamp"):
-                        at = datetime.fromisoformat(str(entry["timestamp"]).replace("Z", "+00:00"))
-                        yield attributes["email"].lower(), entry.get("reason") or "", at
+                email = profile["attributes"].get("email")
+                for entry in _suppression_entries(profile["attributes"], list_id):
+                    at = _moment(entry.get("timestamp"))
+                    if email and at is not None and at > since:
+                        yield email.lower(), entry.get("reason") or "", at
             cursor = (answer.get("links") or {}).get("next")
             if not cursor:
                 return
@@ -141,7 +155,7 @@ class KlaviyoAccount:
                 page_size=PROFILES_PAGE,
             )
             for profile in answer["data"]:
-                reason = _refusal(profile["attributes"])
+                reason = _refusal(profile["attributes"], self.list_id)
                 if reason and profile["attributes"].get("email"):
                     found[profile["attributes"]["email"].lower()] = reason
         return found
@@ -340,14 +354,39 @@ def _bulk_event(metric: str, lead: dict) -> dict:
     }
 
 
-def _refusal(attributes: dict) -> str | None:
-    """Why Klaviyo will not email this profile (suppressed or unsubscribed), or None."""
-    marketing = ((attributes.get("subscriptions") or {}).get("email") or {}).get("marketing") or {}
+def _refusal(attributes: dict, list_id: str) -> str | None:
+    """Why Klaviyo will not email this profile on this list, or None."""
+    marketing = _marketing(attributes)
     if marketing.get("suppression"):
         return "suppressed in Klaviyo"
     if marketing.get("consent") == "UNSUBSCRIBED":
         return "unsubscribed in Klaviyo"
+    if list_id and _suppression_entries(attributes, list_id):
+        return "unsubscribed from the list in Klaviyo"
     return None
+
+
+def _marketing(attributes: dict) -> dict:
+    return ((attributes.get("subscriptions") or {}).get("email") or {}).get("marketing") or {}
+
+
+def _suppression_entries(attributes: dict, list_id: str | None) -> list[dict]:
+    """The account-wide suppressions (list_id None), or those of one list."""
+    marketing = _marketing(attributes)
+    if list_id is None:
+        return marketing.get("suppression") or []
+    return [
+        entry
+        for entry in marketing.get("list_suppressions") or []
+        if entry.get("list_id") == list_id
+    ]
+
+
+def _moment(text) -> datetime | None:
+    if not text:
+        return None
+    at = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def _detail(error: ApiException) -> str:
