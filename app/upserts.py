@@ -55,16 +55,19 @@ def update_if_newer(model, where: list, values: dict, version: datetime | None) 
     return result.rowcount > 0
 
 
-def upsert_if_newer(model, key: dict, values: dict, version: datetime):
-    """Insert the row, or update it unless it holds a newer version; returns the row.
+def upsert_if_newer(
+    model, key: dict, values: dict, version: datetime, inserted_only: dict | None = None
+):
+    """Insert the row, or update it unless it holds a newer version; returns (row, applied).
 
     One INSERT ... ON CONFLICT DO UPDATE ... WHERE, where insert_ignore, update_if_newer and
     a SELECT took three round trips; a row that holds a newer version is read as it stands.
+    `inserted_only` are values a new row starts with and an update leaves alone.
     """
     values = values | {"source_updated_at": version}
     statement = (
         dialect_insert(model)
-        .values(**key, **values)
+        .values(**key, **values, **(inserted_only or {}))
         .on_conflict_do_update(
             index_elements=list(key),
             set_=values,
@@ -75,5 +78,5 @@ def upsert_if_newer(model, key: dict, values: dict, version: datetime):
     )
     row = db.session.scalars(statement).first()
     if row is None:
-        row = db.session.scalars(select(model).filter_by(**key)).one()
-    return row
+        return db.session.scalars(select(model).filter_by(**key)).one(), False
+    return row, True

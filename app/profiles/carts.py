@@ -2,35 +2,22 @@
 
 from datetime import datetime
 
-from sqlalchemy import select
-
-from app.extensions import db
 from app.models import Cart
 from app.profiles.timeline import record_event
 from app.shopify.webhook_payloads import CartPayload
-from app.upserts import insert_ignore, update_if_newer
+from app.upserts import upsert_if_newer
 
 
 def apply_cart(shop_domain: str, payload: CartPayload, observed_at: datetime) -> Cart:
     """Upsert a cart; an older updated_at never replaces newer contents."""
     token = payload.token
-    insert_ignore(
-        Cart,
-        {
-            "shop_domain": shop_domain,
-            "token": token,
-            "created_at": payload.created_at or observed_at,
-        },
-    )
     version = payload.updated_at or observed_at
-    applied = update_if_newer(
+    cart, applied = upsert_if_newer(
         Cart,
-        [Cart.shop_domain == shop_domain, Cart.token == token],
+        {"shop_domain": shop_domain, "token": token},
         {"line_items": payload.line_items, "total": payload.total, "currency": payload.currency},
         version,
-    )
-    cart = db.session.scalar(
-        select(Cart).where(Cart.shop_domain == shop_domain, Cart.token == token)
+        inserted_only={"created_at": payload.created_at or observed_at},
     )
     if applied:
         record_event(

@@ -13,7 +13,7 @@ from app.profiles.identity import VISITOR_ATTRIBUTE, attach_cart, attach_visitor
 from app.profiles.timeline import record_event
 from app.shopify.webhook_payloads import CheckoutPayload, OrderPayload
 from app.sync.outbox import queue_sync
-from app.upserts import insert_ignore, update_if_newer
+from app.upserts import upsert_if_newer
 
 
 def apply_checkout(shop_domain: str, payload: CheckoutPayload, observed_at: datetime) -> Checkout:
@@ -21,10 +21,9 @@ def apply_checkout(shop_domain: str, payload: CheckoutPayload, observed_at: date
     token = payload.token
     customer = customer_of(shop_domain, payload, observed_at)
     started_at = payload.created_at or observed_at
-    insert_ignore(Checkout, {"shop_domain": shop_domain, "token": token, "started_at": started_at})
-    update_if_newer(
+    checkout, _ = upsert_if_newer(
         Checkout,
-        [Checkout.shop_domain == shop_domain, Checkout.token == token],
+        {"shop_domain": shop_domain, "token": token},
         {
             "cart_token": payload.cart_token,
             "email": normalise_email(payload.email),
@@ -37,9 +36,7 @@ def apply_checkout(shop_domain: str, payload: CheckoutPayload, observed_at: date
             "completed_at": payload.completed_at,
         },
         payload.updated_at or observed_at,
-    )
-    checkout = db.session.scalar(
-        select(Checkout).where(Checkout.shop_domain == shop_domain, Checkout.token == token)
+        inserted_only={"started_at": started_at},
     )
     stitch(shop_domain, payload, customer)
     record_event(

@@ -28,6 +28,9 @@ def apply_customer(
         _fill_blanks(customer, values)
     elif values:
         update_if_newer(Customer, [Customer.id == customer.id], values, version)
+    if values:
+        # Written past the ORM: read again only if asked for (order totals read the counts).
+        db.session.expire(customer, list(values))
     apply_consent(customer, "email", payload.email_consent, observed_at)
     apply_consent(customer, "sms", payload.sms_consent, observed_at)
     db.session.flush()
@@ -61,16 +64,15 @@ def apply_consent(
         raise ValueError(f"unknown consent state {state!r}")
     at = consent.updated_at or observed_at
     updated_at = getattr(Customer, f"{channel}_consent_updated_at")
+    columns = {
+        f"{channel}_consent_state": state,
+        f"{channel}_consent_opt_in_level": consent.opt_in_level,
+        f"{channel}_consent_updated_at": at,
+    }
     changed = db.session.execute(
         update(Customer)
         .where(Customer.id == customer.id, or_(updated_at.is_(None), updated_at <= at))
-        .values(
-            {
-                f"{channel}_consent_state": state,
-                f"{channel}_consent_opt_in_level": consent.opt_in_level,
-                f"{channel}_consent_updated_at": at,
-            }
-        )
+        .values(columns)
         .execution_options(synchronize_session=False)
     ).rowcount
     if changed and channel == "email" and state in UNSUBSCRIBED_STATES and customer.email:
@@ -91,7 +93,8 @@ def apply_consent(
                 "opt_in_level": consent.opt_in_level,
             },
         )
-    db.session.expire(customer)
+    # Only what the UPDATE wrote is read again; the rest of the row is still current.
+    db.session.expire(customer, list(columns))
     return bool(changed)
 
 

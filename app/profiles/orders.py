@@ -21,7 +21,7 @@ def apply_order(shop_domain: str, payload: OrderPayload, observed_at: datetime) 
     order_id = payload.id
     customer = customer_of(shop_domain, payload, observed_at)
     placed_at = payload.created_at or observed_at
-    order = upsert_if_newer(
+    order, _ = upsert_if_newer(
         Order,
         {"shop_domain": shop_domain, "shopify_id": order_id},
         {
@@ -70,14 +70,13 @@ def _close_checkout(order: Order) -> bool:
     """Complete the order's checkout; True when a recovery email preceded the purchase."""
     if not order.checkout_token:
         return False
-    checkout = db.session.scalar(
-        _checkout_by_token(), {"shop": order.shop_domain, "token": order.checkout_token}
-    )
-    if checkout is None:
+    closed = db.session.execute(
+        _complete_checkout(),
+        {"shop": order.shop_domain, "checkout": order.checkout_token, "placed": order.placed_at},
+    ).first()
+    if closed is None:
         return False
-    if checkout.completed_at is None:
-        checkout.completed_at = order.placed_at
-    emailed = checkout.recovery_emailed_at
+    emailed = closed.recovery_emailed_at
     return emailed is not None and emailed <= (order.placed_at or emailed)
 
 
@@ -142,9 +141,14 @@ def mark_assisted(shop_domain: str, order_shopify_id: int) -> None:
 
 # Built once, values as parameters: building a statement per order cost more than running it.
 @functools.cache
-def _checkout_by_token():
-    return select(Checkout).where(
-        Checkout.shop_domain == bindparam("shop"), Checkout.token == bindparam("token")
+def _complete_checkout():
+    # One statement: the checkout keeps the first completion, and says if it was emailed.
+    table = Checkout.__table__
+    return (
+        update(table)
+        .where(table.c.shop_domain == bindparam("shop"), table.c.token == bindparam("checkout"))
+        .values(completed_at=func.coalesce(table.c.completed_at, bindparam("placed")))
+        .returning(table.c.recovery_emailed_at)
     )
 
 
