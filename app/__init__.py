@@ -2,11 +2,12 @@
 
 import logging
 
+import click
 from flask import Flask
 
 from app import crypto, error_tracking, errors, pool_ping, request_log
 from app.config import ROOT, Settings
-from app.extensions import configure_sqlite, db, migrate, redis_queues
+from app.extensions import configure_sqlite, db, init_migrations, redis_queues
 
 # Shopify's webhook bodies are small; anything near this size is not from Shopify.
 MAX_BODY_BYTES = 5 * 1024 * 1024
@@ -49,7 +50,8 @@ def _init_extensions(app: Flask) -> None:
     with app.app_context():
         pool_ping.ping_when_idle(db.engine, app.config["BATON"].db_ping_idle_seconds)
     configure_sqlite(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    if click.get_current_context(silent=True) is not None:
+        init_migrations(app)  # run as a `flask` command, `flask db` among them
     redis_queues.init_app(app)
     crypto.init_app(app)
     errors.init_app(app)

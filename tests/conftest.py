@@ -6,13 +6,14 @@ from pathlib import Path
 import pytest
 import responses
 from cryptography.fernet import Fernet
+from flask import current_app
 from flask_migrate import upgrade
 
 from app import create_app
 from app.config import Settings
 from app.demo.klaviyo_fake import KlaviyoFake
 from app.demo.mailchimp_fake import MailchimpFake
-from app.extensions import QUEUE_NAMES, db, redis_queues
+from app.extensions import QUEUE_NAMES, db, init_migrations, redis_queues
 from app.intake import intake_backoff
 from app.models import Shop
 from app.models.types import utcnow
@@ -67,6 +68,7 @@ def app(database_url, redis_server):
     """The real app, migrated with Alembic exactly as the release step does."""
     app = create_app(make_settings(database_url, redis_server.url))
     with app.app_context():
+        init_migrations(current_app)
         upgrade()
     return app
 
@@ -198,5 +200,6 @@ def shopify():
 def demo_database(tmp_path: Path, redis_server) -> str:
     url = f"sqlite:///{tmp_path}/demo.db"
     with create_app(make_settings(url, redis_server.url)).app_context():
+        init_migrations(current_app)
         upgrade()
     return url

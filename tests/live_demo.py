@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from flask import current_app
 from flask_migrate import upgrade
 from playwright.sync_api import sync_playwright
 from sqlalchemy import func, select
@@ -27,7 +28,7 @@ from app.config import ROOT
 from app.demo import DEMO_SHOP
 from app.demo.seed import seed_demo_shop
 from app.demo.shopify_admin import demo_metafield
-from app.extensions import db, redis_queues
+from app.extensions import db, init_migrations, redis_queues
 from app.models import CouponCode, Prize
 from app.popups.shopify_codes import LOW_WATER
 from app.popups.storefront_config import METAFIELD_KEY, METAFIELD_NAMESPACE
@@ -128,6 +129,7 @@ __all__ = ["CHROMIUM", "DEMO_SHOP", "LiveDemo", "wait_for"]
 def migrate(database_url: str, redis_url: str) -> None:
     """A fresh demo database, migrated as the release step does (before demo mode's checks)."""
     with create_app(make_settings(database_url, redis_url)).app_context():
+        init_migrations(current_app)
         upgrade()
 
 
