@@ -142,21 +142,8 @@ class Klaviyo(Platform):
             backfill.last_error = "Klaviyo is still importing; profiles will appear as it finishes"
 
     def poll_suppressions(self, connection: PlatformConnection) -> int:
-        """Suppressions made inside Klaviyo since the last look, spread everywhere; the first
-        look reads every one Klaviyo holds."""
-        read_until = connection.suppressions_read_until
-        # A little is read again each time, in case Klaviyo lists a suppression a moment
-        # after its timestamp; what was heard before is not spread twice.
-        since = read_until - REREAD if read_until else EVERY_SUPPRESSION
-        newest, found = read_until or connection.created_at, 0
-        for email, reason, at in self.client(connection).suppressed_since(since):
-            newest = max(newest, at)
-            if read_until and at <= read_until and held_hashes(connection.shop_domain, [email]):
-                continue
-            found += platform_unsubscribed(connection, email, f"{reason} in Klaviyo")
-        connection.suppressions_read_until = newest
-        connection.suppressions_polled_at = utcnow()
-        return found
+        """Suppressions made inside Klaviyo since the last look, spread everywhere."""
+        return _catch_up(self.client(connection), connection)
 
 
 def profile_properties(facts: dict) -> dict:
@@ -264,7 +251,7 @@ def _held(account: KlaviyoAccount, connection: PlatformConnection, leads: dict) 
     if len(leads) > POLL_CALLS * PROFILES_PAGE:
         # Cheaper to catch up on what Klaviyo suppressed since the last look (every
         # suppression, the first time) than to ask about each address, 100 per call.
-        KLAVIYO.poll_suppressions(connection)
+        _catch_up(account, connection)
         return _held_by_baton(shop_domain, leads)
     held = _held_by_baton(shop_domain, leads)
     to_check = [lead["email"] for task_id, lead in leads.items() if task_id not in held]
@@ -275,6 +262,24 @@ def _held(account: KlaviyoAccount, connection: PlatformConnection, leads: dict) 
             record_suppression(shop_domain, lead["email"], "klaviyo", reason)
             held[task_id] = reason
     return held
+
+
+def _catch_up(account: KlaviyoAccount, connection: PlatformConnection) -> int:
+    """Record and spread what Klaviyo suppressed since the last look (the first look reads
+    every suppression it holds); returns how many Baton did not know."""
+    read_until = connection.suppressions_read_until
+    # A little is read again each time, in case Klaviyo lists a suppression a moment after
+    # its timestamp; what was heard before is not spread twice.
+    since = read_until - REREAD if read_until else EVERY_SUPPRESSION
+    newest, found = read_until or connection.created_at, 0
+    for email, reason, at in account.suppressed_since(since):
+        newest = max(newest, at)
+        if read_until and at <= read_until and held_hashes(connection.shop_domain, [email]):
+            continue
+        found += platform_unsubscribed(connection, email, f"{reason} in Klaviyo")
+    connection.suppressions_read_until = newest
+    connection.suppressions_polled_at = utcnow()
+    return found
 
 
 def _held_by_baton(shop_domain: str, leads: dict) -> dict[int, str]:

@@ -356,10 +356,9 @@ def _bulk_event(metric: str, lead: dict) -> dict:
 
 def _refusal(attributes: dict, list_id: str) -> str | None:
     """Why Klaviyo will not email this profile on this list, or None."""
-    marketing = _marketing(attributes)
-    if marketing.get("suppression"):
+    if _suppression_entries(attributes, None):
         return "suppressed in Klaviyo"
-    if marketing.get("consent") == "UNSUBSCRIBED":
+    if _marketing(attributes).get("consent") == "UNSUBSCRIBED":
         return "unsubscribed in Klaviyo"
     if list_id and _suppression_entries(attributes, list_id):
         return "unsubscribed from the list in Klaviyo"
