@@ -1,8 +1,9 @@
 """Customers and their consent, from customer topics and the blocks inside checkouts/orders."""
 
+import functools
 from datetime import datetime
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import bindparam, func, update
 
 from app.emails import normalise_email
 from app.extensions import db
@@ -27,7 +28,7 @@ def apply_customer(
     if values and partial:
         _fill_blanks(customer, values)
     elif values:
-        update_if_newer(Customer, [Customer.id == customer.id], values, version)
+        update_if_newer(Customer, {"id": customer.id}, values, version)
     if values:
         # Written past the ORM: read again only if asked for (order totals read the counts).
         db.session.expire(customer, list(values))
@@ -63,18 +64,13 @@ def apply_consent(
     if state not in CONSENT_STATES:
         raise ValueError(f"unknown consent state {state!r}")
     at = consent.updated_at or observed_at
-    updated_at = getattr(Customer, f"{channel}_consent_updated_at")
     columns = {
         f"{channel}_consent_state": state,
         f"{channel}_consent_opt_in_level": consent.opt_in_level,
-        f"{channel}_consent_updated_at": at,
     }
-    changed = db.session.execute(
-        update(Customer)
-        .where(Customer.id == customer.id, or_(updated_at.is_(None), updated_at <= at))
-        .values(columns)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    version_column = f"{channel}_consent_updated_at"
+    changed = update_if_newer(Customer, {"id": customer.id}, columns, at, version_column)
+    columns[version_column] = at
     if changed and channel == "email" and state in UNSUBSCRIBED_STATES and customer.email:
         # Nobody who unsubscribed in Shopify is ever subscribed again, on any platform.
         record_suppression(customer.shop_domain, customer.email, "shopify", f"{state} in Shopify")
@@ -142,16 +138,17 @@ def _customer_for(
 def _fill_blanks(customer: Customer, values: dict) -> None:
     # A block embedded in a checkout or order has no updated_at of its own, so it cannot
     # claim to be newer than anything: it only fills fields the profile does not have yet.
-    db.session.execute(
-        update(Customer)
-        .where(Customer.id == customer.id)
-        .values(
-            {
-                column: func.coalesce(getattr(Customer, column), value)
-                for column, value in values.items()
-            }
-        )
-        .execution_options(synchronize_session=False)
+    params = {f"v_{column}": value for column, value in values.items()}
+    db.session.execute(_fill_blanks_statement(tuple(values)), params | {"customer": customer.id})
+
+
+@functools.cache
+def _fill_blanks_statement(columns: tuple):
+    table = Customer.__table__
+    return (
+        update(table)
+        .where(table.c.id == bindparam("customer"))
+        .values({name: func.coalesce(table.c[name], bindparam(f"v_{name}")) for name in columns})
     )
 
 

@@ -46,14 +46,8 @@ def adopt_or_create(shop_domain: str, shopify_id: int | None, email: str | None)
     # A free email goes into the new row at once; one another Shopify customer still holds
     # is claimed afterwards, which takes it from that stale holder.
     customer = db.session.scalars(
-        dialect_insert(Customer)
-        .values(
-            shop_domain=shop_domain,
-            shopify_id=shopify_id,
-            email=email if holder is None else None,
-        )
-        .on_conflict_do_nothing()
-        .returning(Customer)
+        _new_customer(db.engine.dialect.name),
+        {"shop": shop_domain, "customer": shopify_id, "free": email if holder is None else None},
     ).first()
     if customer is None:
         # Another worker made this profile or took the email a moment ago: make or find the
@@ -74,6 +68,19 @@ def adopt_or_create(shop_domain: str, shopify_id: int | None, email: str | None)
     if email is not None and customer.email != email:
         claim_email(customer, email)
     return customer
+
+
+@functools.cache
+def _new_customer(dialect_name: str):
+    # Built once per database, like _new_lead: every new Shopify customer runs it.
+    return (
+        dialect_insert(Customer, dialect_name)
+        .values(
+            shop_domain=bindparam("shop"), shopify_id=bindparam("customer"), email=bindparam("free")
+        )
+        .on_conflict_do_nothing()
+        .returning(Customer)
+    )
 
 
 def lead_profile(shop_domain: str, email: str) -> Customer | None:
