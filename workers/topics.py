@@ -83,6 +83,24 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
+# Topics whose handlers only write the profile in the caller's transaction (no commit of
+# their own, no call out), so several deliveries of them can share one commit.
+GROUPED_TOPICS = frozenset(
+    {
+        "carts/create",
+        "carts/update",
+        "checkouts/create",
+        "checkouts/update",
+        "orders/create",
+        "orders/paid",
+        "customers/create",
+        "customers/update",
+        "customers/delete",
+        "customers_email_marketing_consent/update",
+    }
+)
+
+
 def handler_for(topic: str) -> Handler | None:
     """Return the function that processes deliveries of this topic, if there is one yet."""
     return HANDLERS.get(topic)

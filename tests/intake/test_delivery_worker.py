@@ -3,16 +3,22 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
 from app.extensions import db, redis_queues
-from app.models import Customer, DeliveryStatus, WebhookDelivery
+from app.models import Cart, Customer, DeliveryStatus, TimelineEvent, WebhookDelivery
 from app.models.types import utcnow
 from tests import payloads
 from tests.shopify_signing import post_webhook
 from workers import topics
-from workers.deliveries import MAX_ATTEMPTS, RetryLater, process_deliveries, process_delivery
+from workers.deliveries import (
+    GROUP_SIZE,
+    MAX_ATTEMPTS,
+    RetryLater,
+    process_deliveries,
+    process_delivery,
+)
 from workers.sweeper import sweep_deliveries
 
 
@@ -172,3 +178,67 @@ def test_a_released_delivery_waits_for_its_next_attempt(client, installed_shop, 
         process_delivery(delivery_id)
     longer = only_delivery().next_attempt_at - utcnow()
     assert timedelta(seconds=29) <= longer <= timedelta(seconds=60)
+
+
+def test_a_failure_in_a_group_of_profile_deliveries_stays_on_its_own_row(
+    client, installed_shop, monkeypatch
+):
+    """Profile deliveries share a transaction; one that fails sends its group back to run
+    one at a time, so its neighbours are still applied, each exactly once."""
+    installed_shop()
+    tokens = [f"cart-{n}" for n in range(6)]
+    for token in tokens:
+        post_webhook(client, "carts/update", payloads.cart(token=token))
+    apply_cart = topics.HANDLERS["carts/update"]
+
+    def flaky_cart(delivery, payload):
+        if payload["token"] == "cart-2":
+            raise ValueError("a line without a quantity")  # the payload: fails for good
+        if payload["token"] == "cart-4":
+            raise OperationalError("INSERT cart", {}, Exception("database is locked"))
+        apply_cart(delivery, payload)
+
+    monkeypatch.setitem(topics.HANDLERS, "carts/update", flaky_cart)
+    ids = db.session.scalars(select(WebhookDelivery.id).order_by(WebhookDelivery.id)).all()
+    with pytest.raises(RetryLater, match="database is locked"):
+        process_deliveries(ids)
+    db.session.expire_all()
+    rows = {row.id: row for row in db.session.scalars(select(WebhookDelivery))}
+    assert [rows[i].status for i in ids] == [
+        DeliveryStatus.PROCESSED,
+        DeliveryStatus.PROCESSED,
+        DeliveryStatus.FAILED,
+        DeliveryStatus.PROCESSED,
+        DeliveryStatus.RECEIVED,  # released for its retry
+        DeliveryStatus.PROCESSED,
+    ]
+    assert "a line without a quantity" in rows[ids[2]].error
+    assert "database is locked" in rows[ids[4]].error
+    stored = db.session.scalars(select(Cart.token).order_by(Cart.token)).all()
+    assert stored == ["cart-0", "cart-1", "cart-3", "cart-5"]
+    events = db.session.scalars(
+        select(TimelineEvent.cart_token).where(TimelineEvent.kind == "cart_updated")
+    ).all()
+    assert sorted(events) == stored  # each applied cart has its one event
+
+
+def test_profile_deliveries_are_committed_in_groups(client, installed_shop, monkeypatch):
+    installed_shop()
+    for n in range(GROUP_SIZE + 3):
+        post_webhook(client, "carts/update", payloads.cart(token=f"cart-{n}"))
+    commits = []
+    monkeypatch.setattr(db.session, "commit", counting(db.session.commit, commits))
+    ids = db.session.scalars(select(WebhookDelivery.id)).all()
+    assert process_deliveries(ids) == {"skipped": 0, "processed": GROUP_SIZE + 3}
+    # The claim, one full group and the rest: not one commit per delivery.
+    assert len(commits) == 3
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Cart)) == GROUP_SIZE + 3
+
+
+def counting(commit, calls: list):
+    def counted():
+        calls.append(1)
+        return commit()
+
+    return counted
