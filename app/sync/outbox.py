@@ -22,6 +22,7 @@ from app.upserts import insert_ignore
 
 FLUSH_JOB = "workers.sync.flush_sync"
 PENDING_KEY = "baton_sync_batches"
+PLATFORMS_KEY = "baton_connected_platforms"
 log = logging.getLogger(__name__)
 
 BatchKey = tuple[str, str, str]  # shop, platform, operation
@@ -45,7 +46,7 @@ def queue_sync(
 ) -> int:
     """A task for every platform the shop connected (or those named); replays add nothing."""
     if platforms is None:
-        platforms = db.session.scalars(_connected_platforms(), {"shop": shop_domain}).all()
+        platforms = connected_platforms(shop_domain)
     created = 0
     for platform in platforms:
         row = {
@@ -60,6 +61,15 @@ def queue_sync(
             created += 1
             announce_after_commit((shop_domain, platform, operation))
     return created
+
+
+def connected_platforms(shop_domain: str) -> list[str]:
+    """The platforms the shop connected, read once per transaction: a worker's group of
+    profile deliveries asked for every customer, checkout and order."""
+    known = db.session.info.setdefault(PLATFORMS_KEY, {})
+    if shop_domain not in known:
+        known[shop_domain] = db.session.scalars(_connected_platforms(), {"shop": shop_domain}).all()
+    return known[shop_domain]
 
 
 @functools.cache
@@ -105,10 +115,12 @@ def _flag(key: BatchKey) -> str:
 
 @event.listens_for(Session, "after_commit")
 def _announce_committed(session: Session) -> None:
+    session.info.pop(PLATFORMS_KEY, None)
     for key in session.info.pop(PENDING_KEY, set()):
         schedule_flush(key)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_rolled_back(session: Session) -> None:
+    session.info.pop(PLATFORMS_KEY, None)
     session.info.pop(PENDING_KEY, None)
