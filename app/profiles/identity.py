@@ -86,12 +86,11 @@ def _new_customer(dialect_name: str):
 def lead_profile(shop_domain: str, email: str) -> Customer | None:
     """The unverified lead a storefront-typed email stands for; None when Shopify vouches
     for someone with that address (the play then joins no profile)."""
-    holder = _by_email(shop_domain, email)
-    if holder is None:
-        # Created and loaded in one statement; when a concurrent play made it first, read it.
-        created = _new_lead(db.engine.dialect.name)
-        parameters = {"shop": shop_domain, "typed": email}
-        holder = db.session.scalars(created, parameters).first() or _by_email(shop_domain, email)
+    # Most players are new: the lead is created and loaded in one statement, and only an
+    # address someone already holds (a lead, a customer, a concurrent play) is read back.
+    created = _new_lead(db.engine.dialect.name)
+    parameters = {"shop": shop_domain, "typed": email}
+    holder = db.session.scalars(created, parameters).first() or _by_email(shop_domain, email)
     return holder if holder is not None and not holder.email_verified else None
 
 
