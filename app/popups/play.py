@@ -9,6 +9,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app.emails import normalise_email
 from app.extensions import db, redis_queues
@@ -326,12 +327,16 @@ def _answer(record: Play, prize: Prize, code: CouponCode | None) -> dict:
 
 def campaign_for_play(shop_domain: str, campaign_id: int) -> Campaign | None:
     """The campaign a storefront request names, only within that shop."""
-    return db.session.scalar(_campaign_in_shop(), {"campaign": campaign_id, "shop": shop_domain})
+    found = db.session.scalars(_campaign_in_shop(), {"campaign": campaign_id, "shop": shop_domain})
+    return found.unique().first()
 
 
 @functools.cache
 def _campaign_in_shop():
-    # Built once: every play and offer asks.
-    return select(Campaign).where(
-        Campaign.id == bindparam("campaign"), Campaign.shop_domain == bindparam("shop")
+    # Built once: every play and offer asks. The prizes come in the same round trip: every
+    # play draws among them and every offer shows them.
+    return (
+        select(Campaign)
+        .where(Campaign.id == bindparam("campaign"), Campaign.shop_domain == bindparam("shop"))
+        .options(joinedload(Campaign.prizes))
     )
