@@ -263,6 +263,14 @@ def order(
     }
 
 
+def cancelled_order(cancelled_at="2026-11-23T09:00:00-05:00", **fields):
+    """orders/cancelled: the order as it stands once cancelled (Shopify sends the Order)."""
+    return order(financial_status="refunded", updated_at=cancelled_at, **fields) | {
+        "cancelled_at": cancelled_at,
+        "cancel_reason": "customer",
+    }
+
+
 def shop_uninstalled(domain="baton-test.myshopify.com"):
     """app/uninstalled: the shop resource."""
     return {
@@ -343,6 +351,7 @@ def sample(topic: str) -> dict:
         "checkouts/update": checkout,
         "orders/create": order,
         "orders/paid": order,
+        "orders/cancelled": cancelled_order,
         "draft_orders/update": draft_order,
         "customers/create": customer,
         "customers/update": customer,

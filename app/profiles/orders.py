@@ -1,4 +1,5 @@
-"""Orders from orders/create and orders/paid: redemption, attribution and recovery."""
+"""Orders from orders/create, orders/paid and orders/cancelled: redemption, attribution,
+recovery and loyalty points."""
 
 import functools
 from datetime import datetime
@@ -7,6 +8,7 @@ from sqlalchemy import bindparam, func, select, update
 
 from app.emails import normalise_email
 from app.extensions import db
+from app.loyalty.earning import settle_order_points
 from app.models import AssistedDraft, Checkout, CouponCode, Customer, Order
 from app.profiles.checkouts import customer_of, stitch
 from app.profiles.customers import queue_profile_sync
@@ -46,6 +48,7 @@ def apply_order(shop_domain: str, payload: OrderPayload, observed_at: datetime) 
     _redeem_codes(order)
     if customer is not None:
         _update_totals(customer.id)
+        settle_order_points(order, first_order=(customer.orders_count or 0) <= 1)
         queue_profile_sync(customer, observed_at)
     record_event(
         shop_domain,

@@ -213,7 +213,7 @@ class CheckoutPayload:
 
 @dataclass(frozen=True)
 class OrderPayload:
-    """orders/create and orders/paid (and the orders a backfill reads)."""
+    """orders/create, orders/paid and orders/cancelled (and the orders a backfill reads)."""
 
     id: int
     name: str | None

@@ -1,0 +1,68 @@
+"""Points from orders: a paid order earns once, a cancelled one gives back what it earned."""
+
+from decimal import ROUND_FLOOR, Decimal
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.loyalty.ledger import order_points, record_entry
+from app.models import LoyaltyProgram, Order
+
+# Shopify's financial_status once the money is taken (orders/paid sends "paid").
+PAID = frozenset({"paid"})
+
+
+def active_program(shop_domain: str) -> LoyaltyProgram | None:
+    """The shop's program when it is switched on."""
+    return db.session.scalar(
+        select(LoyaltyProgram).where(
+            LoyaltyProgram.shop_domain == shop_domain, LoyaltyProgram.enabled.is_(True)
+        )
+    )
+
+
+def points_for(amount: Decimal, points_per_unit: Decimal) -> int:
+    """Whole points for an amount paid: fractions of a point are never given."""
+    return int((amount * points_per_unit).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def settle_order_points(order: Order, first_order: bool) -> None:
+    """Bring the ledger in line with the order as stored (the newest state Shopify sent).
+
+    Keys are per order, so orders/create, orders/paid and their replays earn once; an
+    order stored as cancelled reverses whatever it earned, the first-order bonus included.
+    """
+    if order.customer_id is None:
+        return  # a guest checkout: no member to credit
+    program = active_program(order.shop_domain)
+    if program is None:
+        return
+    shop, order_id = order.shop_domain, order.shopify_id
+    if order.cancelled_at is not None:
+        earned = order_points(shop, order_id)
+        if earned > 0:
+            record_entry(
+                shop,
+                order.customer_id,
+                "reverse",
+                -earned,
+                "cancellation",
+                f"order:{order_id}:reverse",
+                order.cancelled_at,
+                order_id,
+            )
+        return
+    if order.financial_status not in PAID:
+        return
+    placed_at = order.placed_at
+    earned = points_for(order.total, program.points_per_unit)
+    if earned > 0:
+        key = f"order:{order_id}:earn"
+        record_entry(shop, order.customer_id, "earn", earned, "order", key, placed_at, order_id)
+    if first_order and program.first_order_bonus > 0:
+        # Keyed by the customer, not the order: a second "first" order earns no bonus.
+        key = f"customer:{order.customer_id}:first-order"
+        bonus = program.first_order_bonus
+        record_entry(
+            shop, order.customer_id, "earn", bonus, "first_order", key, placed_at, order_id
+        )

@@ -1,0 +1,64 @@
+"""Loyalty: a shop's points rules and each customer's append-only points ledger."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.types import BigId, UTCDateTime, utcnow
+
+# What a ledger entry records. Balances and lifetime figures are sums of entries.
+POINTS_KINDS = ("earn", "redeem", "expire", "adjust", "reverse")
+
+
+class LoyaltyProgram(db.Model):
+    """A shop's points rules: what a paid order earns, its bonuses, when points lapse."""
+
+    __tablename__ = "loyalty_program"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_domain: Mapped[str] = mapped_column(String(255), unique=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Points per unit of the order's currency, on what the customer paid.
+    points_per_unit: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("1"))
+    first_order_bonus: Mapped[int] = mapped_column(Integer, default=0)
+    # Points lapse after this many days without an order; None: they never do.
+    expiry_days: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class PointsEntry(db.Model):
+    """One line of a customer's points ledger. Entries are never changed, only added: a
+    replayed webhook finds its idempotency key taken and adds nothing."""
+
+    __tablename__ = "points_entry"
+    __table_args__ = (
+        UniqueConstraint("shop_domain", "idempotency_key", name="uq_points_entry_key"),
+        Index("ix_points_entry_customer", "customer_id", "occurred_at"),
+        Index("ix_points_entry_order", "shop_domain", "order_shopify_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_domain: Mapped[str] = mapped_column(String(255))
+    customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customer.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    # Signed: earn and adjust add, redeem, expire and reverse take away.
+    points: Mapped[int] = mapped_column(Integer)
+    # What the entry is for: order, first_order, cancellation, staff...
+    source: Mapped[str] = mapped_column(String(40))
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    order_shopify_id: Mapped[int | None] = mapped_column(BigInteger)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
