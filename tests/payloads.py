@@ -271,6 +271,41 @@ def cancelled_order(cancelled_at="2026-11-23T09:00:00-05:00", **fields):
     }
 
 
+def refund(id=929361464, order_id=820982911946154508, amount="19.00", status="success"):
+    """refunds/create: Shopify's Refund, its money in its transactions of kind refund."""
+    return {
+        "id": id,
+        "order_id": order_id,
+        "created_at": "2026-11-24T11:00:00-05:00",
+        "processed_at": "2026-11-24T11:00:00-05:00",
+        "note": "wrong size",
+        "restock": True,
+        "user_id": None,
+        "refund_line_items": [
+            {
+                "id": 1058498311,
+                "line_item_id": 466157049,
+                "quantity": 1,
+                "subtotal": 19.0,
+                "total_tax": 0.0,
+                "line_item": {"id": 466157049, "title": "Baton Tee", "price": "19.00"},
+            }
+        ],
+        "transactions": [
+            {
+                "id": 179259969,
+                "order_id": order_id,
+                "kind": "refund",
+                "status": status,
+                "amount": amount,
+                "currency": "USD",
+                "gateway": "bogus",
+            }
+        ],
+        "order_adjustments": [],
+    }
+
+
 def shop_uninstalled(domain="baton-test.myshopify.com"):
     """app/uninstalled: the shop resource."""
     return {
@@ -352,6 +387,7 @@ def sample(topic: str) -> dict:
         "orders/create": order,
         "orders/paid": order,
         "orders/cancelled": cancelled_order,
+        "refunds/create": refund,
         "draft_orders/update": draft_order,
         "customers/create": customer,
         "customers/update": customer,

@@ -4,6 +4,7 @@ import json
 from collections.abc import Callable
 
 from app import privacy, shops
+from app.loyalty import earning
 from app.models import WebhookDelivery
 from app.profiles import carts, checkouts, customers, orders
 from app.selling import drafts
@@ -17,6 +18,7 @@ from app.shopify.webhook_payloads import (
     CustomerPayload,
     DraftOrderPayload,
     OrderPayload,
+    RefundPayload,
     ScopesUpdate,
 )
 
@@ -71,6 +73,7 @@ HANDLERS: dict[str, Handler] = {
     "orders/create": _profile(orders.apply_order, OrderPayload.parse),
     "orders/paid": _profile(orders.apply_order, OrderPayload.parse),
     "orders/cancelled": _profile(orders.apply_order, OrderPayload.parse),
+    "refunds/create": _profile(earning.apply_refund, RefundPayload.parse),
     "customers/create": _profile(customers.apply_customer, CustomerPayload.parse),
     "customers/update": _profile(customers.apply_customer, CustomerPayload.parse),
     "customers/delete": _profile(customers.delete_customer, CustomerDeletion.parse),
@@ -95,6 +98,7 @@ GROUPED_TOPICS = frozenset(
         "orders/create",
         "orders/paid",
         "orders/cancelled",
+        "refunds/create",
         "customers/create",
         "customers/update",
         "customers/delete",

@@ -1,5 +1,7 @@
-"""Points from orders: a paid order earns once, a cancelled one gives back what it earned."""
+"""Points from orders: a paid order earns once; a cancelled or refunded one gives back what
+the money returned had earned."""
 
+from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 
 from sqlalchemy import select
@@ -7,6 +9,12 @@ from sqlalchemy import select
 from app.extensions import db
 from app.loyalty.ledger import order_points, record_entry
 from app.models import LoyaltyProgram, Order
+from app.shopify.webhook_payloads import RefundPayload
+
+
+class OrderNotYetKnown(Exception):
+    """A refund for an order Baton has not stored yet: retried later, never dropped."""
+
 
 # Shopify's financial_status once the money is taken (orders/paid sends "paid").
 PAID = frozenset({"paid"})
@@ -65,4 +73,37 @@ def settle_order_points(order: Order, first_order: bool) -> None:
         bonus = program.first_order_bonus
         record_entry(
             shop, order.customer_id, "earn", bonus, "first_order", key, placed_at, order_id
+        )
+
+
+def apply_refund(shop_domain: str, payload: RefundPayload, observed_at: datetime) -> None:
+    """refunds/create: points in proportion to the money given back, once per refund.
+
+    A refund of the whole order takes back everything the order still holds, its
+    first-order bonus included; never more than that.
+    """
+    order = db.session.scalar(
+        select(Order).where(Order.shop_domain == shop_domain, Order.shopify_id == payload.order_id)
+    )
+    if order is None:
+        # Shopify does not promise order: the refund waits (with backoff) for its order.
+        raise OrderNotYetKnown(f"refund {payload.id} for order {payload.order_id} not stored yet")
+    if order.customer_id is None or payload.amount <= 0:
+        return
+    program = active_program(shop_domain)
+    if program is None:
+        return
+    held = order_points(shop_domain, order.shopify_id)
+    whole = payload.amount >= order.total
+    taken = held if whole else min(held, points_for(payload.amount, program.points_per_unit))
+    if taken > 0:
+        record_entry(
+            shop_domain,
+            order.customer_id,
+            "reverse",
+            -taken,
+            "refund",
+            f"refund:{payload.id}",
+            payload.created_at or observed_at,
+            order.shopify_id,
         )

@@ -267,6 +267,40 @@ class OrderPayload:
 
 
 @dataclass(frozen=True)
+class RefundPayload:
+    """refunds/create: money given back on an order. A refund states no total of its own;
+    its transactions of kind "refund" do (a failed one gave nothing back)."""
+
+    id: int
+    order_id: int
+    amount: Decimal
+    created_at: datetime | None
+
+    @classmethod
+    def parse(cls, raw) -> "RefundPayload":
+        raw = _object(raw)
+        refund_id, order_id = shopify_id(raw.get("id")), shopify_id(raw.get("order_id"))
+        if refund_id is None or order_id is None:
+            raise ValueError("refund payload without its id or order_id")
+        given_back = sum(
+            (
+                money(transaction.get("amount"))
+                for transaction in raw.get("transactions") or []
+                if isinstance(transaction, dict)
+                and transaction.get("kind") == "refund"
+                and transaction.get("status") in (None, "success")
+            ),
+            Decimal("0"),
+        )
+        return cls(
+            id=refund_id,
+            order_id=order_id,
+            amount=given_back,
+            created_at=parse_timestamp(raw.get("processed_at") or raw.get("created_at")),
+        )
+
+
+@dataclass(frozen=True)
 class DraftOrderPayload:
     """draft_orders/update."""
 

@@ -1,17 +1,19 @@
 """The points ledger, earned and reversed from signed order webhooks through the worker."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.extensions import db
 from app.loyalty.ledger import balance, lifetime_points, record_entry
-from app.models import Customer, LoyaltyProgram, PointsEntry
+from app.models import Customer, DeliveryStatus, LoyaltyProgram, PointsEntry, WebhookDelivery
 from app.models.types import utcnow
 from tests import payloads
 from tests.payloads import BIG_ID
 from tests.shopify_signing import SHOP, post_webhook
+from workers.sweeper import sweep_deliveries
 
 
 @pytest.fixture(autouse=True)
@@ -115,3 +117,49 @@ def test_an_unknown_entry_kind_is_refused(program):
     db.session.flush()
     with pytest.raises(ValueError, match="unknown ledger entry kind"):
         record_entry(SHOP, member().id, "gift", 10, "staff", "k1", utcnow())
+
+
+def test_a_refund_takes_back_the_points_its_money_earned_once(program, deliver):
+    deliver(("orders/paid", payloads.order()))
+    refund = payloads.refund(amount="19.00")
+    deliver(("refunds/create", refund), ("refunds/create", refund))
+    assert entries()[-1] == ("reverse", -19, "refund")
+    assert balance(SHOP, member().id) == 38 + 50 - 19
+
+
+def test_a_whole_refund_takes_back_the_bonus_too_and_never_more(program, deliver):
+    deliver(("orders/paid", payloads.order()))
+    deliver(
+        ("refunds/create", payloads.refund(id=1, amount="19.00")),
+        ("refunds/create", payloads.refund(id=2, amount="38.00")),
+    )
+    assert [points for _, points, _ in entries()] == [38, 50, -19, -69]
+    assert balance(SHOP, member().id) == 0
+
+
+def test_a_failed_refund_transaction_gives_nothing_back(program, deliver):
+    deliver(("orders/paid", payloads.order()))
+    deliver(("refunds/create", payloads.refund(status="failure")))
+    assert balance(SHOP, member().id) == 88
+
+
+def test_a_refund_before_its_order_waits_for_it(program, client, run_worker):
+    post_webhook(client, "refunds/create", payloads.refund())
+    run_worker()
+    waiting = db.session.scalar(select(WebhookDelivery))
+    assert waiting.status == DeliveryStatus.RECEIVED  # released to retry, not dropped
+    assert "not stored yet" in waiting.error
+    refund_delivery = waiting.id
+    post_webhook(client, "orders/paid", payloads.order())
+    run_worker()
+    # Its backoff over, the sweeper queues the refund again.
+    due = utcnow() - timedelta(seconds=1)
+    db.session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == refund_delivery)
+        .values(next_attempt_at=due)
+    )
+    db.session.commit()
+    sweep_deliveries()
+    run_worker()
+    assert balance(SHOP, member().id) == 88 - 19
