@@ -409,8 +409,46 @@ CAMPAIGN_EXAMPLE = {
 
 def _admin_paths() -> dict:
     return (
-        _shop_paths() | _campaign_paths() | _cart_paths() | _connection_paths() | _insight_paths()
+        _shop_paths()
+        | _campaign_paths()
+        | _cart_paths()
+        | _connection_paths()
+        | _insight_paths()
+        | _loyalty_paths()
     )
+
+
+def _loyalty_paths() -> dict:
+    program = _object(
+        {
+            "enabled": {"type": "boolean"},
+            "points_per_unit": _text(description="Points per unit of currency paid, as text"),
+            "first_order_bonus": {"type": "integer", "minimum": 0, "maximum": 100000},
+            "expiry_days": {"type": ["integer", "null"], "minimum": 1, "maximum": 3650},
+        }
+    )
+    example = {"enabled": True, "points_per_unit": "1", "first_order_bonus": 50}
+    return {
+        "/admin/api/loyalty/program": {
+            "get": _admin(
+                "admin.loyalty.show_program", "The loyalty program", {"200": _ok("Rules", program)}
+            ),
+            "put": _admin(
+                "admin.loyalty.replace_program",
+                "Replace the loyalty program's rules",
+                {"200": _ok("The rules saved", program)},
+                body=_json(program, example),
+            ),
+        },
+        "/admin/api/loyalty/members/{customer_id}": {
+            "get": _admin(
+                "admin.loyalty.member",
+                "A customer's points: balance, lifetime and ledger",
+                {"200": _ok("Points")} | _errors(404),
+                [_path_id("customer_id")],
+            )
+        },
+    }
 
 
 def _shop_paths() -> dict:

@@ -15,6 +15,7 @@ def admin_blueprint() -> Blueprint:
         customers,
         deliveries,
         exports,
+        loyalty,
         pages,
         preview,
         privacy,
@@ -24,6 +25,6 @@ def admin_blueprint() -> Blueprint:
 
     admin = Blueprint("admin", __name__)
     children = (pages, preview, shop, setup, campaigns, analytics, customers, carts, connections)
-    for child in (*children, deliveries, privacy, exports):
+    for child in (*children, deliveries, privacy, exports, loyalty):
         admin.register_blueprint(child.bp)
     return admin

@@ -56,6 +56,18 @@ def order_points(shop_domain: str, order_shopify_id: int) -> int:
     return _sum(shop_domain, PointsEntry.order_shopify_id == order_shopify_id)
 
 
+def ledger_of(shop_domain: str, customer_id: int, limit: int = 200) -> list[PointsEntry]:
+    """The customer's latest entries, newest first."""
+    return list(
+        db.session.scalars(
+            select(PointsEntry)
+            .where(PointsEntry.shop_domain == shop_domain, PointsEntry.customer_id == customer_id)
+            .order_by(PointsEntry.occurred_at.desc(), PointsEntry.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def _sum(shop_domain: str, *where) -> int:
     total = db.session.scalar(
         select(func.coalesce(func.sum(PointsEntry.points), 0)).where(

@@ -1,0 +1,58 @@
+"""Admin JSON API for loyalty: the shop's program, and a member's points ledger."""
+
+from flask import Blueprint, g, jsonify, request
+
+from app.admin.session import require_session_token
+from app.errors import ApiError
+from app.extensions import db
+from app.loyalty.ledger import balance, ledger_of, lifetime_points
+from app.loyalty.program import program_answer, program_of, read_program, save_program
+from app.profiles.customer_view import customer_for
+
+bp = Blueprint("loyalty", __name__, url_prefix="/admin/api/loyalty")
+
+
+@bp.get("/program")
+@require_session_token
+def show_program():
+    """The shop's points rules (defaults, switched off, until the merchant saves some)."""
+    return jsonify(program_answer(program_of(g.shop.domain)))
+
+
+@bp.put("/program")
+@require_session_token
+def replace_program():
+    """Replace the program's rules; invalid fields come back as a 400 listing each one."""
+    clean, errors = read_program(request.get_json(silent=True))
+    if errors:
+        count = len(errors)
+        message = "1 field needs attention" if count == 1 else f"{count} fields need attention"
+        raise ApiError(400, "invalid_program", message, fields=errors)
+    program = save_program(g.shop.domain, clean)
+    db.session.commit()
+    return jsonify(program_answer(program))
+
+
+@bp.get("/members/<int:customer_id>")
+@require_session_token
+def member(customer_id: int):
+    """A customer's balance, lifetime points and ledger, newest first."""
+    customer = customer_for(g.shop.domain, customer_id)
+    if customer is None:
+        raise ApiError(404, "not_found", "No such customer in this shop.")
+    shop = g.shop.domain
+    return jsonify(
+        customer_id=customer.id,
+        balance=balance(shop, customer.id),
+        lifetime=lifetime_points(shop, customer.id),
+        entries=[
+            {
+                "kind": entry.kind,
+                "points": entry.points,
+                "source": entry.source,
+                "order_id": entry.order_shopify_id,
+                "occurred_at": entry.occurred_at.isoformat(),
+            }
+            for entry in ledger_of(shop, customer.id)
+        ],
+    )
