@@ -51,10 +51,10 @@ def update_if_newer(
     that holds none takes any.
     """
     if version is None:
-        statement = _update(model.__table__, tuple(key), tuple(values), None)
+        version_column = None  # nothing to compare: the values apply whatever the row holds
     else:
         values = values | {version_column: version}
-        statement = _update(model.__table__, tuple(key), tuple(values), version_column)
+    statement = _update(model.__table__, tuple(key), tuple(values), version_column)
     params = {f"k_{name}": value for name, value in key.items()}
     params.update((f"v_{name}", value) for name, value in values.items())
     return db.session.execute(statement, params).rowcount > 0

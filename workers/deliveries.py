@@ -84,13 +84,12 @@ class _Batch:
         self.count(outcome)
 
     def add_to_group(self, delivery: WebhookDelivery) -> None:
+        self.group.append(delivery)
         try:
             _apply_in_group(delivery)
         except Exception:
-            self.group.append(delivery)
             self._run_group_alone()
             return
-        self.group.append(delivery)
         if len(self.group) >= GROUP_SIZE:
             self.commit_group()
 

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, g, jsonify, request
 
+from app.admin.responses import refuse_invalid
 from app.admin.session import require_session_token
 from app.errors import ApiError
 from app.extensions import db
@@ -68,8 +69,5 @@ def _owned(campaign_id: int):
 
 def _validated() -> dict:
     clean, errors = read_campaign(request.get_json(silent=True))
-    if errors:
-        count = len(errors)
-        message = "1 field needs attention" if count == 1 else f"{count} fields need attention"
-        raise ApiError(400, "invalid_campaign", message, fields=errors)
+    refuse_invalid("invalid_campaign", errors)
     return clean

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, g, jsonify, request
 
+from app.admin.responses import refuse_invalid
 from app.admin.session import require_session_token
 from app.errors import ApiError
 from app.extensions import db
@@ -24,10 +25,7 @@ def show_program():
 def replace_program():
     """Replace the program's rules; invalid fields come back as a 400 listing each one."""
     clean, errors = read_program(request.get_json(silent=True))
-    if errors:
-        count = len(errors)
-        message = "1 field needs attention" if count == 1 else f"{count} fields need attention"
-        raise ApiError(400, "invalid_program", message, fields=errors)
+    refuse_invalid("invalid_program", errors)
     program = save_program(g.shop.domain, clean)
     db.session.commit()
     return jsonify(program_answer(program))

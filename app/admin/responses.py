@@ -1,4 +1,5 @@
-"""Pieces admin API routes share: the range and dimension asked about, the body, CSV answers."""
+"""Pieces admin API routes share: the range and dimension asked about, the body, invalid
+fields, CSV answers."""
 
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -9,6 +10,14 @@ from app.errors import ApiError
 from app.exports.cells import csv_lines
 
 MAX_DAYS = 366
+
+
+def refuse_invalid(code: str, errors: dict[str, str]) -> None:
+    """A 400 naming every field that needs attention, when any does."""
+    if errors:
+        count = len(errors)
+        message = "1 field needs attention" if count == 1 else f"{count} fields need attention"
+        raise ApiError(400, code, message, fields=errors)
 
 
 def date_range() -> tuple[datetime, datetime]:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.loyalty.ledger import order_points, record_entry
+from app.loyalty.program import program_of
 from app.models import LoyaltyProgram, Order
 from app.shopify.webhook_payloads import RefundPayload
 
@@ -22,11 +23,8 @@ PAID = frozenset({"paid"})
 
 def active_program(shop_domain: str) -> LoyaltyProgram | None:
     """The shop's program when it is switched on."""
-    return db.session.scalar(
-        select(LoyaltyProgram).where(
-            LoyaltyProgram.shop_domain == shop_domain, LoyaltyProgram.enabled.is_(True)
-        )
-    )
+    program = program_of(shop_domain)
+    return program if program is not None and program.enabled else None
 
 
 def points_for(amount: Decimal, points_per_unit: Decimal) -> int:
