@@ -60,10 +60,19 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from app import auth, cli, demo, health, metrics_endpoint, openapi, webhooks
     from app.admin import admin_blueprint
+    from app.storefront import loyalty as storefront_loyalty
     from app.storefront import views as storefront
     from app.sync.platforms import PLATFORMS
 
-    for module in (auth, health, metrics_endpoint, storefront, webhooks, openapi):
+    for module in (
+        auth,
+        health,
+        metrics_endpoint,
+        storefront,
+        storefront_loyalty,
+        webhooks,
+        openapi,
+    ):
         app.register_blueprint(module.bp)
     app.register_blueprint(admin_blueprint())
     for platform in PLATFORMS.values():

@@ -425,9 +425,19 @@ def _loyalty_paths() -> dict:
             "points_per_unit": _text(description="Points per unit of currency paid, as text"),
             "first_order_bonus": {"type": "integer", "minimum": 0, "maximum": 100000},
             "expiry_days": {"type": ["integer", "null"], "minimum": 1, "maximum": 3650},
+            "reward_points": {"type": "integer", "minimum": 1, "maximum": 1000000},
+            "reward_value": _text(description="Amount off a reward code gives, as text"),
+            "reward_expiry_days": {"type": "integer", "minimum": 1, "maximum": 365},
         }
     )
-    example = {"enabled": True, "points_per_unit": "1", "first_order_bonus": 50}
+    example = {
+        "enabled": True,
+        "points_per_unit": "1",
+        "first_order_bonus": 50,
+        "reward_points": 500,
+        "reward_value": "5.00",
+    }
+    reward = _object({"reward": {"type": "object"}})
     return {
         "/admin/api/loyalty/program": {
             "get": _admin(
@@ -443,8 +453,17 @@ def _loyalty_paths() -> dict:
         "/admin/api/loyalty/members/{customer_id}": {
             "get": _admin(
                 "admin.loyalty.member",
-                "A customer's points: balance, lifetime and ledger",
+                "A customer's points: balance, next reward, reward codes and ledger",
                 {"200": _ok("Points")} | _errors(404),
+                [_path_id("customer_id")],
+            )
+        },
+        "/admin/api/loyalty/members/{customer_id}/redemptions": {
+            "post": _admin(
+                "admin.loyalty.redeem_for_member",
+                "Redeem the customer's points for a code only they can use",
+                {"202": _ok("The reward; its code is made by the worker", reward)}
+                | _errors(404, 409),
                 [_path_id("customer_id")],
             )
         },
@@ -760,6 +779,20 @@ def _proxy_paths() -> dict:
                 "Is the code this visitor won still waiting to be used?",
                 {"200": _ok("The code's status")} | _errors(404),
                 [_param("code", "query", _text(64, minLength=1), required=True), visitor],
+            )
+        },
+        "/proxy/loyalty": {
+            "get": _proxy(
+                "storefront_loyalty.panel",
+                "The signed-in shopper's points: balance, next reward, reward codes",
+                {"200": _ok("The points panel")},
+            )
+        },
+        "/proxy/loyalty/redemptions": {
+            "post": _proxy(
+                "storefront_loyalty.redeem",
+                "Redeem points for a code only this shopper can use (signed-in shoppers only)",
+                {"202": _ok("The reward; its code is made by the worker")} | _errors(409),
             )
         },
         "/proxy/rules": {

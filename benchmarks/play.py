@@ -60,7 +60,7 @@ def seed_campaign(env: dict) -> int:
     statement = "\n    ".join(
         [
             "from app.models import Campaign, Prize, PrizeDiscount, CouponCode, Variant",
-            "from app.popups.codes import new_code",
+            "from app.shopify.discount_codes import new_code",
             "from app.popups.shopify_codes import OPEN_LOT",
             f"c = Campaign(shop_domain={SHOP!r}, name='bench', game='wheel', status='live',"
             " consent={'required': True, 'text': 'ok', 'version': 'v1'}, holdout_percent=0)",

@@ -3,8 +3,8 @@
 from app.extensions import db
 from app.models import CouponCode, Prize, PrizeDiscount
 from app.models.types import utcnow
-from app.popups.codes import new_code
 from app.popups.shopify_codes import lot_for
+from app.shopify.discount_codes import new_code
 
 
 def wheel(**overrides) -> dict:

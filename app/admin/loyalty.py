@@ -6,8 +6,13 @@ from app.admin.responses import refuse_invalid
 from app.admin.session import require_session_token
 from app.errors import ApiError
 from app.extensions import db
-from app.loyalty.ledger import balance, ledger_of, lifetime_points
+from app.loyalty.ledger import ledger_of
+from app.loyalty.panel import member_panel
 from app.loyalty.program import program_answer, program_of, read_program, save_program
+from app.loyalty.reward_queue import request_reward_code
+from app.loyalty.rewards import RedemptionRefused, redeem_points, reward_answer
+from app.models import Customer
+from app.models.types import utcnow
 from app.profiles.customer_view import customer_for
 
 bp = Blueprint("loyalty", __name__, url_prefix="/admin/api/loyalty")
@@ -34,15 +39,11 @@ def replace_program():
 @bp.get("/members/<int:customer_id>")
 @require_session_token
 def member(customer_id: int):
-    """A customer's balance, lifetime points and ledger, newest first."""
-    customer = customer_for(g.shop.domain, customer_id)
-    if customer is None:
-        raise ApiError(404, "not_found", "No such customer in this shop.")
-    shop = g.shop.domain
+    """A customer's balance, next reward, reward codes and ledger, newest first."""
+    customer = _customer(customer_id)
     return jsonify(
         customer_id=customer.id,
-        balance=balance(shop, customer.id),
-        lifetime=lifetime_points(shop, customer.id),
+        **member_panel(customer),
         entries=[
             {
                 "kind": entry.kind,
@@ -51,6 +52,27 @@ def member(customer_id: int):
                 "order_id": entry.order_shopify_id,
                 "occurred_at": entry.occurred_at.isoformat(),
             }
-            for entry in ledger_of(shop, customer.id)
+            for entry in ledger_of(g.shop.domain, customer.id)
         ],
     )
+
+
+@bp.post("/members/<int:customer_id>/redemptions")
+@require_session_token
+def redeem_for_member(customer_id: int):
+    """Staff redeem a customer's points for them: 202, the code made by the worker."""
+    customer = _customer(customer_id)
+    try:
+        reward = redeem_points(customer, "staff", utcnow())
+    except RedemptionRefused as refused:
+        raise ApiError(409, refused.code, refused.message) from None
+    db.session.commit()
+    request_reward_code(reward.id)
+    return jsonify(reward=reward_answer(reward)), 202
+
+
+def _customer(customer_id: int) -> Customer:
+    customer = customer_for(g.shop.domain, customer_id)
+    if customer is None:
+        raise ApiError(404, "not_found", "No such customer in this shop.")
+    return customer

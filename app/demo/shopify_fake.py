@@ -123,11 +123,17 @@ class ShopifyAdminFake:
 
     # --- the checkout stand-in ---------------------------------------------------------
 
-    def code_refusal(self, code: str, at: datetime | None = None) -> str | None:
-        """Why Shopify's checkout would refuse this code at `at`, or None if it applies."""
+    def code_refusal(
+        self, code: str, at: datetime | None = None, customer_id: str | None = None
+    ) -> str | None:
+        """Why Shopify's checkout would refuse this code at `at` for this buyer (a Customer
+        gid, None for a guest), or None if it applies."""
         at = at or datetime.now(UTC)
         discount = self.state["discounts"].get(self.state["codes"].get(code.upper(), ""))
         if discount is None:
+            return "Enter a valid discount code"
+        allowed = ((discount.get("context") or {}).get("customers") or {}).get("add")
+        if allowed and customer_id not in allowed:
             return "Enter a valid discount code"
         if _moment(discount["startsAt"]) > at:
             return "This discount code is not active yet"
@@ -255,6 +261,7 @@ class ShopifyAdminFake:
         ]
         if "context" not in given and "customerSelection" not in given:
             errors.append(_error(["context"], "Context can't be blank", "BLANK"))
+        errors += self._context_errors(given.get("context") or {})
         if given.get("code") and given["code"].upper() in self.state["codes"]:
             errors.append(_error(["code"], "Code must be unique", "TAKEN"))
         if (
@@ -281,6 +288,19 @@ class ShopifyAdminFake:
                 )
             )
         return errors
+
+    def _context_errors(self, context: dict) -> list[dict]:
+        # DiscountContextInput names one kind of buyer: all, customers or segments.
+        kinds = [name for name in ("all", "customers", "customerSegments") if context.get(name)]
+        if len(kinds) > 1:
+            return [_error(["context"], "Context must name one kind of buyer", "INVALID")]
+        gone = set(self.state.get("deleted_customers", []))
+        for index, customer_id in enumerate((context.get("customers") or {}).get("add") or []):
+            # Shopify does not document this message; the code and field path are its shape.
+            if not customer_id.startswith("gid://shopify/Customer/") or customer_id in gone:
+                path = ["context", "customers", "add", str(index)]
+                return [_error(path, "Customer does not exist", "INVALID")]
+        return []
 
     def _discount_node(self, discount_id: str) -> dict:
         discount = self.state["discounts"][discount_id]

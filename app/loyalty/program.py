@@ -11,7 +11,18 @@ from app.models import LoyaltyProgram
 MAX_POINTS_PER_UNIT = Decimal("1000")
 MAX_BONUS = 100_000
 MAX_EXPIRY_DAYS = 3650
-DEFAULTS = {"enabled": False, "points_per_unit": "1", "first_order_bonus": 0, "expiry_days": None}
+MAX_REWARD_POINTS = 1_000_000
+MAX_REWARD_VALUE = Decimal("10000")
+MAX_REWARD_EXPIRY_DAYS = 365
+DEFAULTS = {
+    "enabled": False,
+    "points_per_unit": "1",
+    "first_order_bonus": 0,
+    "expiry_days": None,
+    "reward_points": 500,
+    "reward_value": "5.00",
+    "reward_expiry_days": 30,
+}
 
 
 def program_answer(program: LoyaltyProgram | None) -> dict:
@@ -23,6 +34,9 @@ def program_answer(program: LoyaltyProgram | None) -> dict:
         "points_per_unit": str(program.points_per_unit),
         "first_order_bonus": program.first_order_bonus,
         "expiry_days": program.expiry_days,
+        "reward_points": program.reward_points,
+        "reward_value": str(program.reward_value),
+        "reward_expiry_days": program.reward_expiry_days,
     }
 
 
@@ -51,10 +65,29 @@ def read_program(body) -> tuple[dict, dict[str, str]]:
         clean["expiry_days"] = expiry
     else:
         errors["expiry_days"] = f"must be empty (points never lapse) or 1 to {MAX_EXPIRY_DAYS}"
+    _read_reward(body, clean, errors)
     unknown = set(body) - set(DEFAULTS)
     for name in sorted(unknown):
         errors[name] = "is not a program setting"
     return clean, errors
+
+
+def _read_reward(body: dict, clean: dict, errors: dict) -> None:
+    price = body.get("reward_points", DEFAULTS["reward_points"])
+    if _whole(price) and 1 <= price <= MAX_REWARD_POINTS:
+        clean["reward_points"] = price
+    else:
+        errors["reward_points"] = f"must be a whole number from 1 to {MAX_REWARD_POINTS}"
+    value = _amount(body.get("reward_value", DEFAULTS["reward_value"]))
+    if value is None or not Decimal("0") < value <= MAX_REWARD_VALUE:
+        errors["reward_value"] = f"must be an amount above 0 and at most {MAX_REWARD_VALUE}"
+    else:
+        clean["reward_value"] = value
+    days = body.get("reward_expiry_days", DEFAULTS["reward_expiry_days"])
+    if _whole(days) and 1 <= days <= MAX_REWARD_EXPIRY_DAYS:
+        clean["reward_expiry_days"] = days
+    else:
+        errors["reward_expiry_days"] = f"must be a whole number from 1 to {MAX_REWARD_EXPIRY_DAYS}"
 
 
 def program_of(shop_domain: str) -> LoyaltyProgram | None:

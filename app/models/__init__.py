@@ -6,7 +6,14 @@ from app.models.backfill import BackfillRun
 from app.models.campaign import GAMES, PRIZE_KINDS, Campaign, Play, Prize, Variant
 from app.models.commerce import Cart, Checkout, CouponCode, Order, PrizeDiscount
 from app.models.customer import CONSENT_STATES, Customer, TimelineEvent, Visitor
-from app.models.loyalty import POINTS_KINDS, LoyaltyProgram, PointsEntry
+from app.models.loyalty import (
+    POINTS_KINDS,
+    REWARD_STATUSES,
+    LoyaltyMember,
+    LoyaltyProgram,
+    LoyaltyReward,
+    PointsEntry,
+)
 from app.models.privacy import PrivacyRequest
 from app.models.shop import Shop
 from app.models.sync import (
@@ -34,7 +41,10 @@ __all__ = [
     "Checkout",
     "CouponCode",
     "Customer",
+    "LoyaltyMember",
     "LoyaltyProgram",
+    "LoyaltyReward",
+    "REWARD_STATUSES",
     "POINTS_KINDS",
     "PointsEntry",
     "DeliveryStatus",

@@ -35,6 +35,10 @@ class LoyaltyProgram(db.Model):
     first_order_bonus: Mapped[int] = mapped_column(Integer, default=0)
     # Points lapse after this many days without an order; None: they never do.
     expiry_days: Mapped[int | None] = mapped_column(Integer)
+    # One reward: this many points buy a code worth reward_value off, valid reward_expiry_days.
+    reward_points: Mapped[int] = mapped_column(Integer, default=500)
+    reward_value: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("5"))
+    reward_expiry_days: Mapped[int] = mapped_column(Integer, default=30)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -61,4 +65,54 @@ class PointsEntry(db.Model):
     idempotency_key: Mapped[str] = mapped_column(String(255))
     order_shopify_id: Mapped[int | None] = mapped_column(BigInteger)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LoyaltyMember(db.Model):
+    """A customer in the shop's program: the referral code their link carries, and the row
+    a redemption locks first, so two tabs spending at once take turns."""
+
+    __tablename__ = "loyalty_member"
+    __table_args__ = (
+        UniqueConstraint("customer_id", name="uq_loyalty_member_customer"),
+        UniqueConstraint("shop_domain", "referral_code", name="uq_loyalty_member_referral"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_domain: Mapped[str] = mapped_column(String(255))
+    customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customer.id", ondelete="CASCADE"))
+    referral_code: Mapped[str] = mapped_column(String(16))
+    # Written by every redemption before it reads the balance: the write is the lock.
+    last_redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# A reward code's life: its points are spent when it is asked for, the code is confirmed by
+# Shopify ("issued") or refused, and then the points come back.
+REWARD_STATUSES = ("pending", "issued", "refused")
+
+
+class LoyaltyReward(db.Model):
+    """Points turned into a single-use Shopify code that only this customer can use."""
+
+    __tablename__ = "loyalty_reward"
+    __table_args__ = (
+        UniqueConstraint("shop_domain", "code", name="uq_loyalty_reward_code"),
+        Index("ix_loyalty_reward_customer", "customer_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_domain: Mapped[str] = mapped_column(String(255))
+    customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customer.id", ondelete="CASCADE"))
+    points: Mapped[int] = mapped_column(Integer)
+    # Amount off, in the shop's currency.
+    value: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    code: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    # Who asked: "storefront" (the shopper) or "staff".
+    source: Mapped[str] = mapped_column(String(20))
+    shopify_id: Mapped[str | None] = mapped_column(String(255))
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Shopify's words when it refused the code.
+    error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -79,6 +79,8 @@ REGISTRY: dict[str, PersonalData] = {
     "email_backfill": PersonalData(("last_error",), SCRUB),
     "backfill_run": PersonalData(("error",), SCRUB),
     "email_suppression": PersonalData(("email_hash",), HASHED),
+    # Shopify's words about a refused discount input; the row goes with its customer.
+    "loyalty_reward": PersonalData((), None, not_personal=("error",)),
     # The merchant's own settings and texts; no shopper's data.
     "campaign": PersonalData((), None, not_personal=("name", "content", "consent")),
     "campaign_variant": PersonalData((), None, not_personal=("content",)),

@@ -1,7 +1,6 @@
 """Discount codes: generated unique per shop, pooled per prize, taken atomically by a play."""
 
 import functools
-import secrets
 from datetime import datetime
 
 from sqlalchemy import bindparam, select, update
@@ -9,16 +8,6 @@ from sqlalchemy import bindparam, select, update
 from app.extensions import db
 from app.models import CouponCode, PrizeDiscount
 from app.models.types import utcnow
-
-# No 0/O, 1/I/L: shoppers copy these codes by eye.
-ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-BODY_LENGTH = 8
-
-
-def new_code(prefix: str) -> str:
-    """A fresh code such as BATON-7K2M9QXA: 31^8 (about 8.5e11) bodies per prefix."""
-    body = "".join(secrets.choice(ALPHABET) for _ in range(BODY_LENGTH))
-    return f"{prefix}-{body}" if prefix else body
 
 
 def take_code(prize_id: int, lot_key: str, issued_at: datetime | None = None) -> CouponCode | None:

@@ -23,7 +23,7 @@ from sqlalchemy import bindparam, func, select, update
 from app.extensions import db
 from app.models import Campaign, CouponCode, Prize, PrizeDiscount
 from app.models.types import utcnow
-from app.popups.codes import new_code
+from app.shopify.discount_codes import CREATE_BASIC, CREATE_FREE_SHIPPING, FIND_BY_CODE, new_code
 from app.shopify.graphql import AdminGraphQL, ShopifyGraphQLError, ShopifyTransientError
 from app.upserts import insert_ignore
 
@@ -36,34 +36,6 @@ OPEN_LOT = "open"
 # never find an empty pool.
 LOOKAHEAD = timedelta(hours=2)
 
-# The first code's id comes back with the discount, so it can be withdrawn like the rest.
-_CREATED = """
-    codeDiscountNode {
-      id
-      codeDiscount { ... on %s { codes(first: 1) { nodes { id code } } } }
-    }
-    userErrors { field message code }"""
-CREATE_BASIC = """
-mutation CreateBasic($discount: DiscountCodeBasicInput!) {
-  discountCodeBasicCreate(basicCodeDiscount: $discount) {%s
-  }
-}""" % (_CREATED % "DiscountCodeBasic")
-CREATE_FREE_SHIPPING = """
-mutation CreateFreeShipping($discount: DiscountCodeFreeShippingInput!) {
-  discountCodeFreeShippingCreate(freeShippingCodeDiscount: $discount) {%s
-  }
-}""" % (_CREATED % "DiscountCodeFreeShipping")
-# A create whose answer was lost may have run: its first code finds it.
-FIND_BY_CODE = """
-query DiscountByCode($code: String!) {
-  codeDiscountNodeByCode(code: $code) {
-    id
-    codeDiscount {
-      ... on DiscountCodeBasic { codes(first: 1) { nodes { id code } } }
-      ... on DiscountCodeFreeShipping { codes(first: 1) { nodes { id code } } }
-    }
-  }
-}"""
 BULK_ADD = """
 mutation AddCodes($discountId: ID!, $codes: [DiscountRedeemCodeInput!]!) {
   discountRedeemCodeBulkAdd(discountId: $discountId, codes: $codes) {

@@ -42,9 +42,9 @@ class FakeShopifyAdmin:
             return 404, {}, "Not Found"
         return 200, {}, "".join(json.dumps(line) + "\n" for line in operation["lines"])
 
-    def code_refusal(self, code: str, at=None) -> str | None:
-        """Why Shopify's checkout would refuse the code at `at` (now), or None."""
-        return self.fake.code_refusal(code, at)
+    def code_refusal(self, code: str, at=None, customer_id: str | None = None) -> str | None:
+        """Why Shopify's checkout would refuse the code at `at` (now) for this buyer, or None."""
+        return self.fake.code_refusal(code, at, customer_id)
 
     @property
     def discounts(self) -> dict:

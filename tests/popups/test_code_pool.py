@@ -6,8 +6,9 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Campaign, CouponCode, Prize, PrizeDiscount
-from app.popups.codes import ALPHABET, new_code, take_code
+from app.popups.codes import take_code
 from app.popups.shopify_codes import OPEN_LOT
+from app.shopify.discount_codes import ALPHABET, new_code
 from tests.shopify_signing import SHOP
 
 
