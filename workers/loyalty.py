@@ -5,9 +5,10 @@ from datetime import timedelta
 
 from app.extensions import db
 from app.loyalty.reward_queue import request_reward_code
-from app.loyalty.rewards import make_reward_code, pending_rewards, refund_reward
+from app.loyalty.rewards import make_reward_code, pending_rewards
 from app.models import LoyaltyReward
 from app.models.types import utcnow
+from app.profiles.points import give_points_back
 from app.shopify.graphql import ShopifyAuthError, ShopifyGraphQLError
 from app.shops import ShopUnavailable, admin_client_for, find_shop
 
@@ -48,7 +49,7 @@ def queue_pending_rewards() -> int:
 def _refund(reward: LoyaltyReward, why: str) -> str:
     db.session.rollback()
     reward = db.session.get(LoyaltyReward, reward.id)
-    refund_reward(reward, why)
+    give_points_back(reward, why, utcnow())
     db.session.commit()
     log.warning("reward %s refused, points returned: %s", reward.id, why)
     return reward.status

@@ -4,9 +4,8 @@ import json
 from collections.abc import Callable
 
 from app import privacy, shops
-from app.loyalty import earning
 from app.models import WebhookDelivery
-from app.profiles import carts, checkouts, customers, orders
+from app.profiles import carts, checkouts, customers, orders, points
 from app.selling import drafts
 from app.shopify.webhook_payloads import (
     AppUninstalled,
@@ -73,7 +72,7 @@ HANDLERS: dict[str, Handler] = {
     "orders/create": _profile(orders.apply_order, OrderPayload.parse),
     "orders/paid": _profile(orders.apply_order, OrderPayload.parse),
     "orders/cancelled": _profile(orders.apply_order, OrderPayload.parse),
-    "refunds/create": _profile(earning.apply_refund, RefundPayload.parse),
+    "refunds/create": _profile(points.record_refund, RefundPayload.parse),
     "customers/create": _profile(customers.apply_customer, CustomerPayload.parse),
     "customers/update": _profile(customers.apply_customer, CustomerPayload.parse),
     "customers/delete": _profile(customers.delete_customer, CustomerDeletion.parse),

@@ -10,10 +10,11 @@ from app.loyalty.ledger import ledger_of
 from app.loyalty.panel import member_panel
 from app.loyalty.program import program_answer, program_of, read_program, save_program
 from app.loyalty.reward_queue import request_reward_code
-from app.loyalty.rewards import RedemptionRefused, redeem_points, reward_answer
+from app.loyalty.rewards import RedemptionRefused, reward_answer
 from app.models import Customer
 from app.models.types import utcnow
 from app.profiles.customer_view import customer_for
+from app.profiles.points import spend_points
 
 bp = Blueprint("loyalty", __name__, url_prefix="/admin/api/loyalty")
 
@@ -63,7 +64,7 @@ def redeem_for_member(customer_id: int):
     """Staff redeem a customer's points for them: 202, the code made by the worker."""
     customer = _customer(customer_id)
     try:
-        reward = redeem_points(customer, "staff", utcnow())
+        reward = spend_points(customer, "staff", utcnow())
     except RedemptionRefused as refused:
         raise ApiError(409, refused.code, refused.message) from None
     db.session.commit()

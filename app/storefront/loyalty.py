@@ -8,9 +8,10 @@ from app.extensions import db
 from app.loyalty.earning import active_program
 from app.loyalty.panel import member_panel, next_reward
 from app.loyalty.reward_queue import request_reward_code
-from app.loyalty.rewards import RedemptionRefused, redeem_points, reward_answer
+from app.loyalty.rewards import RedemptionRefused, reward_answer
 from app.models import Customer
 from app.models.types import utcnow
+from app.profiles.points import spend_points
 from app.storefront.signature import require_proxy_signature
 
 bp = Blueprint("storefront_loyalty", __name__, url_prefix="/proxy/loyalty")
@@ -45,7 +46,7 @@ def redeem():
     if customer is None:
         raise ApiError(409, "not_enough_points", "There are no points on this account yet.")
     try:
-        reward = redeem_points(customer, "storefront", utcnow())
+        reward = spend_points(customer, "storefront", utcnow())
     except RedemptionRefused as refused:
         raise ApiError(409, refused.code, refused.message) from None
     db.session.commit()

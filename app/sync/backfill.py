@@ -10,6 +10,7 @@ from rq import Retry
 from sqlalchemy import func, select
 
 from app.extensions import db, redis_queues
+from app.loyalty.facts import loyalty_facts_of_many
 from app.models import Customer, EmailBackfill, PlatformConnection
 from app.models.types import utcnow
 from app.sync.platforms import PLATFORMS
@@ -86,7 +87,11 @@ def send_page(backfill: EmailBackfill, state: BackfillState) -> bool:
     if not customers:
         return False
     segments = segments_of_many(customers, utcnow())
-    facts = [profile_facts(customer, segments[customer.id]) for customer in customers]
+    loyalty = loyalty_facts_of_many(backfill.shop_domain, [customer.id for customer in customers])
+    facts = [
+        profile_facts(customer, segments[customer.id], loyalty.get(customer.id))
+        for customer in customers
+    ]
     held = held_hashes(backfill.shop_domain, [customer.email for customer in customers])
     sent = platform.backfill_page(backfill, state, customers, facts, held)
     backfill.cursor = customers[sent - 1].id

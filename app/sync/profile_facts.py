@@ -6,8 +6,11 @@ from datetime import UTC
 from app.models import Customer
 
 
-def profile_facts(customer: Customer, segments: dict[str, bool]) -> dict:
-    """Orders, spend, last order, Shopify tags, and each segment in or out."""
+def profile_facts(
+    customer: Customer, segments: dict[str, bool], loyalty: dict | None = None
+) -> dict:
+    """Orders, spend, last order, Shopify tags, each segment in or out, and the member's
+    points when the shop runs a loyalty program (app/loyalty/facts.py)."""
     return {
         "email": customer.email,
         "orders_count": customer.orders_count or 0,
@@ -15,6 +18,7 @@ def profile_facts(customer: Customer, segments: dict[str, bool]) -> dict:
         "last_order_at": customer.last_order_at.isoformat() if customer.last_order_at else None,
         "tags": [tag.strip() for tag in (customer.tags or "").split(",") if tag.strip()],
         "segments": segments,
+        "loyalty": loyalty,
     }
 
 

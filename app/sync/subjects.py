@@ -8,6 +8,7 @@ still sends the latest state. Each platform shapes the facts its own way.
 from sqlalchemy import select
 
 from app.extensions import db
+from app.loyalty.facts import loyalty_facts
 from app.models import Campaign, Checkout, CouponCode, Customer, Play, Prize, SyncTask
 from app.models.types import utcnow
 from app.sync.outbox import subject_email
@@ -55,7 +56,8 @@ def profile_of(task: SyncTask) -> dict | None:
     )
     if customer is None or not customer.email:
         return None
-    return profile_facts(customer, segments_of(customer, utcnow()))
+    loyalty = loyalty_facts(customer.shop_domain, customer.id)
+    return profile_facts(customer, segments_of(customer, utcnow()), loyalty)
 
 
 def checkout_of(task: SyncTask) -> dict | None:

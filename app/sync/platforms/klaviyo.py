@@ -147,13 +147,20 @@ class Klaviyo(Platform):
 
 
 def profile_properties(facts: dict) -> dict:
-    """A customer's facts as Klaviyo profile properties, segments as baton_<name> flags."""
-    return {
-        "shopify_orders_count": facts["orders_count"],
-        "shopify_total_spent": facts["total_spent"],
-        "shopify_last_order_at": facts["last_order_at"],
-        "shopify_tags": facts["tags"],
-    } | {f"baton_{name}": on for name, on in facts["segments"].items()}
+    """A customer's facts as Klaviyo profile properties, segments as baton_<name> flags,
+    points as baton_points_* (only where the shop runs a loyalty program)."""
+    loyalty = facts.get("loyalty")
+    points = {} if loyalty is None else {f"baton_{name}": value for name, value in loyalty.items()}
+    return (
+        {
+            "shopify_orders_count": facts["orders_count"],
+            "shopify_total_spent": facts["total_spent"],
+            "shopify_last_order_at": facts["last_order_at"],
+            "shopify_tags": facts["tags"],
+        }
+        | {f"baton_{name}": on for name, on in facts["segments"].items()}
+        | points
+    )
 
 
 def _account(api_key: str, list_id: str) -> KlaviyoAccount:

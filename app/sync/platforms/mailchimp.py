@@ -181,12 +181,17 @@ class Mailchimp(Platform):
 
 
 def merge_fields(facts: dict) -> dict:
-    """A customer's facts as the audience's merge fields."""
-    return {
+    """A customer's facts as the audience's merge fields; points where a program runs."""
+    fields = {
         "ORDERS": str(facts["orders_count"]),
         "SPENT": facts["total_spent"],
         "LASTORDER": facts["last_order_at"] or "",
     }
+    loyalty = facts.get("loyalty")
+    if loyalty is not None:
+        fields["POINTS"] = str(loyalty["points"])
+        fields["NEXTREWARD"] = str(loyalty["points_to_next_reward"])
+    return fields
 
 
 def segment_tags(facts: dict) -> dict[str, bool]:

@@ -32,6 +32,8 @@ MERGE_FIELDS = {
     "ORDERS": "Shopify orders",
     "SPENT": "Shopify total spent",
     "LASTORDER": "Shopify last order",
+    "POINTS": "Loyalty points",
+    "NEXTREWARD": "Points to next reward",
 }
 TIMEOUT_SECONDS = 15
 UNREACHABLE = "Mailchimp could not be reached (no answer from its servers)"
@@ -89,7 +91,7 @@ class MailchimpAudience:
         ]
 
     def ensure_merge_fields(self) -> None:
-        """COUPON, PRIZE and CAMPAIGN, created once per audience."""
+        """The merge fields Baton fills (MERGE_FIELDS), created once per audience."""
         existing = self._call(self.client.lists.get_list_merge_fields, self.list_id, count=100)
         tags = {field["tag"] for field in existing.get("merge_fields", [])}
         for tag, name in MERGE_FIELDS.items():
