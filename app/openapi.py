@@ -13,6 +13,7 @@ from pydantic.json_schema import models_json_schema
 
 from app.analytics.funnel import DIMENSIONS
 from app.analytics.tracking import EVENT_KINDS, MAX_EVENTS
+from app.loyalty.program import AMOUNT_SETTINGS, WHOLE_SETTINGS
 from app.models import PRIZE_KINDS
 from app.schemas.campaign import Campaign, CampaignInput
 from app.schemas.fields import AMOUNT_SCHEMA, DEVICES, VISITOR_ID, DocumentSchema
@@ -419,16 +420,19 @@ def _admin_paths() -> dict:
 
 
 def _loyalty_paths() -> dict:
+    whole = {
+        name: {"type": ["integer", "null"] if may_be_off else "integer"}
+        | {"minimum": lowest, "maximum": highest}
+        for name, (lowest, highest, may_be_off) in WHOLE_SETTINGS.items()
+    }
+    amounts = {name: _text(description="Amount off, as text") for name in AMOUNT_SETTINGS}
     program = _object(
         {
             "enabled": {"type": "boolean"},
             "points_per_unit": _text(description="Points per unit of currency paid, as text"),
-            "first_order_bonus": {"type": "integer", "minimum": 0, "maximum": 100000},
-            "expiry_days": {"type": ["integer", "null"], "minimum": 1, "maximum": 3650},
-            "reward_points": {"type": "integer", "minimum": 1, "maximum": 1000000},
-            "reward_value": _text(description="Amount off a reward code gives, as text"),
-            "reward_expiry_days": {"type": "integer", "minimum": 1, "maximum": 365},
         }
+        | whole
+        | amounts
     )
     example = {
         "enabled": True,

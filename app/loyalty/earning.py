@@ -74,6 +74,27 @@ def settle_order_points(order: Order, first_order: bool) -> None:
         )
 
 
+# Once-per-customer bonuses, by the program setting that prices them.
+BONUSES = {"account": "account_bonus", "signup": "signup_bonus"}
+
+
+def award_bonus(shop_domain: str, customer_id: int, occasion: str, occurred_at: datetime) -> bool:
+    """A once-per-customer bonus ("account", "signup"); True when this call gave it."""
+    program = active_program(shop_domain)
+    points = getattr(program, BONUSES[occasion]) if program is not None else 0
+    if not points:
+        return False
+    return record_entry(
+        shop_domain,
+        customer_id,
+        "earn",
+        points,
+        f"{occasion}_bonus",
+        f"customer:{customer_id}:{occasion}",
+        occurred_at,
+    )
+
+
 def apply_refund(shop_domain: str, payload: RefundPayload, observed_at: datetime) -> int | None:
     """refunds/create: points in proportion to the money given back, once per refund; the
     customer whose points were taken, or None.

@@ -9,19 +9,33 @@ from app.models import LoyaltyProgram
 
 # Bounds a merchant cannot mean to exceed: they catch a typo (1000 for 10.00).
 MAX_POINTS_PER_UNIT = Decimal("1000")
-MAX_BONUS = 100_000
-MAX_EXPIRY_DAYS = 3650
-MAX_REWARD_POINTS = 1_000_000
-MAX_REWARD_VALUE = Decimal("10000")
-MAX_REWARD_EXPIRY_DAYS = 365
+MAX_VALUE = Decimal("10000")
+# Whole-number settings: (lowest, highest, whether empty means "off").
+WHOLE_SETTINGS = {
+    "first_order_bonus": (0, 100_000, False),
+    "account_bonus": (0, 100_000, False),
+    "signup_bonus": (0, 100_000, False),
+    "expiry_days": (1, 3650, True),
+    "expiry_warning_days": (1, 90, False),
+    "reward_points": (1, 1_000_000, False),
+    "reward_expiry_days": (1, 365, False),
+    "comeback_days": (1, 3650, True),
+}
+# Amounts of money off, as text with at most two decimals.
+AMOUNT_SETTINGS = ("reward_value", "comeback_value")
 DEFAULTS = {
     "enabled": False,
     "points_per_unit": "1",
     "first_order_bonus": 0,
+    "account_bonus": 0,
+    "signup_bonus": 0,
     "expiry_days": None,
+    "expiry_warning_days": 7,
     "reward_points": 500,
     "reward_value": "5.00",
     "reward_expiry_days": 30,
+    "comeback_days": None,
+    "comeback_value": "5.00",
 }
 
 
@@ -29,15 +43,10 @@ def program_answer(program: LoyaltyProgram | None) -> dict:
     """The program as JSON; a shop that never set one sees the defaults, switched off."""
     if program is None:
         return dict(DEFAULTS)
-    return {
-        "enabled": program.enabled,
-        "points_per_unit": str(program.points_per_unit),
-        "first_order_bonus": program.first_order_bonus,
-        "expiry_days": program.expiry_days,
-        "reward_points": program.reward_points,
-        "reward_value": str(program.reward_value),
-        "reward_expiry_days": program.reward_expiry_days,
-    }
+    answer = {name: getattr(program, name) for name in DEFAULTS}
+    for name in ("points_per_unit", *AMOUNT_SETTINGS):
+        answer[name] = str(answer[name])
+    return answer
 
 
 def read_program(body) -> tuple[dict, dict[str, str]]:
@@ -55,39 +64,22 @@ def read_program(body) -> tuple[dict, dict[str, str]]:
         errors["points_per_unit"] = f"must be a number above 0 and at most {MAX_POINTS_PER_UNIT}"
     else:
         clean["points_per_unit"] = rate
-    bonus = body.get("first_order_bonus", DEFAULTS["first_order_bonus"])
-    if _whole(bonus) and 0 <= bonus <= MAX_BONUS:
-        clean["first_order_bonus"] = bonus
-    else:
-        errors["first_order_bonus"] = f"must be a whole number from 0 to {MAX_BONUS}"
-    expiry = body.get("expiry_days", DEFAULTS["expiry_days"])
-    if expiry is None or (_whole(expiry) and 1 <= expiry <= MAX_EXPIRY_DAYS):
-        clean["expiry_days"] = expiry
-    else:
-        errors["expiry_days"] = f"must be empty (points never lapse) or 1 to {MAX_EXPIRY_DAYS}"
-    _read_reward(body, clean, errors)
-    unknown = set(body) - set(DEFAULTS)
-    for name in sorted(unknown):
+    for name, (lowest, highest, may_be_off) in WHOLE_SETTINGS.items():
+        value = body.get(name, DEFAULTS[name])
+        if (value is None and may_be_off) or (_whole(value) and lowest <= value <= highest):
+            clean[name] = value
+        else:
+            off = "empty (off) or " if may_be_off else ""
+            errors[name] = f"must be {off}a whole number from {lowest} to {highest}"
+    for name in AMOUNT_SETTINGS:
+        value = _amount(body.get(name, DEFAULTS[name]))
+        if value is None or not Decimal("0") < value <= MAX_VALUE:
+            errors[name] = f"must be an amount above 0 and at most {MAX_VALUE}"
+        else:
+            clean[name] = value
+    for name in sorted(set(body) - set(DEFAULTS)):
         errors[name] = "is not a program setting"
     return clean, errors
-
-
-def _read_reward(body: dict, clean: dict, errors: dict) -> None:
-    price = body.get("reward_points", DEFAULTS["reward_points"])
-    if _whole(price) and 1 <= price <= MAX_REWARD_POINTS:
-        clean["reward_points"] = price
-    else:
-        errors["reward_points"] = f"must be a whole number from 1 to {MAX_REWARD_POINTS}"
-    value = _amount(body.get("reward_value", DEFAULTS["reward_value"]))
-    if value is None or not Decimal("0") < value <= MAX_REWARD_VALUE:
-        errors["reward_value"] = f"must be an amount above 0 and at most {MAX_REWARD_VALUE}"
-    else:
-        clean["reward_value"] = value
-    days = body.get("reward_expiry_days", DEFAULTS["reward_expiry_days"])
-    if _whole(days) and 1 <= days <= MAX_REWARD_EXPIRY_DAYS:
-        clean["reward_expiry_days"] = days
-    else:
-        errors["reward_expiry_days"] = f"must be a whole number from 1 to {MAX_REWARD_EXPIRY_DAYS}"
 
 
 def program_of(shop_domain: str) -> LoyaltyProgram | None:

@@ -84,8 +84,13 @@ def rewards_of(shop_domain: str, customer_id: int, limit: int = 20) -> list[Loya
 
 def reward_discount(reward: LoyaltyReward, customer_shopify_id: int) -> dict:
     """DiscountCodeBasicInput for the reward: this customer only, one use, an end date."""
+    title = (
+        f"Baton · points reward · {reward.points} points"
+        if reward.points
+        else f"Baton · {reward.source} reward"
+    )
     return {
-        "title": f"Baton · points reward · {reward.points} points"[:255],
+        "title": title[:255],
         "code": reward.code,
         "startsAt": reward.created_at.isoformat(),
         "endsAt": reward.ends_at.isoformat(),
@@ -123,6 +128,9 @@ def refund_reward(reward: LoyaltyReward, why: str) -> None:
     if reward.status != "pending":
         return
     reward.status, reward.error = "refused", why[:MAX_ERROR]
+    if reward.points == 0:
+        db.session.flush()
+        return  # a gift (comeback): nothing was spent
     record_entry(
         reward.shop_domain,
         reward.customer_id,

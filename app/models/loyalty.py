@@ -39,6 +39,15 @@ class LoyaltyProgram(db.Model):
     reward_points: Mapped[int] = mapped_column(Integer, default=500)
     reward_value: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("5"))
     reward_expiry_days: Mapped[int] = mapped_column(Integer, default=30)
+    # Once per customer: a Shopify account activated, a pop-up signup with consent.
+    account_bonus: Mapped[int] = mapped_column(Integer, default=0)
+    signup_bonus: Mapped[int] = mapped_column(Integer, default=0)
+    # "Your points expire on ..." goes out this many days before they do.
+    expiry_warning_days: Mapped[int] = mapped_column(Integer, default=7)
+    # A customer with no order for this many days gets a comeback code worth comeback_value;
+    # None: no comeback journey.
+    comeback_days: Mapped[int | None] = mapped_column(Integer)
+    comeback_value: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("5"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -98,6 +107,7 @@ class LoyaltyReward(db.Model):
     __tablename__ = "loyalty_reward"
     __table_args__ = (
         UniqueConstraint("shop_domain", "code", name="uq_loyalty_reward_code"),
+        UniqueConstraint("shop_domain", "occasion", name="uq_loyalty_reward_occasion"),
         Index("ix_loyalty_reward_customer", "customer_id", "created_at"),
     )
 
@@ -109,8 +119,10 @@ class LoyaltyReward(db.Model):
     value: Mapped[Decimal] = mapped_column(Numeric(10, 2))
     code: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(20), default="pending")
-    # Who asked: "storefront" (the shopper) or "staff".
+    # Who asked: "storefront" (the shopper) or "staff"; or "comeback", a gift of the journey.
     source: Mapped[str] = mapped_column(String(20))
+    # A gift's occasion ("comeback:<customer>:<last order day>"): one code per occasion.
+    occasion: Mapped[str | None] = mapped_column(String(120))
     shopify_id: Mapped[str | None] = mapped_column(String(255))
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Shopify's words when it refused the code.

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from app.emails import normalise_email
 from app.extensions import db, redis_queues
+from app.loyalty.earning import award_bonus
 from app.models import Campaign, CouponCode, Play, Prize
 from app.models.types import utcnow
 from app.popups.addresses import is_disposable, play_key
@@ -22,6 +23,7 @@ from app.popups.draw import award, choose
 from app.popups.pools import wait_for_fresh_code
 from app.popups.shopify_codes import current_lot_key
 from app.problems import Conflict, Ended, Invalid, Limited, Unavailable
+from app.profiles.customers import queue_profile_sync
 from app.profiles.identity import attach_visitor, lead_profile, resolve_customer
 from app.profiles.timeline import event_row, record_events
 from app.sync.outbox import queue_sync
@@ -271,6 +273,9 @@ def _record(
     attach_visitor(request.shop_domain, request.visitor_key, vouched, request.cart_token)
     # In the play's transaction: the sync task exists exactly when the play does.
     queue_sync(request.shop_domain, "lead", str(record.id))
+    if customer is not None and request.consented:
+        if award_bonus(request.shop_domain, customer.id, "signup", now):
+            queue_profile_sync(customer, now)
     _timeline(record, campaign, prize, request, now)
     return record
 

@@ -7,6 +7,7 @@ from sqlalchemy import bindparam, func, update
 
 from app.emails import normalise_email
 from app.extensions import db
+from app.loyalty.earning import award_bonus
 from app.models import CONSENT_STATES, Customer
 from app.profiles.identity import adopt_or_create, claim_email, find_customer, resolve_customer
 from app.profiles.timeline import record_event
@@ -35,6 +36,8 @@ def apply_customer(
     apply_consent(customer, "email", payload.email_consent, observed_at)
     apply_consent(customer, "sms", payload.sms_consent, observed_at)
     db.session.flush()
+    if payload.account_state == "enabled":
+        award_bonus(shop_domain, customer.id, "account", version)
     if not partial:
         queue_profile_sync(customer, observed_at)
     return customer

@@ -72,6 +72,8 @@ class CustomerPayload:
     total_spent: Decimal | None
     email_consent: Consent | None
     sms_consent: Consent | None
+    # Customer.state: "enabled" once the customer has activated a store account.
+    account_state: str | None = None
 
     @classmethod
     def parse(cls, raw) -> "CustomerPayload":
@@ -87,6 +89,7 @@ class CustomerPayload:
             total_spent=money(total_spent) if total_spent is not None else None,
             email_consent=Consent.parse(raw.get("email_marketing_consent")),
             sms_consent=Consent.parse(raw.get("sms_marketing_consent")),
+            account_state=raw.get("state") if isinstance(raw.get("state"), str) else None,
         )
 
     @classmethod

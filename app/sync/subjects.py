@@ -8,8 +8,19 @@ still sends the latest state. Each platform shapes the facts its own way.
 from sqlalchemy import select
 
 from app.extensions import db
+from app.loyalty.earning import active_program
 from app.loyalty.facts import loyalty_facts
-from app.models import Campaign, Checkout, CouponCode, Customer, Play, Prize, SyncTask
+from app.loyalty.journeys import current_expiry, expiry_occasion
+from app.models import (
+    Campaign,
+    Checkout,
+    CouponCode,
+    Customer,
+    LoyaltyReward,
+    Play,
+    Prize,
+    SyncTask,
+)
 from app.models.types import utcnow
 from app.sync.outbox import subject_email
 from app.sync.profile_facts import profile_facts
@@ -91,3 +102,74 @@ def learn_suppression(task: SyncTask, platform: str, detail: str) -> None:
     )
     if email:
         record_suppression(task.shop_domain, email, platform, detail[:120])
+
+
+# The loyalty journeys' events, by the first part of their subject; Klaviyo's metric name and
+# Mailchimp's event name (letters, digits, dashes and underscores, 30 at most).
+LOYALTY_EVENTS = {
+    "expiring": ("Baton Points Expiring", "baton_points_expiring"),
+    "comeback": ("Baton Comeback Reward", "baton_comeback_reward"),
+}
+
+
+def loyalty_event_of(task: SyncTask) -> dict | None:
+    """A journey's event ("expiring:<customer>:<day>", "comeback:<reward id>") as it stands
+    now: None once the occasion passed (points spent or lapsed, the code refused)."""
+    kind = task.subject.split(":", 1)[0]
+    if kind == "expiring":
+        return _expiry_event(task)
+    if kind == "comeback":
+        return _comeback_event(task)
+    return None
+
+
+def _expiry_event(task: SyncTask) -> dict | None:
+    customer_id = int(task.subject.split(":")[1])
+    customer = _customer(task.shop_domain, customer_id)
+    program = active_program(task.shop_domain)
+    if customer is None or program is None:
+        return None
+    now = current_expiry(program, customer_id)
+    if now is None or expiry_occasion(customer_id, now[1]) != task.subject:
+        return None  # spent, lapsed, or kept alive by an order since: nothing to warn of
+    points, ends = now
+    return _journey_event(task, customer, {"points": points, "expires_on": ends.date().isoformat()})
+
+
+def _comeback_event(task: SyncTask) -> dict | None:
+    reward = db.session.scalar(
+        select(LoyaltyReward).where(
+            LoyaltyReward.id == int(task.subject.split(":")[1]),
+            LoyaltyReward.shop_domain == task.shop_domain,
+        )
+    )
+    if reward is None or reward.status != "issued":
+        return None
+    customer = _customer(task.shop_domain, reward.customer_id)
+    if customer is None:
+        return None
+    properties = {
+        "code": reward.code,
+        "value": str(reward.value),
+        "expires_on": reward.ends_at.date().isoformat(),
+    }
+    return _journey_event(task, customer, properties)
+
+
+def _journey_event(task: SyncTask, customer: Customer, properties: dict) -> dict:
+    metric, name = LOYALTY_EVENTS[task.subject.split(":", 1)[0]]
+    return {
+        "email": customer.email,
+        "metric": metric,
+        "name": name,
+        "unique_id": f"baton-{task.subject}",
+        "time": task.created_at.isoformat(),
+        "properties": properties,
+    }
+
+
+def _customer(shop_domain: str, customer_id: int) -> Customer | None:
+    customer = db.session.scalar(
+        select(Customer).where(Customer.id == customer_id, Customer.shop_domain == shop_domain)
+    )
+    return customer if customer is not None and customer.email else None

@@ -25,10 +25,15 @@ def test_a_shop_that_never_set_a_program_sees_it_switched_off(client):
         "enabled": False,
         "points_per_unit": "1",
         "first_order_bonus": 0,
+        "account_bonus": 0,
+        "signup_bonus": 0,
         "expiry_days": None,
+        "expiry_warning_days": 7,
         "reward_points": 500,
         "reward_value": "5.00",
         "reward_expiry_days": 30,
+        "comeback_days": None,
+        "comeback_value": "5.00",
     }
 
 
@@ -36,13 +41,9 @@ def test_saved_rules_earn_points_on_the_next_paid_order(client, run_worker):
     rules = {"enabled": True, "points_per_unit": "2.5", "first_order_bonus": 10}
     saved = admin(client, "PUT", "/admin/api/loyalty/program", json=rules)
     assert saved.status_code == 200
-    assert saved.get_json() == rules | {
-        "points_per_unit": "2.50",
-        "expiry_days": None,
-        "reward_points": 500,
-        "reward_value": "5.00",
-        "reward_expiry_days": 30,
-    }
+    assert saved.get_json() == admin(client, "GET", "/admin/api/loyalty/program").get_json()
+    assert saved.get_json()["points_per_unit"] == "2.50"
+    assert saved.get_json()["first_order_bonus"] == 10 and saved.get_json()["enabled"] is True
     post_webhook(client, "orders/paid", payloads.order())
     run_worker()
     customer_id = admin(client, "GET", "/admin/api/customers?q=ana").get_json()["customers"][0][
@@ -66,6 +67,9 @@ def test_every_wrong_field_is_named_and_nothing_is_saved(client):
         "reward_points": 0,
         "reward_value": "-5",
         "reward_expiry_days": 366,
+        "comeback_days": 0,
+        "comeback_value": "1.234",
+        "signup_bonus": 1.5,
         "tiers": [],
     }
     answer = admin(client, "PUT", "/admin/api/loyalty/program", json=wrong)

@@ -24,7 +24,13 @@ from app.sync.platforms.base import ONE_BY_ONE, BackfillState, ConnectForm, Plat
 from app.sync.platforms.connections import refused, require_form, save_connection
 from app.sync.platforms.klaviyo_account import PROFILES_PAGE, KlaviyoAccount, KlaviyoError
 from app.sync.profile_facts import consented, consented_at
-from app.sync.subjects import checkout_of, lead_of, learn_suppression, profile_of
+from app.sync.subjects import (
+    checkout_of,
+    lead_of,
+    learn_suppression,
+    loyalty_event_of,
+    profile_of,
+)
 from app.sync.suppression import (
     email_hash,
     held_hashes,
@@ -49,7 +55,13 @@ POLL_CALLS = 2  # a look at what changed: account-wide suppressions, then the li
 class Klaviyo(Platform):
     name, label = "klaviyo", "Klaviyo"
     key_hint = "a Klaviyo private API key (pk_...)"
-    batch_sizes = {"lead": 1000, "suppress": 100, "profile": ONE_BY_ONE, "checkout": ONE_BY_ONE}
+    batch_sizes = {
+        "lead": 1000,
+        "suppress": 100,
+        "profile": ONE_BY_ONE,
+        "checkout": ONE_BY_ONE,
+        "loyalty_event": ONE_BY_ONE,
+    }
     polls_suppressions = True
     backfill_page_size = BACKFILL_PAGE
 
@@ -175,6 +187,18 @@ def _one(account: KlaviyoAccount, connection, task) -> Outcome:
             if facts is None:
                 return done("the customer is gone or has no email")
             account.upsert_profile(facts["email"], profile_properties(facts))
+            return done()
+        if task.operation == "loyalty_event":
+            event = loyalty_event_of(task)
+            if event is None:
+                return done("the occasion has passed")
+            account.track_event(
+                event["metric"],
+                event["email"],
+                event["properties"],
+                event["unique_id"],
+                event["time"],
+            )
             return done()
         checkout = checkout_of(task)
         if checkout is None:

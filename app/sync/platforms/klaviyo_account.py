@@ -236,17 +236,21 @@ class KlaviyoAccount:
 
     def track_checkout(self, checkout: dict) -> None:
         """ "Started Checkout", once per checkout token, with lines, value and recovery URL."""
+        self.track_event(
+            CHECKOUT_METRIC,
+            checkout["email"],
+            checkout["properties"],
+            unique_id=checkout["token"],
+            time=checkout["time"],
+            value=checkout.get("value"),
+        )
+
+    def track_event(self, metric, email, properties, unique_id, time, value=None) -> None:
+        """One event; Klaviyo keeps one per unique_id, so a resend adds nothing."""
         self._call(
             "create_event",
             self.api.Events.create_event,
-            _event(
-                CHECKOUT_METRIC,
-                checkout["email"],
-                checkout["properties"],
-                unique_id=checkout["token"],
-                time=checkout["time"],
-                value=checkout.get("value"),
-            ),
+            _event(metric, email, properties, unique_id=unique_id, time=time, value=value),
         )
 
     def _subscribe(self, emails: list[str], source: str, consented_at=None) -> None:

@@ -31,7 +31,13 @@ from app.sync.platforms.mailchimp_audience import (
 )
 from app.sync.platforms.mailchimp_webhooks import bp as list_webhooks
 from app.sync.profile_facts import consented, consented_at
-from app.sync.subjects import checkout_of, lead_of, learn_suppression, profile_of
+from app.sync.subjects import (
+    checkout_of,
+    lead_of,
+    learn_suppression,
+    loyalty_event_of,
+    profile_of,
+)
 from app.sync.suppression import email_hash, suppression_reason
 
 # Below this many tasks, calls at once are quicker than a batch's round trips.
@@ -53,7 +59,9 @@ class Planned(NamedTuple):
 class Mailchimp(Platform):
     name, label = "mailchimp", "Mailchimp"
     key_hint = "a Mailchimp API key ending with its data center (-usN)"
-    batch_sizes = dict.fromkeys(("lead", "suppress", "profile", "checkout"), BATCH_SIZE)
+    batch_sizes = dict.fromkeys(
+        ("lead", "suppress", "profile", "checkout", "loyalty_event"), BATCH_SIZE
+    )
     backfill_page_size = MEMBERS_PER_CALL
 
     def client(self, connection: PlatformConnection) -> MailchimpAudience:
@@ -225,6 +233,11 @@ def _plan(connection: PlatformConnection, task: SyncTask) -> Outcome | Planned:
             return done("the customer is gone or has no email")
         calls = profile_calls(facts["email"], merge_fields(facts), segment_tags(facts))
         return Planned(calls, "")
+    if task.operation == "loyalty_event":
+        event = loyalty_event_of(task)
+        if event is None:
+            return done("the occasion has passed")
+        return Planned(event_calls(event["email"], event["name"], event["properties"]), "")
     checkout = checkout_of(task)
     if checkout is None:
         return done("no email on the checkout yet")
@@ -286,7 +299,7 @@ def _batch(audience: MailchimpAudience, connection, tasks) -> dict[int, Outcome]
 
 
 def _refusal(task: SyncTask, connection, outcome: Outcome) -> Outcome:
-    if task.operation == "checkout" and outcome.status == 404:
+    if task.operation in ("checkout", "loyalty_event") and outcome.status == 404:
         return done("not a member of the audience: nothing to journey on")
     if outcome.kind == SUPPRESSED:
         learn_suppression(task, connection.platform, outcome.detail)
