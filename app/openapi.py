@@ -433,6 +433,21 @@ def _loyalty_paths() -> dict:
         }
         | whole
         | amounts
+        | {
+            "tiers": {
+                "type": "array",
+                "maxItems": 10,
+                "description": "Lowest first; a member holds the highest whose thresholds are met",
+                "items": _object(
+                    {
+                        "name": _text(40, minLength=1),
+                        "min_orders": {"type": ["integer", "null"], "minimum": 1},
+                        "min_spend": {"type": ["string", "null"]},
+                        "free_shipping_monthly": {"type": "boolean"},
+                    }
+                ),
+            }
+        }
     )
     example = {
         "enabled": True,

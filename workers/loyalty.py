@@ -1,5 +1,7 @@
-"""issue_reward(reward_id) makes a reward's code in Shopify, or gives the points back; the
-sweeper's loyalty step lapses idle points, warns before they lapse and gives comeback codes."""
+"""issue_reward(reward_id) makes a reward's code in Shopify, or gives the points back;
+tag_tier(member_id) brings the Shopify customer's tier tag in line; the sweeper's loyalty
+step lapses idle points, warns before they lapse, moves tiers with their window and gives
+comeback codes and tier perks."""
 
 import logging
 from datetime import timedelta
@@ -11,10 +13,13 @@ from app.loyalty.journeys import (
     expiring_soon,
     expiry_occasion,
     give_comeback_codes,
+    give_tier_perks,
 )
-from app.loyalty.reward_queue import request_reward_code
+from app.loyalty.queue import request_reward_code, request_tier_tags
 from app.loyalty.rewards import make_reward_code, pending_rewards
-from app.models import Customer, LoyaltyReward
+from app.loyalty.tier_tags import bring_tags_in_line
+from app.loyalty.tiers import members_to_tag, recompute_tier, tiered_members
+from app.models import Customer, LoyaltyMember, LoyaltyReward
 from app.models.types import utcnow
 from app.profiles.customers import queue_profile_sync
 from app.profiles.points import give_points_back
@@ -52,6 +57,37 @@ def issue_reward(reward_id: int) -> str | None:
     return reward.status
 
 
+def tag_tier(member_id: int) -> str | None:
+    """tagsRemove the tier left, tagsAdd the tier entered; transient failures retry."""
+    member = db.session.get(LoyaltyMember, member_id)
+    if member is None or member.tier == member.tagged_tier:
+        return None
+    shop = find_shop(member.shop_domain)
+    if shop is None or not shop.is_installed:
+        return None
+    try:
+        bring_tags_in_line(admin_client_for(shop), member)
+    except ShopUnavailable as error:
+        if error.transient:
+            raise
+        log.warning("tier tags of member %s: %s", member_id, error)
+        return None
+    except (ShopifyGraphQLError, ShopifyAuthError) as error:
+        # Permanent (the customer was deleted in Shopify): logged; the sweeper tries later.
+        log.warning("tier tags of member %s refused: %s", member_id, error)
+        return None
+    db.session.commit()
+    return member.tagged_tier
+
+
+def queue_tier_tags() -> int:
+    """The sweeper's step: members whose Shopify tag is not their tier yet."""
+    waiting = members_to_tag()
+    for member_id in waiting:
+        request_tier_tags(member_id)
+    return len(waiting)
+
+
 def queue_pending_rewards() -> int:
     """The sweeper's step: rewards whose job was lost or gave up are asked for again."""
     waiting = pending_rewards(PENDING_AFTER, utcnow())
@@ -70,8 +106,9 @@ def sweep_loyalty() -> int:
 
 
 def run_loyalty_journeys(now) -> int:
-    """Lapse, warn and give comeback codes for every shop running a program; the occasions
-    acted on (each once: replays find their keys taken)."""
+    """Lapse, warn, move tiers with their window and give comeback codes and tier perks, for
+    every shop running a program; the occasions acted on (each once: replays find their
+    keys taken)."""
     acted = 0
     for program in enabled_programs():
         shop = program.shop_domain
@@ -81,7 +118,11 @@ def run_loyalty_journeys(now) -> int:
         for holding, ends in expiring_soon(program, now):
             occasion = expiry_occasion(holding.customer_id, ends)
             acted += queue_sync(shop, "loyalty_event", occasion) > 0
-        gifts = give_comeback_codes(program, now)
+        for customer_id in tiered_members(shop):
+            if recompute_tier(shop, customer_id, now):
+                queue_profile_sync(_customer(customer_id), now)
+                acted += 1
+        gifts = give_comeback_codes(program, now) + give_tier_perks(program, now)
         db.session.commit()
         for reward_id in gifts:
             request_reward_code(reward_id)

@@ -27,7 +27,7 @@ from app.metrics import in_multiprocess_mode
 from app.profiles.imports import schedule_reconciliations
 from workers.codes import queue_withdrawals
 from workers.dispatcher import dispatch_announced
-from workers.loyalty import queue_pending_rewards, sweep_loyalty
+from workers.loyalty import queue_pending_rewards, queue_tier_tags, sweep_loyalty
 from workers.sweeper import (
     prune_old_deliveries,
     refresh_time_based_segments,
@@ -110,6 +110,7 @@ def sweep_once(interval: int) -> None:
         refresh_time_based_segments()
         schedule_reconciliations()
         queue_pending_rewards()
+        queue_tier_tags()
         sweep_loyalty()
         for step in current_app.extensions.get(SWEEP_STEPS, ()):
             step()

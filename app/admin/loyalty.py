@@ -9,7 +9,7 @@ from app.extensions import db
 from app.loyalty.ledger import ledger_of
 from app.loyalty.panel import member_panel
 from app.loyalty.program import program_answer, program_of, read_program, save_program
-from app.loyalty.reward_queue import request_reward_code
+from app.loyalty.queue import request_reward_code
 from app.loyalty.rewards import RedemptionRefused, reward_answer
 from app.models import Customer
 from app.models.types import utcnow

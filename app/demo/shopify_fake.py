@@ -112,6 +112,8 @@ class ShopifyAdminFake:
             "node": self.node,
             "job": lambda a: {"id": a["id"], "done": True},
             "customerEmailMarketingConsentUpdate": self.update_email_consent,
+            "tagsAdd": lambda a: self.change_tags(a, add=True),
+            "tagsRemove": lambda a: self.change_tags(a, add=False),
             "themes": self.themes,
             "draftOrderCreate": self.create_draft_order,
             "draftOrderInvoiceSend": self.send_draft_invoice,
@@ -391,6 +393,24 @@ class ShopifyAdminFake:
             "files": {"nodes": files},
         }
         return {"nodes": [theme], "edges": [{"cursor": "1", "node": theme}]}
+
+    def change_tags(self, given: dict, add: bool) -> dict:
+        """tagsAdd / tagsRemove on a customer; tags may come as a list or comma-separated."""
+        resource = given["id"]
+        if not resource.startswith("gid://shopify/Customer/") or resource in set(
+            self.state.get("deleted_customers", [])
+        ):
+            return {"node": None, "userErrors": [_user_error(["id"], "Resource not found")]}
+        tags = [tag.strip() for entry in given["tags"] for tag in entry.split(",") if tag.strip()]
+        if not tags:
+            return {"node": None, "userErrors": [_user_error(["tags"], "Tags can't be blank")]}
+        held = self.state.setdefault("customer_tags", {}).setdefault(resource, [])
+        for tag in tags:
+            if add and tag not in held:
+                held.append(tag)
+            if not add and tag in held:
+                held.remove(tag)
+        return {"node": {"__typename": "Customer", "id": resource}, "userErrors": []}
 
     def update_email_consent(self, given: dict) -> dict:
         given = given["input"]

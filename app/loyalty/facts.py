@@ -5,11 +5,11 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.loyalty.earning import active_program
 from app.loyalty.panel import next_reward
-from app.models import LoyaltyProgram, PointsEntry
+from app.models import LoyaltyMember, LoyaltyProgram, PointsEntry
 
 
 def loyalty_facts(shop_domain: str, customer_id: int) -> dict | None:
-    """Balance and the next reward; None when the shop runs no program."""
+    """Balance, the next reward and the tier; None when the shop runs no program."""
     return loyalty_facts_of_many(shop_domain, [customer_id]).get(customer_id)
 
 
@@ -28,16 +28,25 @@ def loyalty_facts_of_many(shop_domain: str, customer_ids: list[int]) -> dict[int
             .group_by(PointsEntry.customer_id)
         ).all()
     )
+    tiers = dict(
+        db.session.execute(
+            select(LoyaltyMember.customer_id, LoyaltyMember.tier).where(
+                LoyaltyMember.shop_domain == shop_domain,
+                LoyaltyMember.customer_id.in_(customer_ids),
+            )
+        ).all()
+    )
     return {
-        customer_id: _facts(program, int(held.get(customer_id) or 0))
+        customer_id: _facts(program, int(held.get(customer_id) or 0), tiers.get(customer_id))
         for customer_id in customer_ids
     }
 
 
-def _facts(program: LoyaltyProgram, points: int) -> dict:
+def _facts(program: LoyaltyProgram, points: int, tier: str | None) -> dict:
     reward = next_reward(program, points)
     return {
         "points": points,
         "points_to_next_reward": reward["points_missing"],
         "next_reward_value": reward["value"],
+        "tier": tier or "",
     }

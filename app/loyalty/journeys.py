@@ -7,12 +7,13 @@ sweep that runs twice, or on two workers, lapses, warns and gives once per occas
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import and_, case, func, select
 
 from app.extensions import db
 from app.loyalty.ledger import record_entry
-from app.models import Customer, LoyaltyProgram, LoyaltyReward, PointsEntry
+from app.models import Customer, LoyaltyMember, LoyaltyProgram, LoyaltyReward, PointsEntry
 from app.shopify.discount_codes import new_code
 from app.upserts import insert_ignore
 
@@ -120,27 +121,67 @@ def give_comeback_codes(program: LoyaltyProgram, now: datetime) -> list[int]:
     made = []
     for customer_id, last_order_at in candidates:
         occasion = f"comeback:{customer_id}:{last_order_at.date().isoformat()}"
-        row = {
-            "shop_domain": shop,
-            "customer_id": customer_id,
-            "points": 0,
-            "value": program.comeback_value,
-            "code": new_code("COMEBACK"),
-            "status": "pending",
-            "source": "comeback",
-            "occasion": occasion,
-            "ends_at": now + timedelta(days=program.reward_expiry_days),
-            "created_at": now,
-        }
-        if insert_ignore(LoyaltyReward, row):
-            made.append(
-                db.session.scalar(
-                    select(LoyaltyReward.id).where(
-                        LoyaltyReward.shop_domain == shop, LoyaltyReward.occasion == occasion
-                    )
-                )
-            )
+        gift = Gift(shop, customer_id, occasion, "comeback", "amount_off", program.comeback_value)
+        reward_id = give(gift, now + timedelta(days=program.reward_expiry_days), now)
+        if reward_id is not None:
+            made.append(reward_id)
     return made
+
+
+def give_tier_perks(program: LoyaltyProgram, now: datetime) -> list[int]:
+    """A free-shipping code each calendar month for members of a tier that grants it."""
+    perks = {tier["name"] for tier in program.tiers or [] if tier.get("free_shipping_monthly")}
+    if not perks:
+        return []
+    month = now.strftime("%Y-%m")
+    members = db.session.scalars(
+        select(LoyaltyMember.customer_id).where(
+            LoyaltyMember.shop_domain == program.shop_domain, LoyaltyMember.tier.in_(perks)
+        )
+    )
+    made = []
+    for customer_id in members:
+        occasion = f"perk:{customer_id}:{month}"
+        gift = Gift(program.shop_domain, customer_id, occasion, "tier_perk", "free_shipping", 0)
+        reward_id = give(gift, now + timedelta(days=program.reward_expiry_days), now)
+        if reward_id is not None:
+            made.append(reward_id)
+    return made
+
+
+@dataclass(frozen=True)
+class Gift:
+    shop_domain: str
+    customer_id: int
+    occasion: str
+    source: str
+    kind: str
+    value: Decimal | int
+
+
+def give(gift: Gift, ends_at: datetime, now: datetime) -> int | None:
+    """A code that costs no points, once per occasion; its id, or None when given before."""
+    row = {
+        "shop_domain": gift.shop_domain,
+        "customer_id": gift.customer_id,
+        "points": 0,
+        "value": gift.value,
+        "code": new_code("GIFT"),
+        "kind": gift.kind,
+        "status": "pending",
+        "source": gift.source,
+        "occasion": gift.occasion,
+        "ends_at": ends_at,
+        "created_at": now,
+    }
+    if not insert_ignore(LoyaltyReward, row):
+        return None
+    return db.session.scalar(
+        select(LoyaltyReward.id).where(
+            LoyaltyReward.shop_domain == gift.shop_domain,
+            LoyaltyReward.occasion == gift.occasion,
+        )
+    )
 
 
 def enabled_programs() -> list[LoyaltyProgram]:

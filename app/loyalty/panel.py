@@ -2,6 +2,7 @@
 
 from app.loyalty.earning import active_program
 from app.loyalty.ledger import balance, lifetime_points
+from app.loyalty.members import member_of
 from app.loyalty.rewards import reward_answer, rewards_of
 from app.models import Customer, LoyaltyProgram
 
@@ -16,14 +17,16 @@ def next_reward(program: LoyaltyProgram, held: int) -> dict:
 
 
 def member_panel(customer: Customer) -> dict:
-    """Balance, lifetime points, the next reward and the reward codes."""
+    """Balance, lifetime points, tier, the next reward and the reward codes."""
     shop = customer.shop_domain
     program = active_program(shop)
     held = balance(shop, customer.id)
+    member = member_of(shop, customer.id)
     return {
         "enabled": program is not None,
         "balance": held,
         "lifetime": lifetime_points(shop, customer.id),
+        "tier": member.tier if member is not None else None,
         "next_reward": next_reward(program, held) if program is not None else None,
         "rewards": [reward_answer(reward) for reward in rewards_of(shop, customer.id)],
     }

@@ -2,14 +2,17 @@
 
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import LoyaltyProgram
 
+PROGRAMS_KEY = "baton_loyalty_programs"
 # Bounds a merchant cannot mean to exceed: they catch a typo (1000 for 10.00).
 MAX_POINTS_PER_UNIT = Decimal("1000")
 MAX_VALUE = Decimal("10000")
+MAX_SPEND = Decimal("1000000")
 # Whole-number settings: (lowest, highest, whether empty means "off").
 WHOLE_SETTINGS = {
     "first_order_bonus": (0, 100_000, False),
@@ -20,7 +23,11 @@ WHOLE_SETTINGS = {
     "reward_points": (1, 1_000_000, False),
     "reward_expiry_days": (1, 365, False),
     "comeback_days": (1, 3650, True),
+    "tier_window_days": (1, 3650, False),
 }
+MAX_TIERS = 10
+MAX_TIER_NAME = 40
+TIER_FIELDS = ("name", "min_orders", "min_spend", "free_shipping_monthly")
 # Amounts of money off, as text with at most two decimals.
 AMOUNT_SETTINGS = ("reward_value", "comeback_value")
 DEFAULTS = {
@@ -36,6 +43,8 @@ DEFAULTS = {
     "reward_expiry_days": 30,
     "comeback_days": None,
     "comeback_value": "5.00",
+    "tiers": [],
+    "tier_window_days": 365,
 }
 
 
@@ -77,15 +86,71 @@ def read_program(body) -> tuple[dict, dict[str, str]]:
             errors[name] = f"must be an amount above 0 and at most {MAX_VALUE}"
         else:
             clean[name] = value
+    tiers = _read_tiers(body.get("tiers", []), errors)
+    if tiers is not None:
+        clean["tiers"] = tiers
     for name in sorted(set(body) - set(DEFAULTS)):
         errors[name] = "is not a program setting"
     return clean, errors
 
 
+def _read_tiers(raw, errors: dict) -> list[dict] | None:
+    """Tiers lowest first, each with a unique name and at least one threshold; every wrong
+    field is named as tiers[<n>].<field>."""
+    if not isinstance(raw, list) or len(raw) > MAX_TIERS:
+        errors["tiers"] = f"must be a list of at most {MAX_TIERS} tiers"
+        return None
+    tiers, names, wrong = [], set(), {}
+    for index, tier in enumerate(raw):
+        if isinstance(tier, dict):
+            tiers.append(_read_tier(tier, f"tiers[{index}]", names, wrong))
+        else:
+            wrong[f"tiers[{index}]"] = "must be an object"
+    errors.update(wrong)
+    return None if wrong else tiers
+
+
+def _read_tier(tier: dict, at: str, names: set, wrong: dict) -> dict:
+    name = tier.get("name")
+    if not isinstance(name, str) or not 0 < len(name.strip()) <= MAX_TIER_NAME:
+        wrong[f"{at}.name"] = f"must be 1 to {MAX_TIER_NAME} characters"
+    elif name.strip().lower() in names:
+        wrong[f"{at}.name"] = "is the name of another tier"
+    else:
+        names.add(name.strip().lower())
+    orders = tier.get("min_orders")
+    if orders is not None and not (_whole(orders) and 1 <= orders <= 10_000):
+        wrong[f"{at}.min_orders"] = "must be empty or a whole number from 1 to 10000"
+    spend = tier.get("min_spend")
+    amount = _amount(spend) if spend is not None else None
+    if spend is not None and (amount is None or not Decimal("0") < amount <= MAX_SPEND):
+        wrong[f"{at}.min_spend"] = f"must be empty or an amount above 0, at most {MAX_SPEND}"
+    if orders is None and spend is None:
+        wrong[f"{at}.min_orders"] = "a tier needs a number of orders, a spend, or both"
+    perk = tier.get("free_shipping_monthly", False)
+    if not isinstance(perk, bool):
+        wrong[f"{at}.free_shipping_monthly"] = "must be true or false"
+    for extra in sorted(set(tier) - set(TIER_FIELDS)):
+        wrong[f"{at}.{extra}"] = "is not a tier setting"
+    return {
+        "name": name.strip() if isinstance(name, str) else name,
+        "min_orders": orders,
+        "min_spend": str(amount) if amount is not None else None,
+        "free_shipping_monthly": perk,
+    }
+
+
 def program_of(shop_domain: str) -> LoyaltyProgram | None:
-    return db.session.scalar(
-        select(LoyaltyProgram).where(LoyaltyProgram.shop_domain == shop_domain)
-    )
+    """The shop's program, read once per transaction: the worker asks for every order of a
+    group, and a shop without a program (most of them) should cost one query, not twenty."""
+    known = db.session.info.setdefault(PROGRAMS_KEY, {})
+    if shop_domain not in known:
+        program = db.session.scalar(
+            select(LoyaltyProgram).where(LoyaltyProgram.shop_domain == shop_domain)
+        )
+        known[shop_domain] = program.id if program is not None else None
+    program_id = known[shop_domain]
+    return db.session.get(LoyaltyProgram, program_id) if program_id is not None else None
 
 
 def save_program(shop_domain: str, values: dict) -> LoyaltyProgram:
@@ -95,7 +160,14 @@ def save_program(shop_domain: str, values: dict) -> LoyaltyProgram:
         setattr(program, name, value)
     db.session.add(program)
     db.session.flush()
+    db.session.info.setdefault(PROGRAMS_KEY, {})[shop_domain] = program.id
     return program
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_programs(session: Session) -> None:
+    session.info.pop(PROGRAMS_KEY, None)
 
 
 def _whole(value) -> bool:

@@ -16,7 +16,12 @@ from app.loyalty.ledger import balance, record_entry
 from app.loyalty.members import lock_member
 from app.models import Customer, LoyaltyReward
 from app.models.types import utcnow
-from app.shopify.discount_codes import CREATE_BASIC, FIND_BY_CODE, new_code
+from app.shopify.discount_codes import (
+    CREATE_BASIC,
+    CREATE_FREE_SHIPPING,
+    FIND_BY_CODE,
+    new_code,
+)
 from app.shopify.graphql import AdminGraphQL, ShopifyGraphQLError
 
 CODE_PREFIX = "POINTS"
@@ -82,14 +87,15 @@ def rewards_of(shop_domain: str, customer_id: int, limit: int = 20) -> list[Loya
     )
 
 
-def reward_discount(reward: LoyaltyReward, customer_shopify_id: int) -> dict:
-    """DiscountCodeBasicInput for the reward: this customer only, one use, an end date."""
+def reward_discount(reward: LoyaltyReward, customer_shopify_id: int) -> tuple[str, dict]:
+    """The create mutation and its input for the reward: this customer only, one use, an
+    end date; an amount off (DiscountCodeBasicInput) or free shipping."""
     title = (
         f"Baton · points reward · {reward.points} points"
         if reward.points
         else f"Baton · {reward.source} reward"
     )
-    return {
+    common = {
         "title": title[:255],
         "code": reward.code,
         "startsAt": reward.created_at.isoformat(),
@@ -97,11 +103,11 @@ def reward_discount(reward: LoyaltyReward, customer_shopify_id: int) -> dict:
         "context": {"customers": {"add": [f"gid://shopify/Customer/{customer_shopify_id}"]}},
         "usageLimit": 1,
         "appliesOncePerCustomer": True,
-        "customerGets": {
-            "value": {"discountAmount": {"amount": str(reward.value), "appliesOnEachItem": False}},
-            "items": {"all": True},
-        },
     }
+    if reward.kind == "free_shipping":
+        return CREATE_FREE_SHIPPING, common | {"destination": {"all": True}}
+    amount = {"discountAmount": {"amount": str(reward.value), "appliesOnEachItem": False}}
+    return CREATE_BASIC, common | {"customerGets": {"value": amount, "items": {"all": True}}}
 
 
 def make_reward_code(client: AdminGraphQL, reward: LoyaltyReward) -> None:
@@ -114,8 +120,8 @@ def make_reward_code(client: AdminGraphQL, reward: LoyaltyReward) -> None:
         reward.shopify_id, reward.status = found["id"], "issued"
         return
     customer = db.session.get(Customer, reward.customer_id)
-    data = client.execute(CREATE_BASIC, {"discount": reward_discount(reward, customer.shopify_id)})
-    result = data["discountCodeBasicCreate"]
+    mutation, discount = reward_discount(reward, customer.shopify_id)
+    result = next(iter(client.execute(mutation, {"discount": discount}).values()))
     if result["userErrors"]:
         refund_reward(reward, str(ShopifyGraphQLError(result["userErrors"])))
         return
@@ -161,6 +167,7 @@ def reward_answer(reward: LoyaltyReward) -> dict:
         "status": reward.status,
         "points": reward.points,
         "value": str(reward.value),
+        "kind": reward.kind,
         "code": reward.code if reward.status == "issued" else None,
         "ends_at": reward.ends_at.isoformat(),
         "source": reward.source,

@@ -12,6 +12,7 @@ from app.models.loyalty import (
     LoyaltyMember,
     LoyaltyProgram,
     LoyaltyReward,
+    OrderRefund,
     PointsEntry,
 )
 from app.models.privacy import PrivacyRequest
@@ -44,6 +45,7 @@ __all__ = [
     "LoyaltyMember",
     "LoyaltyProgram",
     "LoyaltyReward",
+    "OrderRefund",
     "REWARD_STATUSES",
     "POINTS_KINDS",
     "PointsEntry",

@@ -4,6 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     ForeignKey,
@@ -48,6 +49,10 @@ class LoyaltyProgram(db.Model):
     # None: no comeback journey.
     comeback_days: Mapped[int | None] = mapped_column(Integer)
     comeback_value: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("5"))
+    # Lowest first: [{"name", "min_orders", "min_spend", "free_shipping_monthly"}], counted
+    # over the last tier_window_days (app/loyalty/tiers.py).
+    tiers: Mapped[list] = mapped_column(JSON, default=list)
+    tier_window_days: Mapped[int] = mapped_column(Integer, default=365)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -93,6 +98,10 @@ class LoyaltyMember(db.Model):
     referral_code: Mapped[str] = mapped_column(String(16))
     # Written by every redemption before it reads the balance: the write is the lock.
     last_redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    tier: Mapped[str | None] = mapped_column(String(40))
+    tier_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The tier whose tag the Shopify customer carries now; the worker brings it to `tier`.
+    tagged_tier: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -118,6 +127,8 @@ class LoyaltyReward(db.Model):
     # Amount off, in the shop's currency.
     value: Mapped[Decimal] = mapped_column(Numeric(10, 2))
     code: Mapped[str] = mapped_column(String(64))
+    # "amount_off" (value off the order) or "free_shipping" (a tier's perk).
+    kind: Mapped[str] = mapped_column(String(20), default="amount_off")
     status: Mapped[str] = mapped_column(String(20), default="pending")
     # Who asked: "storefront" (the shopper) or "staff"; or "comeback", a gift of the journey.
     source: Mapped[str] = mapped_column(String(20))
@@ -128,3 +139,17 @@ class LoyaltyReward(db.Model):
     # Shopify's words when it refused the code.
     error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OrderRefund(db.Model):
+    """Money a refund gave back, once per Shopify refund: a tier counts spend net of it."""
+
+    __tablename__ = "order_refund"
+    __table_args__ = (UniqueConstraint("shop_domain", "refund_id", name="uq_order_refund"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_domain: Mapped[str] = mapped_column(String(255))
+    refund_id: Mapped[int] = mapped_column(BigInteger)
+    order_shopify_id: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    refunded_at: Mapped[datetime] = mapped_column(UTCDateTime)

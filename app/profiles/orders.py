@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, func, select, update
 from app.emails import normalise_email
 from app.extensions import db
 from app.loyalty.earning import settle_order_points
+from app.loyalty.tiers import recompute_tier
 from app.models import AssistedDraft, Checkout, CouponCode, Customer, Order
 from app.profiles.checkouts import customer_of, stitch
 from app.profiles.customers import queue_profile_sync
@@ -49,6 +50,7 @@ def apply_order(shop_domain: str, payload: OrderPayload, observed_at: datetime) 
     if customer is not None:
         _update_totals(customer.id)
         settle_order_points(order, first_order=(customer.orders_count or 0) <= 1)
+        recompute_tier(shop_domain, customer.id, observed_at)
         queue_profile_sync(customer, observed_at)
     record_event(
         shop_domain,

@@ -7,7 +7,7 @@ from app.errors import ApiError
 from app.extensions import db
 from app.loyalty.earning import active_program
 from app.loyalty.panel import member_panel, next_reward
-from app.loyalty.reward_queue import request_reward_code
+from app.loyalty.queue import request_reward_code
 from app.loyalty.rewards import RedemptionRefused, reward_answer
 from app.models import Customer
 from app.models.types import utcnow

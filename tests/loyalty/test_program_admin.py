@@ -34,6 +34,8 @@ def test_a_shop_that_never_set_a_program_sees_it_switched_off(client):
         "reward_expiry_days": 30,
         "comeback_days": None,
         "comeback_value": "5.00",
+        "tiers": [],
+        "tier_window_days": 365,
     }
 
 
@@ -70,13 +72,32 @@ def test_every_wrong_field_is_named_and_nothing_is_saved(client):
         "comeback_days": 0,
         "comeback_value": "1.234",
         "signup_bonus": 1.5,
-        "tiers": [],
+        "tier_window_days": 0,
+        "levels": [],
     }
     answer = admin(client, "PUT", "/admin/api/loyalty/program", json=wrong)
     assert answer.status_code == 400
     error = answer.get_json()["error"]
     assert error["code"] == "invalid_program"
     assert set(error["fields"]) == set(wrong)
+
+
+def test_each_wrong_tier_field_is_named(client):
+    tiers = [
+        {"name": "Gold", "min_orders": 3},
+        {"name": "gold", "min_spend": "abc"},
+        {"name": "", "perks": True},
+        {"name": "VIP", "free_shipping_monthly": "yes", "min_spend": "500"},
+    ]
+    answer = admin(client, "PUT", "/admin/api/loyalty/program", json={"tiers": tiers})
+    assert set(answer.get_json()["error"]["fields"]) == {
+        "tiers[1].name",
+        "tiers[1].min_spend",
+        "tiers[2].name",
+        "tiers[2].min_orders",
+        "tiers[2].perks",
+        "tiers[3].free_shipping_monthly",
+    }
     assert admin(client, "GET", "/admin/api/loyalty/program").get_json()["enabled"] is False
 
 

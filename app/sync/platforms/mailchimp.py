@@ -199,6 +199,7 @@ def merge_fields(facts: dict) -> dict:
     if loyalty is not None:
         fields["POINTS"] = str(loyalty["points"])
         fields["NEXTREWARD"] = str(loyalty["points_to_next_reward"])
+        fields["TIER"] = loyalty["tier"]
     return fields
 
 

@@ -34,6 +34,7 @@ MERGE_FIELDS = {
     "LASTORDER": "Shopify last order",
     "POINTS": "Loyalty points",
     "NEXTREWARD": "Points to next reward",
+    "TIER": "Loyalty tier",
 }
 TIMEOUT_SECONDS = 15
 UNREACHABLE = "Mailchimp could not be reached (no answer from its servers)"

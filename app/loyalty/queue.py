@@ -1,4 +1,5 @@
-"""Asking the worker to make a reward's code, without a shopper ever waiting on Shopify."""
+"""Asking the worker for loyalty's calls to Shopify (reward codes, tier tags), without a
+shopper or a webhook ever waiting on Shopify."""
 
 import logging
 
@@ -9,16 +10,26 @@ from rq.exceptions import DuplicateJobError
 from app.extensions import redis_queues
 
 ISSUE_JOB = "workers.loyalty.issue_reward"
+TAG_JOB = "workers.loyalty.tag_tier"
 log = logging.getLogger(__name__)
 
 
 def request_reward_code(reward_id: int) -> None:
     """Queue the reward's code; if Redis is down, the sweeper queues it later."""
+    _queue(ISSUE_JOB, reward_id, f"reward-{reward_id}")
+
+
+def request_tier_tags(member_id: int) -> None:
+    """Queue the member's tier tags; the sweeper asks again while they differ."""
+    _queue(TAG_JOB, member_id, f"tier-tags-{member_id}")
+
+
+def _queue(job: str, row_id: int, job_id: str) -> None:
     try:
         redis_queues.queue("sync").enqueue(
-            ISSUE_JOB,
-            reward_id,
-            job_id=f"reward-{reward_id}",
+            job,
+            row_id,
+            job_id=job_id,
             unique=True,
             result_ttl=0,
             retry=Retry(max=5, interval=[5, 30, 120, 600, 1800]),
@@ -26,4 +37,4 @@ def request_reward_code(reward_id: int) -> None:
     except DuplicateJobError:
         pass  # already waiting its turn
     except RedisError as error:
-        log.warning("could not queue reward %s: %s", reward_id, error)
+        log.warning("could not queue %s: %s", job_id, error)
