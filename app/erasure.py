@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import case, delete, func, or_, select, update
 
-from app.emails import normalise_email
+from app.emails import normalise_email, play_key
 from app.extensions import db, redis_queues
 from app.models import (
     AssistedDraft,
@@ -26,6 +26,7 @@ from app.models import (
     EmailBackfill,
     Order,
     Play,
+    Referral,
     SyncTask,
     TimelineEvent,
     Visitor,
@@ -243,7 +244,21 @@ def _statements(subject: DataSubject) -> list:
                 Order.cart_token.in_(carts),
             ),
         )
-        .values(email=None, customer_id=None, cart_token=None, checkout_token=None),
+        .values(
+            email=None,
+            customer_id=None,
+            cart_token=None,
+            checkout_token=None,
+            shipping_address_key=None,
+        ),
+        delete(Referral).where(
+            Referral.shop_domain == shop,
+            or_(
+                Referral.friend_id.in_(ids),
+                Referral.friend_email_key.in_([play_key(email) for email in emails]),
+                Referral.visitor_key.in_(visitors),
+            ),
+        ),
         update(CouponCode)
         .where(CouponCode.shop_domain == shop, CouponCode.customer_id.in_(ids))
         .values(customer_id=None),

@@ -477,6 +477,13 @@ def _loyalty_paths() -> dict:
                 [_path_id("customer_id")],
             )
         },
+        "/admin/api/loyalty/referrals": {
+            "get": _admin(
+                "admin.loyalty.referrals",
+                "Referrals, newest first; a refusal comes with its reason explained",
+                {"200": _ok("Referrals", _object({"referrals": {"type": "array"}}))},
+            )
+        },
         "/admin/api/loyalty/members/{customer_id}/redemptions": {
             "post": _admin(
                 "admin.loyalty.redeem_for_member",
@@ -812,6 +819,48 @@ def _proxy_paths() -> dict:
                 "storefront_loyalty.redeem",
                 "Redeem points for a code only this shopper can use (signed-in shoppers only)",
                 {"202": _ok("The reward; its code is made by the worker")} | _errors(409),
+            )
+        },
+        "/proxy/loyalty/r/{code}": {
+            "get": _proxy(
+                "storefront_loyalty.referral_link",
+                "A member's referral link: redirects to the shop with ?baton_ref=<code>",
+                {"302": {"description": "On to the shop's home page"}} | _errors(404),
+                [_param("code", "path", _text(8, minLength=8))],
+            )
+        },
+        "/proxy/loyalty/referrals": {
+            "post": _proxy(
+                "storefront_loyalty.claim",
+                "A referred friend's email: a welcome code, or the refusal's reason",
+                {"202": _ok("The referral; the welcome code is made by the worker")}
+                | _errors(404, 409),
+                body=_json(
+                    _object(
+                        {
+                            "code": _text(8, minLength=8),
+                            "email": _text(320),
+                            "visitor_id": VISITOR_ID_SCHEMA,
+                        },
+                        required=("code", "email", "visitor_id"),
+                    ),
+                    {
+                        "code": "7K2M9QXA",
+                        "email": "friend@example.com",
+                        "visitor_id": "visitor-0002",
+                    },
+                ),
+            )
+        },
+        "/proxy/loyalty/referrals/{referral_id}": {
+            "get": _proxy(
+                "storefront_loyalty.welcome",
+                "The friend's welcome code, to the browser that claimed it",
+                {"200": _ok("The referral and its welcome code")} | _errors(404),
+                [
+                    _path_id("referral_id"),
+                    _param("visitor_id", "query", VISITOR_ID_SCHEMA, required=True),
+                ],
             )
         },
         "/proxy/rules": {

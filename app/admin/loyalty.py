@@ -15,6 +15,7 @@ from app.models import Customer
 from app.models.types import utcnow
 from app.profiles.customer_view import customer_for
 from app.profiles.points import spend_points
+from app.profiles.referrals import referral_answer, referrals_of
 
 bp = Blueprint("loyalty", __name__, url_prefix="/admin/api/loyalty")
 
@@ -70,6 +71,13 @@ def redeem_for_member(customer_id: int):
     db.session.commit()
     request_reward_code(reward.id)
     return jsonify(reward=reward_answer(reward)), 202
+
+
+@bp.get("/referrals")
+@require_session_token
+def referrals():
+    """Referrals newest first: welcomed, completed, or refused with the reason explained."""
+    return jsonify(referrals=[referral_answer(r) for r in referrals_of(g.shop.domain)])
 
 
 def _customer(customer_id: int) -> Customer:

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.loyalty.earning import active_program
-from app.loyalty.panel import next_reward
+from app.loyalty.panel import next_reward, referral_url
 from app.models import LoyaltyMember, LoyaltyProgram, PointsEntry
 
 
@@ -28,25 +28,28 @@ def loyalty_facts_of_many(shop_domain: str, customer_ids: list[int]) -> dict[int
             .group_by(PointsEntry.customer_id)
         ).all()
     )
-    tiers = dict(
-        db.session.execute(
-            select(LoyaltyMember.customer_id, LoyaltyMember.tier).where(
+    members = {
+        member.customer_id: member
+        for member in db.session.scalars(
+            select(LoyaltyMember).where(
                 LoyaltyMember.shop_domain == shop_domain,
                 LoyaltyMember.customer_id.in_(customer_ids),
             )
-        ).all()
-    )
+        )
+    }
     return {
-        customer_id: _facts(program, int(held.get(customer_id) or 0), tiers.get(customer_id))
+        customer_id: _facts(program, int(held.get(customer_id) or 0), members.get(customer_id))
         for customer_id in customer_ids
     }
 
 
-def _facts(program: LoyaltyProgram, points: int, tier: str | None) -> dict:
+def _facts(program: LoyaltyProgram, points: int, member: LoyaltyMember | None) -> dict:
     reward = next_reward(program, points)
+    link = referral_url(program.shop_domain, member) if program.referral_points else None
     return {
         "points": points,
         "points_to_next_reward": reward["points_missing"],
         "next_reward_value": reward["value"],
-        "tier": tier or "",
+        "tier": (member.tier if member is not None else None) or "",
+        "referral_url": link or "",
     }

@@ -4,7 +4,7 @@ from app.loyalty.earning import active_program
 from app.loyalty.ledger import balance, lifetime_points
 from app.loyalty.members import member_of
 from app.loyalty.rewards import reward_answer, rewards_of
-from app.models import Customer, LoyaltyProgram
+from app.models import Customer, LoyaltyMember, LoyaltyProgram
 
 
 def next_reward(program: LoyaltyProgram, held: int) -> dict:
@@ -14,6 +14,13 @@ def next_reward(program: LoyaltyProgram, held: int) -> dict:
         "value": str(program.reward_value),
         "points_missing": max(0, program.reward_points - held),
     }
+
+
+def referral_url(shop_domain: str, member: LoyaltyMember | None) -> str | None:
+    """The member's referral link on the shop's own domain, through the app proxy."""
+    if member is None:
+        return None
+    return f"https://{shop_domain}/apps/baton/loyalty/r/{member.referral_code}"
 
 
 def member_panel(customer: Customer) -> dict:
@@ -27,6 +34,7 @@ def member_panel(customer: Customer) -> dict:
         "balance": held,
         "lifetime": lifetime_points(shop, customer.id),
         "tier": member.tier if member is not None else None,
+        "referral_url": referral_url(shop, member) if program and program.referral_points else None,
         "next_reward": next_reward(program, held) if program is not None else None,
         "rewards": [reward_answer(reward) for reward in rewards_of(shop, customer.id)],
     }

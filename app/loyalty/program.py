@@ -24,12 +24,13 @@ WHOLE_SETTINGS = {
     "reward_expiry_days": (1, 365, False),
     "comeback_days": (1, 3650, True),
     "tier_window_days": (1, 3650, False),
+    "referral_points": (0, 100_000, False),
 }
 MAX_TIERS = 10
 MAX_TIER_NAME = 40
 TIER_FIELDS = ("name", "min_orders", "min_spend", "free_shipping_monthly")
 # Amounts of money off, as text with at most two decimals.
-AMOUNT_SETTINGS = ("reward_value", "comeback_value")
+AMOUNT_SETTINGS = ("reward_value", "comeback_value", "referral_welcome_value")
 DEFAULTS = {
     "enabled": False,
     "points_per_unit": "1",
@@ -45,6 +46,8 @@ DEFAULTS = {
     "comeback_value": "5.00",
     "tiers": [],
     "tier_window_days": 365,
+    "referral_points": 0,
+    "referral_welcome_value": "5.00",
 }
 
 

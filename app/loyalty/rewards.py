@@ -87,9 +87,15 @@ def rewards_of(shop_domain: str, customer_id: int, limit: int = 20) -> list[Loya
     )
 
 
-def reward_discount(reward: LoyaltyReward, customer_shopify_id: int) -> tuple[str, dict]:
-    """The create mutation and its input for the reward: this customer only, one use, an
-    end date; an amount off (DiscountCodeBasicInput) or free shipping."""
+def reward_discount(reward: LoyaltyReward, customer_shopify_id: int | None) -> tuple[str, dict]:
+    """The create mutation and its input for the reward: this customer only (anyone holding
+    the code, for a referred friend without an account yet), one use, an end date; an
+    amount off (DiscountCodeBasicInput) or free shipping."""
+    buyers = (
+        {"customers": {"add": [f"gid://shopify/Customer/{customer_shopify_id}"]}}
+        if customer_shopify_id is not None
+        else {"all": "ALL"}
+    )
     title = (
         f"Baton · points reward · {reward.points} points"
         if reward.points
@@ -100,7 +106,7 @@ def reward_discount(reward: LoyaltyReward, customer_shopify_id: int) -> tuple[st
         "code": reward.code,
         "startsAt": reward.created_at.isoformat(),
         "endsAt": reward.ends_at.isoformat(),
-        "context": {"customers": {"add": [f"gid://shopify/Customer/{customer_shopify_id}"]}},
+        "context": buyers,
         "usageLimit": 1,
         "appliesOncePerCustomer": True,
     }

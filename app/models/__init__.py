@@ -8,12 +8,14 @@ from app.models.commerce import Cart, Checkout, CouponCode, Order, PrizeDiscount
 from app.models.customer import CONSENT_STATES, Customer, TimelineEvent, Visitor
 from app.models.loyalty import (
     POINTS_KINDS,
+    REFERRAL_STATUSES,
     REWARD_STATUSES,
     LoyaltyMember,
     LoyaltyProgram,
     LoyaltyReward,
     OrderRefund,
     PointsEntry,
+    Referral,
 )
 from app.models.privacy import PrivacyRequest
 from app.models.shop import Shop
@@ -46,6 +48,8 @@ __all__ = [
     "LoyaltyProgram",
     "LoyaltyReward",
     "OrderRefund",
+    "REFERRAL_STATUSES",
+    "Referral",
     "REWARD_STATUSES",
     "POINTS_KINDS",
     "PointsEntry",

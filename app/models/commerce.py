@@ -96,6 +96,9 @@ class Order(db.Model):
     financial_status: Mapped[str | None] = mapped_column(String(40))
     placed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # SHA-256 of the normalised shipping address: referrals refuse a friend who ships to
+    # the referrer's address, without Baton keeping the address itself.
+    shipping_address_key: Mapped[str | None] = mapped_column(String(64))
     recovered: Mapped[bool] = mapped_column(Boolean, default=False)
     # Completed from a draft order staff made from the shopper's cart (assisted selling).
     assisted: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -53,6 +53,10 @@ class LoyaltyProgram(db.Model):
     # over the last tier_window_days (app/loyalty/tiers.py).
     tiers: Mapped[list] = mapped_column(JSON, default=list)
     tier_window_days: Mapped[int] = mapped_column(Integer, default=365)
+    # Referrals: the referrer earns referral_points when a referred friend's first order is
+    # paid; the friend gets a code worth referral_welcome_value. 0 points: no referrals.
+    referral_points: Mapped[int] = mapped_column(Integer, default=0)
+    referral_welcome_value: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("5"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -153,3 +157,33 @@ class OrderRefund(db.Model):
     order_shopify_id: Mapped[int] = mapped_column(BigInteger)
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     refunded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# A referral's life: the friend was welcomed (a code), then completed (their first order
+# paid, the referrer credited) or refused (abuse, with the reason the admin explains).
+REFERRAL_STATUSES = ("welcomed", "completed", "refused")
+
+
+class Referral(db.Model):
+    """A friend who arrived by a member's referral link, and what became of it."""
+
+    __tablename__ = "referral"
+    __table_args__ = (Index("ix_referral_friend", "shop_domain", "friend_email_key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_domain: Mapped[str] = mapped_column(String(255))
+    referrer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customer.id", ondelete="CASCADE"))
+    friend_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("customer.id", ondelete="SET NULL")
+    )
+    # The friend's address as play_key normalises it (case, dots and +tags at Gmail).
+    friend_email_key: Mapped[str | None] = mapped_column(String(320))
+    visitor_key: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(40))
+    welcome_reward_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("loyalty_reward.id", ondelete="SET NULL")
+    )
+    order_shopify_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -63,7 +63,12 @@ REGISTRY: dict[str, PersonalData] = {
         not_personal=("name",),  # the draft's number, "#D12"
     ),
     "sync_task": PersonalData(("subject", "last_error"), DELETE),
-    "shop_order": PersonalData(("email",), ANONYMISE, not_personal=("name",)),  # "#1001"
+    "shop_order": PersonalData(
+        ("email", "shipping_address_key"),
+        ANONYMISE,
+        not_personal=("name",),  # "#1001"
+    ),
+    "referral": PersonalData(("friend_email_key", "visitor_key"), DELETE),
     "play": PersonalData(
         ("email", "email_key", "phone", "ip", "user_agent", "visitor_key", "shopify_customer_id"),
         ANONYMISE,

@@ -1,25 +1,7 @@
-"""Email addresses at play time: throwaway domains refused, one play per person per campaign.
-
-A shopper can give one inbox many spellings: capitals, a +tag (subaddressing, RFC 5233, which
-Gmail, Outlook, iCloud, Fastmail and Proton all deliver), and at Gmail dots anywhere in the
-name and googlemail.com for gmail.com. The play key folds those together so a second
-spelling is a second play of the same person. Yahoo's "-" addresses are separate base names
-and stay apart; so do dots everywhere but Gmail, where they are significant.
-"""
+"""Email addresses at play time: throwaway domains refused (one play per person per
+campaign is app/emails.py's play_key)."""
 
 from disposable_email_domains import blocklist as PUBLISHED_BLOCKLIST
-
-GMAIL = "gmail.com"
-GMAIL_ALIASES = {"gmail.com", "googlemail.com"}
-
-
-def play_key(email: str) -> str:
-    """The one key all spellings of a normalised address share."""
-    local, _, domain = email.lower().rpartition("@")
-    local = local.split("+", 1)[0] or local
-    if domain in GMAIL_ALIASES:
-        return f"{local.replace('.', '')}@{GMAIL}"
-    return f"{local}@{domain}"
 
 
 def is_disposable(email: str, extra_domains: frozenset[str] = frozenset()) -> bool:

@@ -11,12 +11,12 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from app.emails import normalise_email
+from app.emails import normalise_email, play_key
 from app.extensions import db, redis_queues
 from app.loyalty.earning import award_bonus
 from app.models import Campaign, CouponCode, Play, Prize
 from app.models.types import utcnow
-from app.popups.addresses import is_disposable, play_key
+from app.popups.addresses import is_disposable
 from app.popups.audience import Shopper, already_played
 from app.popups.codes import take_code
 from app.popups.draw import award, choose

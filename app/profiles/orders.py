@@ -8,11 +8,12 @@ from sqlalchemy import bindparam, func, select, update
 
 from app.emails import normalise_email
 from app.extensions import db
-from app.loyalty.earning import settle_order_points
+from app.loyalty.earning import PAID, settle_order_points
 from app.loyalty.tiers import recompute_tier
 from app.models import AssistedDraft, Checkout, CouponCode, Customer, Order
 from app.profiles.checkouts import customer_of, stitch
 from app.profiles.customers import queue_profile_sync
+from app.profiles.referrals import complete_referral
 from app.profiles.timeline import record_event
 from app.shopify.payloads import money
 from app.shopify.webhook_payloads import OrderPayload
@@ -40,6 +41,7 @@ def apply_order(shop_domain: str, payload: OrderPayload, observed_at: datetime) 
             "financial_status": payload.financial_status,
             "placed_at": placed_at,
             "cancelled_at": payload.cancelled_at,
+            "shipping_address_key": payload.shipping_address_key,
         },
         payload.updated_at or observed_at,
     )
@@ -49,8 +51,13 @@ def apply_order(shop_domain: str, payload: OrderPayload, observed_at: datetime) 
     _redeem_codes(order)
     if customer is not None:
         _update_totals(customer.id)
-        settle_order_points(order, first_order=(customer.orders_count or 0) <= 1)
+        first_order = (customer.orders_count or 0) <= 1
+        settle_order_points(order, first_order=first_order)
         recompute_tier(shop_domain, customer.id, observed_at)
+        if first_order and order.financial_status in PAID and order.cancelled_at is None:
+            referrer_id = complete_referral(order, observed_at)
+            if referrer_id is not None:
+                queue_profile_sync(db.session.get(Customer, referrer_id), observed_at)
         queue_profile_sync(customer, observed_at)
     record_event(
         shop_domain,

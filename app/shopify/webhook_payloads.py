@@ -7,6 +7,8 @@ delivery once with the reason instead of retrying it. Emails stay as Shopify sen
 profile normalises them.
 """
 
+import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -235,6 +237,7 @@ class OrderPayload:
     financial_status: str | None
     point_of_sale: bool
     attributes: dict[str, str] = field(default_factory=dict)
+    shipping_address_key: str | None = None
 
     @classmethod
     def parse(cls, raw) -> "OrderPayload":
@@ -266,7 +269,18 @@ class OrderPayload:
             financial_status=raw.get("financial_status"),
             point_of_sale=raw.get("source_name") == "pos",
             attributes=_attributes(raw),
+            shipping_address_key=address_key(raw.get("shipping_address")),
         )
+
+
+def address_key(address) -> str | None:
+    """SHA-256 of a shipping address as a person would read it: the same street, flat,
+    postcode and country, whatever the case, spacing and punctuation."""
+    if not isinstance(address, dict) or not address.get("address1"):
+        return None
+    parts = [address.get(name) or "" for name in ("address1", "address2", "zip", "country_code")]
+    text = "|".join(re.sub(r"[^0-9a-z]+", "", str(part).lower()) for part in parts)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,8 @@ def test_a_shop_that_never_set_a_program_sees_it_switched_off(client):
         "comeback_value": "5.00",
         "tiers": [],
         "tier_window_days": 365,
+        "referral_points": 0,
+        "referral_welcome_value": "5.00",
     }
 
 

@@ -200,6 +200,7 @@ def merge_fields(facts: dict) -> dict:
         fields["POINTS"] = str(loyalty["points"])
         fields["NEXTREWARD"] = str(loyalty["points_to_next_reward"])
         fields["TIER"] = loyalty["tier"]
+        fields["REFERRAL"] = loyalty["referral_url"]
     return fields
 
 

@@ -35,6 +35,7 @@ MERGE_FIELDS = {
     "POINTS": "Loyalty points",
     "NEXTREWARD": "Points to next reward",
     "TIER": "Loyalty tier",
+    "REFERRAL": "Referral link",
 }
 TIMEOUT_SECONDS = 15
 UNREACHABLE = "Mailchimp could not be reached (no answer from its servers)"
