@@ -477,6 +477,21 @@ def _loyalty_paths() -> dict:
                 [_path_id("customer_id")],
             )
         },
+        "/admin/api/loyalty/members": {
+            "get": _admin(
+                "admin.loyalty.member_list",
+                "Members, largest balance first, and the program's liability",
+                {"200": _ok("Members")},
+                [_param("q", "query", _text(100), "An email or a name, or part of one.")],
+            )
+        },
+        "/admin/api/loyalty/liability": {
+            "get": _admin(
+                "admin.loyalty.outstanding",
+                "Outstanding points and their value at the reward's rate",
+                {"200": _ok("Liability")},
+            )
+        },
         "/admin/api/loyalty/referrals": {
             "get": _admin(
                 "admin.loyalty.referrals",
@@ -633,6 +648,9 @@ def _cart_paths() -> dict:
             )
         },
         "/admin/api/exports/carts.csv": _csv_export("admin.exports.carts", "Carts in a range"),
+        "/admin/api/exports/loyalty.csv": _csv_export(
+            "admin.exports.loyalty", "Loyalty KPIs in a range"
+        ),
     }
 
 
@@ -726,6 +744,14 @@ def _insight_paths() -> dict:
                 "Funnel, KPIs and the daily series",
                 {"200": _ok("Analytics")} | _errors(400),
                 [*ranged, _ref("by", "parameters")],
+            )
+        },
+        "/admin/api/analytics/loyalty": {
+            "get": _admin(
+                "admin.analytics.loyalty",
+                "Loyalty KPIs: redemption, referral completion, members against others",
+                {"200": _ok("Loyalty KPIs")} | _errors(400),
+                ranged,
             )
         },
         "/admin/api/analytics/charts/series.svg": {

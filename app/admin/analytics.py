@@ -7,6 +7,7 @@ from app.admin.session import require_session_token
 from app.analytics.charts import funnel_chart, line_chart
 from app.analytics.funnel import funnel, totals
 from app.analytics.journey import journey_kpis, shop_currency
+from app.analytics.loyalty import loyalty_kpis
 from app.analytics.series import daily_series
 from app.models.types import utcnow
 
@@ -35,6 +36,18 @@ def overview():
         totals=totals(rows).as_json(),
         kpis=journey_kpis(g.shop.domain, since, until),
         series=daily_series(g.shop.domain, since, until),
+        currency=shop_currency(g.shop.domain),
+    )
+
+
+@bp.get("/analytics/loyalty")
+@require_session_token
+def loyalty():
+    """The loyalty program's KPIs over the range (definitions in app/analytics/loyalty.py)."""
+    since, until = date_range()
+    return jsonify(
+        range={"from": since.date().isoformat(), "to": until.date().isoformat()},
+        kpis=loyalty_kpis(g.shop.domain, since, until),
         currency=shop_currency(g.shop.domain),
     )
 

@@ -1,9 +1,10 @@
-"""Admin CSV downloads: leads with their consent record, the funnel, and carts."""
+"""Admin CSV downloads: leads with their consent record, the funnel, carts, loyalty KPIs."""
 
 from flask import Blueprint, g
 
 from app.admin.responses import csv_response, date_range, dimension
 from app.admin.session import require_session_token
+from app.analytics.loyalty import kpi_rows
 from app.exports.carts import cart_rows
 from app.exports.funnel import funnel_rows
 from app.exports.leads import lead_rows
@@ -37,3 +38,12 @@ def carts():
     since, until = date_range()
     rows = cart_rows(g.shop.domain, since, until)
     return csv_response(f"baton-carts-{since.date()}-{until.date()}.csv", rows)
+
+
+@bp.get("/loyalty.csv")
+@require_session_token
+def loyalty():
+    """The loyalty KPIs over the range, a row each."""
+    since, until = date_range()
+    rows = kpi_rows(g.shop.domain, since, until)
+    return csv_response(f"baton-loyalty-{since.date()}-{until.date()}.csv", rows)

@@ -7,6 +7,7 @@ from app.admin.session import require_session_token
 from app.errors import ApiError
 from app.extensions import db
 from app.loyalty.ledger import ledger_of
+from app.loyalty.liability import liability, members
 from app.loyalty.panel import member_panel
 from app.loyalty.program import program_answer, program_of, read_program, save_program
 from app.loyalty.queue import request_reward_code
@@ -36,6 +37,21 @@ def replace_program():
     program = save_program(g.shop.domain, clean)
     db.session.commit()
     return jsonify(program_answer(program))
+
+
+@bp.get("/members")
+@require_session_token
+def member_list():
+    """Members, largest balance first; ?q= matches an email or a name."""
+    query = request.args.get("q", "").strip()[:100]
+    return jsonify(members=members(g.shop.domain, query), liability=liability(g.shop.domain))
+
+
+@bp.get("/liability")
+@require_session_token
+def outstanding():
+    """Points members hold, and their value at the reward's rate."""
+    return jsonify(liability(g.shop.domain))
 
 
 @bp.get("/members/<int:customer_id>")
