@@ -18,6 +18,7 @@ const scripts = { ...shared, format: "iife", target: ["chrome100", "firefox100",
 const outputs = await Promise.all([
   build({ ...scripts, entryPoints: [join(source, "loader.js")], outfile: join(assets, "baton-loader.js") }),
   build({ ...scripts, entryPoints: [join(source, "game", "index.js")], outfile: join(assets, "baton-game.js") }),
+  build({ ...scripts, entryPoints: [join(source, "points.js")], outfile: join(assets, "baton-points.js") }),
   build({ ...shared, entryPoints: [join(source, "baton.css")], outfile: join(assets, "baton.css"), target: ["chrome100", "safari15"] }),
 ]);
 const files = outputs.flatMap((result) => result.outputFiles);

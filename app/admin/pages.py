@@ -21,6 +21,7 @@ PAGES = {
     "carts": ("Live carts", "admin/pages/carts.html"),
     "analytics": ("Analytics", "admin/pages/analytics.html"),
     "customers": ("Customers", "admin/pages/customers.html"),
+    "loyalty": ("Loyalty", "admin/pages/loyalty.html"),
     "connections": ("Email platforms", "admin/pages/connections.html"),
     "sync": ("Sync health", "admin/pages/sync.html"),
     "privacy": ("Privacy", "admin/pages/privacy.html"),

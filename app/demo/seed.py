@@ -6,6 +6,7 @@ from sqlalchemy import select
 from app.config import DEFAULT_SCOPES
 from app.demo import DEMO_ACCESS_TOKEN, DEMO_SHOP
 from app.demo.history import seed_history, seed_live_carts
+from app.demo.loyalty_seed import seed_loyalty
 from app.demo.shopify_admin import enable_demo_embed, publish_demo_history
 from app.demo.store_history import store_history
 from app.extensions import db
@@ -108,6 +109,9 @@ def seed_demo_shop() -> list[str]:
     history = seed_history()
     if history:
         done.append(history)
+    loyalty = seed_loyalty()
+    if loyalty:
+        done.append(loyalty)
     done.append(f"{seed_live_carts()} live demo carts, active in the last hour")
     enable_demo_embed()
     # Customers and orders from before the install, for the history import to find.

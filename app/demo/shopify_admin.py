@@ -80,16 +80,17 @@ def demo_metafield(namespace: str, key: str) -> str | None:
     return stored["value"] if stored else None
 
 
-def demo_code_refusal(code: str) -> str | None:
-    """Why the demo's checkout would refuse this code now, as Shopify's would; None if valid."""
+def demo_code_refusal(code: str, customer_id: str | None = None) -> str | None:
+    """Why the demo's checkout would refuse this code now for this buyer (a Customer gid,
+    None for a guest), as Shopify's would; None if valid."""
     raw = redis_queues.connection.get(STATE_KEY)
     state = empty_state() | (json.loads(raw) if raw else {})
-    return ShopifyAdminFake(state, DEMO_SHOP).code_refusal(code)
+    return ShopifyAdminFake(state, DEMO_SHOP).code_refusal(code, customer_id=customer_id)
 
 
-def demo_has_code(code: str) -> bool:
-    """Whether Shopify's checkout would take this discount code now."""
-    return demo_code_refusal(code) is None
+def demo_has_code(code: str, customer_id: str | None = None) -> bool:
+    """Whether Shopify's checkout would take this discount code now from this buyer."""
+    return demo_code_refusal(code, customer_id) is None
 
 
 def enable_demo_embed() -> None:

@@ -192,8 +192,21 @@ def _page() -> dict:
     }
     # ?widget=off renders the page as a theme without the app embed, for comparison.
     widget_on = request.args.get("widget") != "off"
+    # The points block renders for a signed-in shopper only, as its Liquid does.
+    points = {
+        "proxy": embed["proxy"],
+        "locale": _language(),
+        "currency": "EUR",  # the demo shop's orders are in euros
+        "strings": embed_strings(_language(), "points"),
+    }
     return {
         "embed_json": json.dumps(embed).replace("</", "<\\/") if widget_on else None,
+        "points_json": (
+            json.dumps(points).replace("</", "<\\/")
+            if widget_on and session.get("customer_id")
+            else None
+        ),
+        "points_url": url_for(".widget_asset", name="baton-points.js"),
         "loader_url": url_for(".widget_asset", name="baton-loader.js"),
         "item_count": cart["item_count"],
         "signed_in": session.get("customer_id"),
@@ -271,9 +284,16 @@ def _cart_json() -> dict:
         "total_price": sum(item["line_price"] for item in items),
         "currency": "EUR",
         "discount_codes": [
-            {"code": code, "applicable": demo_has_code(code)} for code in cart["discounts"]
+            {"code": code, "applicable": demo_has_code(code, _buyer())}
+            for code in cart["discounts"]
         ],
     }
+
+
+def _buyer() -> str | None:
+    # A customer-only code (a points reward) applies to its own signed-in customer.
+    customer = session.get("customer_id")
+    return f"gid://shopify/Customer/{customer}" if customer else None
 
 
 def _new_cart_token() -> str:

@@ -19,14 +19,15 @@ def available_languages() -> list[str]:
     return [DEFAULT_LANGUAGE] + [name for name in names if name != DEFAULT_LANGUAGE]
 
 
-def embed_strings(language: str) -> dict[str, str]:
-    """The embed's "strings" for one storefront language."""
-    words = dict(_group(f"{DEFAULT_LANGUAGE}.default.json"))
+def embed_strings(language: str, group: str = "popup") -> dict[str, str]:
+    """The "strings" of the embed ("popup") or the points block ("points") for one
+    storefront language."""
+    words = dict(_group(f"{DEFAULT_LANGUAGE}.default.json", group))
     if language != DEFAULT_LANGUAGE and language in available_languages():
-        words |= _group(f"{language}.json")
+        words |= _group(f"{language}.json", group)
     return {key: str(escape(text)) for key, text in words.items()}
 
 
 @cache
-def _group(file_name: str) -> dict[str, str]:
-    return json.loads((LOCALES / file_name).read_text(encoding="utf-8"))["popup"]
+def _group(file_name: str, group: str) -> dict[str, str]:
+    return json.loads((LOCALES / file_name).read_text(encoding="utf-8"))[group]

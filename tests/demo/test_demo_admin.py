@@ -554,7 +554,7 @@ def test_staff_finish_a_sale_with_the_shoppers_code_and_it_counts_as_assisted(de
 
 
 ADMIN_PAGES = ("", "/campaigns", "/campaigns/1", "/carts", "/analytics", "/customers")
-ADMIN_PAGES += ("/connections", "/sync", "/privacy")
+ADMIN_PAGES += ("/connections", "/sync", "/privacy", "/loyalty")
 
 
 @pytest.mark.parametrize("path", ADMIN_PAGES)

@@ -388,3 +388,21 @@ def test_the_scratch_card_offers_the_optional_sms_field(demo, page):
     expect(page.locator(".baton-result")).to_be_visible(timeout=15000)
     record = stored_play("sms-player@example.com")
     assert (record.phone, record.sms_consented) == ("+447700900456", True)
+
+
+def test_the_signed_in_demo_member_sees_and_redeems_points(demo, page):
+    # Paula (seeded, app/demo/loyalty_seed.py): two orders, 240 points, a reward at 200.
+    page.goto(demo.storefront("?customer=700001"))
+    panel = page.locator("[data-baton-points]")
+    expect(panel).to_contain_text("240 points")
+    expect(panel).to_contain_text("Tier: Silver")
+    assert "/apps/baton/loyalty/r/" in panel.locator("input").input_value()
+    page.get_by_role("button", name=re.compile("Redeem 200 points")).click()
+    code = panel.locator("code")
+    expect(code).to_have_text(re.compile(r"^POINTS-[A-Z0-9]{8}$"), timeout=20_000)
+    expect(panel).to_contain_text("40 points")
+    assert demo_has_code(code.inner_text(), "gid://shopify/Customer/700001")
+    assert not demo_has_code(code.inner_text())  # only Paula's checkout takes it
+    # A guest's page renders no panel and asks Baton nothing about points.
+    page.goto(demo.storefront("?customer="))
+    expect(page.locator("[data-baton-points]")).to_have_count(0)

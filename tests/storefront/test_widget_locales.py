@@ -53,3 +53,25 @@ def test_the_widget_code_asks_only_for_keys_the_locales_define():
     asked |= set(re.findall(r"embed\.strings\.(\w+)", source))
     assert "teaser" in asked
     assert asked <= words("en.default").keys()
+
+
+def points_words(name: str) -> dict[str, str]:
+    return json.loads((LOCALES / f"{name}.json").read_text(encoding="utf-8"))["points"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES[1:])
+def test_the_points_panel_speaks_every_language_with_the_same_placeholders(language):
+    english, translated = points_words("en.default"), points_words(language)
+    assert translated.keys() == english.keys()
+    for key, text in english.items():
+        assert set(PLACEHOLDER.findall(translated[key])) == set(PLACEHOLDER.findall(text)), key
+
+
+def test_the_points_block_renders_every_key_and_the_panel_asks_for_no_other():
+    liquid = (EXTENSION / "blocks" / "baton-points.liquid").read_text()
+    rendered = dict(re.findall(r'"(\w+)": \{\{ \'points\.(\w+)\' \| t \| json \}\}', liquid))
+    assert rendered == {key: key for key in points_words("en.default")}
+    asked = set(re.findall(r'\bsay\("(\w+)"', (EXTENSION / "src" / "points.js").read_text()))
+    assert asked == points_words("en.default").keys()
+    # A guest's page renders nothing of the block: no request reaches Baton for points.
+    assert liquid.index("{%- if customer -%}") < liquid.index("data-baton-points")
