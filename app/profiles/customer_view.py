@@ -5,6 +5,8 @@ done with us": pop-up plays and codes, carts, checkouts, orders, consent and the
 from sqlalchemy import func, or_, select
 
 from app.extensions import db
+from app.loyalty.ledger import ledger_of
+from app.loyalty.panel import member_panel
 from app.models import (
     Campaign,
     Checkout,
@@ -22,6 +24,7 @@ from app.sync.suppression import suppression_reason
 
 SEARCH_LIMIT = 25
 TIMELINE_LIMIT = 200
+POINTS_LIMIT = 50
 # One spelling on every screen: events are stored with the channel key "popup".
 CHANNEL_LABELS = {"popup": "pop-up"}
 SYNC_WORDS = {
@@ -84,6 +87,27 @@ def customer_story(customer: Customer) -> dict:
         "popup_consent_at": max(
             (iso(play.created_at) for play in plays if play.consented), default=None
         ),
+        "points": _points(customer),
+    }
+
+
+def _points(customer: Customer) -> dict | None:
+    """Balance, tier and the latest ledger entries; None for a shop without a program."""
+    panel = member_panel(customer)
+    if not panel["enabled"] and not panel["lifetime"]:
+        return None
+    entries = ledger_of(customer.shop_domain, customer.id, limit=POINTS_LIMIT)
+    return panel | {
+        "entries": [
+            {
+                "kind": entry.kind,
+                "points": entry.points,
+                "source": entry.source,
+                "order_id": entry.order_shopify_id,
+                "at": iso(entry.occurred_at),
+            }
+            for entry in entries
+        ]
     }
 
 

@@ -13,6 +13,7 @@ from datetime import timedelta
 from sqlalchemy import func, or_, select
 
 from app.extensions import db
+from app.loyalty.facts import loyalty_facts_of_many
 from app.models import (
     AssistedDraft,
     Campaign,
@@ -130,6 +131,7 @@ def describe_carts(shop_domain: str, carts: list[Cart]) -> list[dict]:
             )
         )
     }
+    loyalty = loyalty_facts_of_many(shop_domain, list(customer_ids))
     rows = []
     for cart in carts:
         customer = customers.get(cart.customer_id)
@@ -151,11 +153,17 @@ def describe_carts(shop_domain: str, carts: list[Cart]) -> list[dict]:
                 else None,
                 "identity": _identity(customer, play),
                 "customer": _who(customer, play),
+                # The member's standing, for staff to see who they are helping.
+                "loyalty": _standing(loyalty.get(cart.customer_id)),
                 "code": code,
                 "draft": draft_json(drafts[cart.token]) if cart.token in drafts else None,
             }
         )
     return rows
+
+
+def _standing(facts: dict | None) -> dict | None:
+    return {"points": facts["points"], "tier": facts["tier"] or None} if facts else None
 
 
 def cart_for(shop_domain: str, token: str) -> Cart | None:

@@ -45,6 +45,18 @@
           }))
         : el("p", { class: "subdued", text: "No abandoned checkouts in this period." }));
     });
+    A.api("/admin/api/analytics/loyalty?days=" + form.days.value).then(function (answer) {
+      if (!answer.ok) return;
+      var k = answer.data.kpis, m = k.members, o = k.others;
+      var money = function (value) { return A.money(value, answer.data.currency); };
+      document.getElementById("loyalty-kpis").replaceChildren(el("dl", { class: "stats" }, [
+        kpi("Points redemption rate", A.percent(k.points_redemption_rate), A.number(k.points_redeemed) + " of " + A.number(k.points_earned) + " points earned"),
+        kpi("Referral completion", A.percent(k.referral_completion_rate), A.number(k.referrals_completed) + " of " + A.number(k.referrals_welcomed) + " friends ordered"),
+        kpi("Repeat purchase, members", A.percent(m.repeat_purchase_rate), "others " + A.percent(o.repeat_purchase_rate)),
+        kpi("Average order, members", money(m.average_order_value), "others " + money(o.average_order_value)),
+        kpi("Comeback revenue", money(k.comeback_revenue), "orders that used a comeback code")
+      ]));
+    });
   }
 
   form.addEventListener("change", load);

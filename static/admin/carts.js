@@ -33,6 +33,7 @@
       label += " · " + cart.customer.email + (cart.customer.email_verified ? "" : " (unverified)");
     }
     if (cart.customer && cart.customer.orders_count) label += " · " + cart.customer.orders_count + " orders";
+    if (cart.loyalty) label += " · " + A.number(cart.loyalty.points) + " points" + (cart.loyalty.tier ? " · " + cart.loyalty.tier : "");
     return label;
   }
 

@@ -31,6 +31,19 @@
             return [code.code, code.status, A.when(code.issued_at), A.when(code.expires_at), A.when(code.redeemed_at), code.revenue ? A.money(code.revenue, s.currency) : "–"];
           }))
         : el("p", { class: "subdued", text: "No codes won." }));
+      var points = document.getElementById("story-points");
+      if (s.points) {
+        var p = s.points, heading = el("h3", { text: "Points" });
+        var summary = el("p", { text: A.number(p.balance) + " points" + (p.tier ? " · " + p.tier : "") + " · " + A.number(p.lifetime) + " earned in all" });
+        var ledger = p.entries.length
+          ? A.table(["When", "Entry", "Points", "For"], p.entries.map(function (e) {
+              return [A.when(e.at), e.kind, (e.points > 0 ? "+" : "") + e.points, e.source.replace(/_/g, " ") + (e.order_id ? " · order " + e.order_id : "")];
+            }))
+          : el("p", { class: "subdued", text: "No points yet." });
+        points.replaceChildren(heading, summary, ledger);
+      } else {
+        points.replaceChildren();
+      }
       var timeline = document.getElementById("story-timeline");
       timeline.replaceChildren.apply(timeline, s.timeline.map(function (item) {
         return el("li", { "data-kind": item.kind }, [

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Customer, LoyaltyProgram, LoyaltyReward
+from app.models.types import utcnow
 from tests import payloads
 from tests.payloads import BIG_ID
 from tests.shopify_signing import SHOP, bearer, post_webhook, session_token, signed_proxy_query
@@ -118,3 +119,24 @@ def test_comeback_revenue_counts_orders_that_used_a_comeback_code(client, shop_h
     assert ["comeback_revenue", "64.00"] in rows
     # Cy came back and earned points: a member now, with both of his orders.
     assert ["members_buyers", "2"] in rows and ["others_buyers", "0"] in rows
+
+
+def test_the_customer_story_shows_the_points_ledger(client, shop_history):
+    ana = db.session.scalar(select(Customer.id).where(Customer.shopify_id == BIG_ID))
+    story = admin(client, f"/admin/api/customers/{ana}").get_json()
+    assert story["points"]["balance"] == 58
+    assert [(e["kind"], e["points"]) for e in story["points"]["entries"]] == [
+        ("redeem", -100),
+        ("earn", 38),
+        ("earn", 120),
+    ]
+
+
+def test_live_carts_show_staff_the_shoppers_points(client, shop_history, run_worker):
+    now = utcnow().isoformat()
+    post_webhook(client, "carts/create", payloads.cart(token="live-1", updated_at=now))
+    checkout = payloads.checkout(token="ck-live", cart_token="live-1", updated_at=now)
+    post_webhook(client, "checkouts/create", checkout)
+    run_worker()
+    [cart] = admin(client, "/admin/api/carts/live").get_json()["carts"]
+    assert cart["loyalty"] == {"points": 58, "tier": None}
