@@ -9,12 +9,15 @@ Mailchimp fakes. Then the run reports, and holds Baton to:
 - the code each consented lead saw is the one in Shopify, in Klaviyo and in Mailchimp: 100%;
 - capture to platform (play commit to the vendor's acknowledgement), p95;
 - nobody who unsubscribed is subscribed anywhere afterwards: 0;
-- every order that used a Baton code is attributed to it: 100%.
+- every order that used a Baton code is attributed to it: 100%;
+- a loyalty member's balance is the same on the storefront's points panel, in Klaviyo and in
+  Mailchimp after earning, redeeming and a refund.
 
 The report is printed and written to test-artifacts/continuity.txt.
 """
 
 import json
+import re
 import statistics
 from datetime import UTC, datetime
 from pathlib import Path
@@ -271,3 +274,93 @@ def test_the_same_code_everywhere_no_resubscription_and_every_redemption_attribu
             if email not in attributed
         },
     )
+
+
+PAULA, PAULA_EMAIL = 700001, "paula@example.com"  # the demo's seeded loyalty member
+
+
+def connect_platforms(demo) -> None:
+    for platform, body in (
+        ("klaviyo", {"api_key": "pk_continuity", "list_id": "list1"}),
+        ("mailchimp", {"api_key": "continuity-us1", "list_id": "list1"}),
+    ):
+        answer = admin(demo, "PUT", f"/admin/api/connections/{platform}", json=body)
+        assert answer.status_code == 200, answer.text
+
+
+def everything_sent() -> bool:
+    db.session.rollback()
+    busy = (
+        db.session.scalars(
+            select(SyncTask.id).where(SyncTask.status.in_(("pending", "sending"))).limit(1)
+        ).first()
+        or db.session.scalars(
+            select(WebhookDelivery.id)
+            .where(WebhookDelivery.status.in_((DeliveryStatus.RECEIVED, DeliveryStatus.PROCESSING)))
+            .limit(1)
+        ).first()
+    )
+    return busy is None
+
+
+@pytest.mark.timeout(240)
+def test_the_points_balance_is_the_same_on_the_storefront_and_both_platforms(
+    demo, browser, vendors
+):
+    klaviyo, mailchimp = vendors
+    connect_platforms(demo)
+
+    def balances(page) -> tuple:
+        page.reload()
+        panel = page.locator("[data-baton-points] .baton-points__balance")
+        panel.wait_for(timeout=15000)
+        shown = int(panel.inner_text().split()[0].replace(",", ""))
+        profile = klaviyo.profile(PAULA_EMAIL)
+        member = mailchimp.member("list1", PAULA_EMAIL)
+        return (
+            shown,
+            profile.properties.get("baton_points") if profile else None,
+            int(member.merge_fields.get("POINTS") or -1) if member else None,
+        )
+
+    def agree_on(expected: int, page) -> tuple:
+        assert wait_for(everything_sent, seconds=60, interval=0.5), demo.worker_log()
+        seen = ()
+        for _ in range(20):
+            seen = balances(page)
+            if seen == (expected,) * 3:
+                break
+            page.wait_for_timeout(500)
+        return seen
+
+    order = payloads.order(
+        id=780_001,
+        checkout_token="paula-ck",
+        cart_token=None,
+        email=PAULA_EMAIL,
+        customer_id=PAULA,
+        total="60.00",
+    )
+    order["customer"] = payloads.customer(id=PAULA, email=PAULA_EMAIL)
+    shopify_webhook(demo, "orders/paid", order)
+    steps = []
+    with fresh_page(browser) as page:
+        page.goto(f"{demo.url}/demo/storefront?customer={PAULA}")
+        steps.append(("earned 60 on a paid order", 300, agree_on(300, page)))
+        page.get_by_role("button", name=re.compile("Redeem 200 points")).click()
+        page.locator("[data-baton-points] code").wait_for(timeout=20000)
+        steps.append(("redeemed 200 for a code", 100, agree_on(100, page)))
+        refund = payloads.refund(id=780_101, order_id=780_001, amount="20.00")
+        shopify_webhook(demo, "refunds/create", refund)
+        steps.append(("20.00 of the order refunded", 80, agree_on(80, page)))
+
+    report = "\n".join(
+        ["  loyalty: Paula's balance as (storefront panel, Klaviyo, Mailchimp)"]
+        + [f"    {what}: {seen} (expected {expected} everywhere)" for what, expected, seen in steps]
+    )
+    print("\n" + report)
+    artifacts = Path(ROOT) / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    with (artifacts / "continuity.txt").open("a") as out:
+        out.write(report + "\n")
+    assert all(seen == (expected,) * 3 for _, expected, seen in steps), report

@@ -146,14 +146,14 @@ def _read_tier(tier: dict, at: str, names: set, wrong: dict) -> dict:
 def program_of(shop_domain: str) -> LoyaltyProgram | None:
     """The shop's program, read once per transaction: the worker asks for every order of a
     group, and a shop without a program (most of them) should cost one query, not twenty."""
+    # The object itself is kept: the session's identity map holds it only weakly, and a
+    # program garbage-collected between two orders was read again.
     known = db.session.info.setdefault(PROGRAMS_KEY, {})
     if shop_domain not in known:
-        program = db.session.scalar(
+        known[shop_domain] = db.session.scalar(
             select(LoyaltyProgram).where(LoyaltyProgram.shop_domain == shop_domain)
         )
-        known[shop_domain] = program.id if program is not None else None
-    program_id = known[shop_domain]
-    return db.session.get(LoyaltyProgram, program_id) if program_id is not None else None
+    return known[shop_domain]
 
 
 def save_program(shop_domain: str, values: dict) -> LoyaltyProgram:
@@ -163,7 +163,7 @@ def save_program(shop_domain: str, values: dict) -> LoyaltyProgram:
         setattr(program, name, value)
     db.session.add(program)
     db.session.flush()
-    db.session.info.setdefault(PROGRAMS_KEY, {})[shop_domain] = program.id
+    db.session.info.setdefault(PROGRAMS_KEY, {})[shop_domain] = program
     return program
 
 

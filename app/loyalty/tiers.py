@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.loyalty.earning import active_program
-from app.loyalty.members import ensure_member
+from app.loyalty.members import ensure_member, member_of
 from app.models import LoyaltyMember, LoyaltyProgram, Order, OrderRefund
 from app.shopify.webhook_payloads import RefundPayload
 from app.upserts import insert_ignore
@@ -44,16 +44,20 @@ def standing(shop_domain: str, customer_id: int, since: datetime) -> tuple[int, 
         Order.cancelled_at.is_(None),
         Order.placed_at >= since,
     )
-    orders, spent = db.session.execute(
-        select(func.count(Order.id), func.coalesce(func.sum(Order.total), 0)).where(*in_window)
-    ).one()
-    refunded = db.session.scalar(
-        select(func.coalesce(func.sum(OrderRefund.amount), 0)).where(
+    refunded = (
+        select(func.coalesce(func.sum(OrderRefund.amount), 0))
+        .where(
             OrderRefund.shop_domain == shop_domain,
             OrderRefund.order_shopify_id.in_(select(Order.shopify_id).where(*in_window)),
         )
+        .scalar_subquery()
     )
-    return int(orders), Decimal(spent) - Decimal(refunded)
+    orders, spent, given_back = db.session.execute(
+        select(func.count(Order.id), func.coalesce(func.sum(Order.total), 0), refunded).where(
+            *in_window
+        )
+    ).one()
+    return int(orders), Decimal(spent) - Decimal(given_back)
 
 
 def tier_for(program: LoyaltyProgram, orders: int, spend: Decimal) -> dict | None:
@@ -80,11 +84,17 @@ def recompute_tier(shop_domain: str, customer_id: int, now: datetime) -> bool:
     program = active_program(shop_domain)
     if program is None:
         return False
-    since = now - timedelta(days=program.tier_window_days)
-    reached = tier_for(program, *standing(shop_domain, customer_id, since))
-    name = reached["name"] if reached else None
-    member = ensure_member(shop_domain, customer_id)
-    if member.tier == name:
+    name = None
+    if program.tiers:
+        since = now - timedelta(days=program.tier_window_days)
+        reached = tier_for(program, *standing(shop_domain, customer_id, since))
+        name = reached["name"] if reached else None
+    # Every buyer becomes a member when there is a tier or a referral link to give them.
+    if name is not None or program.referral_points:
+        member = ensure_member(shop_domain, customer_id)
+    else:
+        member = member_of(shop_domain, customer_id)
+    if member is None or member.tier == name:
         return False
     member.tier, member.tier_changed_at = name, now
     db.session.flush()
