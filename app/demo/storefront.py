@@ -183,9 +183,11 @@ def _page() -> dict:
         "assets": {
             "game": url_for(".widget_asset", name="baton-game.js"),
             "css": url_for(".widget_asset", name="baton.css"),
+            "points": url_for(".widget_asset", name="baton-points.js"),
         },
         "country": session.get("country", "US"),
         "locale": _language(),
+        "currency": "EUR",  # the demo shop's orders are in euros
         "strings": embed_strings(_language()),
         "cart_total_cents": cart["total_price"],
         "config": json.loads(raw) if raw else None,

@@ -16,6 +16,7 @@ from app.loyalty.ledger import balance, record_entry
 from app.loyalty.members import lock_member
 from app.models import Customer, LoyaltyReward
 from app.models.types import utcnow
+from app.problems import Conflict
 from app.shopify.discount_codes import (
     CREATE_BASIC,
     CREATE_FREE_SHIPPING,
@@ -28,24 +29,15 @@ CODE_PREFIX = "POINTS"
 MAX_ERROR = 500
 
 
-class RedemptionRefused(Exception):
-    """Why these points cannot be redeemed now; the shopper or staff can act on it."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
 def redeem_points(customer: Customer, source: str, now: datetime) -> LoyaltyReward:
     """Spend the program's reward price from the customer's balance, as one ledger entry,
-    and record the code to be made. Raises RedemptionRefused; flushes, never commits."""
+    and record the code to be made. Raises Conflict with the reason; flushes, never commits."""
     shop = customer.shop_domain
     program = active_program(shop)
     if program is None:
-        raise RedemptionRefused("no_program", "This shop has no points program running.")
+        raise Conflict("no_program", "This shop has no points program running.")
     if customer.shopify_id is None:
-        raise RedemptionRefused(
+        raise Conflict(
             "no_account",
             "Points are redeemed by customers with a store account: this profile has none.",
         )
@@ -53,7 +45,7 @@ def redeem_points(customer: Customer, source: str, now: datetime) -> LoyaltyRewa
     held = balance(shop, customer.id)
     price = program.reward_points
     if held < price:
-        raise RedemptionRefused(
+        raise Conflict(
             "not_enough_points", f"A reward takes {price} points; this customer has {held}."
         )
     reward = LoyaltyReward(

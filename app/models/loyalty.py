@@ -149,7 +149,10 @@ class OrderRefund(db.Model):
     """Money a refund gave back, once per Shopify refund: a tier counts spend net of it."""
 
     __tablename__ = "order_refund"
-    __table_args__ = (UniqueConstraint("shop_domain", "refund_id", name="uq_order_refund"),)
+    __table_args__ = (
+        UniqueConstraint("shop_domain", "refund_id", name="uq_order_refund"),
+        Index("ix_order_refund_order", "shop_domain", "order_shopify_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     shop_domain: Mapped[str] = mapped_column(String(255))
@@ -168,7 +171,11 @@ class Referral(db.Model):
     """A friend who arrived by a member's referral link, and what became of it."""
 
     __tablename__ = "referral"
-    __table_args__ = (Index("ix_referral_friend", "shop_domain", "friend_email_key"),)
+    __table_args__ = (
+        Index("ix_referral_friend", "shop_domain", "friend_email_key"),
+        Index("ix_referral_friend_id", "friend_id"),
+        Index("ix_referral_referrer", "referrer_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     shop_domain: Mapped[str] = mapped_column(String(255))

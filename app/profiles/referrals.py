@@ -17,6 +17,7 @@ from app.loyalty.earning import active_program
 from app.loyalty.journeys import Gift, give
 from app.loyalty.ledger import record_entry
 from app.models import Customer, LoyaltyMember, Order, Play, Referral, Visitor
+from app.problems import NotFound
 from app.profiles.identity import lead_profile
 
 # Why a referral was refused, as the admin explains it.
@@ -28,10 +29,6 @@ REFUSALS = {
     "existing_customer": "The friend had already ordered; referrals bring new customers.",
     "same_address": "The friend's first order ships to an address the referrer's orders use.",
 }
-
-
-class UnknownReferral(Exception):
-    """No member of a running referral program carries this code."""
 
 
 def claim_referral(
@@ -50,7 +47,7 @@ def claim_referral(
         )
     )
     if program is None or not program.referral_points or member is None:
-        raise UnknownReferral(code)
+        raise NotFound("unknown_referral", "This referral link is not valid.")
     referrer = db.session.get(Customer, member.customer_id)
     key = play_key(email)
     referral = Referral(

@@ -11,11 +11,11 @@ from app.extensions import db
 from app.loyalty.earning import active_program
 from app.loyalty.panel import member_panel, next_reward
 from app.loyalty.queue import request_reward_code
-from app.loyalty.rewards import RedemptionRefused, reward_answer
+from app.loyalty.rewards import reward_answer
 from app.models import Customer, LoyaltyReward, Referral
 from app.models.types import utcnow
 from app.profiles.points import spend_points
-from app.profiles.referrals import REFUSALS, UnknownReferral, claim_referral
+from app.profiles.referrals import REFUSALS, claim_referral
 from app.schemas.fields import VISITOR_ID
 from app.storefront.signature import require_proxy_signature
 
@@ -51,10 +51,7 @@ def redeem():
     customer = _signed_in_customer()
     if customer is None:
         raise ApiError(409, "not_enough_points", "There are no points on this account yet.")
-    try:
-        reward = spend_points(customer, "storefront", utcnow())
-    except RedemptionRefused as refused:
-        raise ApiError(409, refused.code, refused.message) from None
+    reward = spend_points(customer, "storefront", utcnow())
     db.session.commit()
     request_reward_code(reward.id)
     return _private(jsonify(reward=reward_answer(reward))), 202
@@ -75,10 +72,7 @@ def claim():
     """A referred friend gives their email: 202 with the welcome code to come, or 409 with
     the reason the referral was refused (the admin lists it too)."""
     code, email, visitor = _claim_body(request.get_json(silent=True))
-    try:
-        referral = claim_referral(g.shop_domain, code, email, visitor, _shopify_id(), utcnow())
-    except UnknownReferral:
-        raise ApiError(404, "unknown_referral", "This referral link is not valid.") from None
+    referral = claim_referral(g.shop_domain, code, email, visitor, _shopify_id(), utcnow())
     db.session.commit()
     if referral.status == "refused":
         raise ApiError(409, referral.reason, REFUSALS[referral.reason])

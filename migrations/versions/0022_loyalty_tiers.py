@@ -43,9 +43,11 @@ def upgrade():
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("shop_domain", "refund_id", name="uq_order_refund"),
     )
+    op.create_index("ix_order_refund_order", "order_refund", ["shop_domain", "order_shopify_id"])
 
 
 def downgrade():
+    op.drop_index("ix_order_refund_order", table_name="order_refund")
     op.drop_table("order_refund")
     with op.batch_alter_table("loyalty_reward") as batch:
         batch.drop_column("kind")

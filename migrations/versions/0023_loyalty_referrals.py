@@ -55,9 +55,13 @@ def upgrade():
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_referral_friend", "referral", ["shop_domain", "friend_email_key"])
+    op.create_index("ix_referral_friend_id", "referral", ["friend_id"])
+    op.create_index("ix_referral_referrer", "referral", ["referrer_id"])
 
 
 def downgrade():
+    op.drop_index("ix_referral_referrer", table_name="referral")
+    op.drop_index("ix_referral_friend_id", table_name="referral")
     op.drop_index("ix_referral_friend", table_name="referral")
     op.drop_table("referral")
     with op.batch_alter_table("shop_order") as batch:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from app.config import ROOT
 from app.demo.shopify_admin import demo_has_code
 from app.extensions import db
-from app.models import CouponCode, Customer, Play, Prize, PrizeDiscount
+from app.models import CouponCode, Customer, LoyaltyMember, Play, Prize, PrizeDiscount
 from app.popups.campaigns import save_campaign
 from app.schemas.campaign import read_campaign
 from tests.campaign_data import wheel
@@ -406,3 +406,22 @@ def test_the_signed_in_demo_member_sees_and_redeems_points(demo, page):
     # A guest's page renders no panel and asks Baton nothing about points.
     page.goto(demo.storefront("?customer="))
     expect(page.locator("[data-baton-points]")).to_have_count(0)
+
+
+def test_a_friend_arriving_by_a_referral_link_gets_a_welcome_code_once(demo, page):
+    paula = db.session.scalar(select(Customer.id).where(Customer.shopify_id == 700001))
+    code = db.session.scalar(
+        select(LoyaltyMember.referral_code).where(LoyaltyMember.customer_id == paula)
+    )
+    # The link (/apps/baton/loyalty/r/<code>) sends the friend to the shop with ?baton_ref.
+    page.goto(demo.storefront(f"?baton_ref={code}"))
+    card = page.get_by_role("dialog", name="A welcome gift from a friend")
+    expect(card).to_be_visible()
+    card.get_by_label("Email address").fill("friend@example.com")
+    card.get_by_role("button", name="Get my code").click()
+    welcome = card.locator("code")
+    expect(welcome).to_have_text(re.compile(r"^GIFT-[A-Z0-9]{8}$"), timeout=20_000)
+    assert demo_has_code(welcome.inner_text())  # anyone's checkout: the friend has no account
+    page.goto(demo.storefront())
+    page.wait_for_timeout(500)
+    expect(page.get_by_role("dialog", name="A welcome gift from a friend")).to_have_count(0)

@@ -197,6 +197,18 @@
   if (win && win.expires && win.expires < now) { write(local, "win", null); win = null; }
   if (win && !read(session, "bar-closed")) load(function () { window.BatonGame.reminder(win); });
 
+  // A member's referral link (/apps/baton/loyalty/r/CODE) lands with ?baton_ref=CODE: the
+  // friend is offered their welcome code, once, by the points script.
+  var ref = (new URLSearchParams(location.search).get("baton_ref") || "").toUpperCase();
+  if (/^[A-Z0-9]{8}$/.test(ref) && !read(local, "ref")) write(local, "ref", { code: ref });
+  var referral = read(local, "ref");
+  if (referral && !referral.done && embed.assets.points) {
+    var welcome = document.createElement("script");
+    welcome.src = embed.assets.points;
+    welcome.async = true;
+    document.head.appendChild(welcome);
+  }
+
   // The embed starts this loader after the page's load event and keeps the clicks made before
   // it arrived: a shopper who clicked "Spin" at once is answered, not ignored.
   var earlyClicks = window.BatonClicks || [];

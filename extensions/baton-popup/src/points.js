@@ -6,7 +6,8 @@
   "use strict";
   var root = document.querySelector("[data-baton-points]");
   var node = document.getElementById("baton-points-config");
-  if (!root || !node || root.dataset.started) return;
+  if (!root || !node) { if (window.Baton) welcome(window.Baton); return; }
+  if (root.dataset.started) return;
   root.dataset.started = "1";
   var config;
   try { config = JSON.parse(node.textContent); } catch (e) { return; }
@@ -106,4 +107,83 @@
   }
 
   load();
+
+  /* A referred friend (the loader saw ?baton_ref=CODE): one small card, in its own shadow root
+     so the theme cannot restyle it, asks for an email and shows the welcome code. */
+  function welcome(Baton) {
+    var ref = Baton.local.get("ref");
+    if (!ref || ref.done || document.querySelector("baton-welcome")) return;
+    var strings = Baton.embed.strings || {};
+    var words = {
+      title: Baton.embed.strings.welcome_title, body: Baton.embed.strings.welcome_body,
+      claim: Baton.embed.strings.welcome_claim, code: Baton.embed.strings.welcome_code,
+      email: Baton.embed.strings.email_label, close: Baton.embed.strings.close,
+      failed: Baton.embed.strings.failed
+    };
+    var host = document.createElement("baton-welcome");
+    host.setAttribute("style", "all:initial!important;display:block!important;");
+    var shadow = host.attachShadow({ mode: "open" });
+    var card = document.createElement("section");
+    card.setAttribute("role", "dialog");
+    card.setAttribute("aria-label", words.title || "Welcome");
+    card.style.cssText = "position:fixed;right:16px;bottom:16px;z-index:2147483647;max-width:320px;padding:16px 18px;" +
+      "border-radius:10px;background:#fff;color:#1f2124;box-shadow:0 6px 24px rgba(0,0,0,.25);font:15px/1.4 system-ui,sans-serif";
+    card.innerHTML = '<h2 style="font-size:17px;margin:0 0 6px"></h2><p style="margin:0 0 10px"></p>' +
+      '<form><label style="display:block;margin-bottom:4px"></label><input type="email" required autocomplete="email" ' +
+      'style="box-sizing:border-box;width:100%;padding:8px;margin-bottom:8px;font:inherit">' +
+      '<button type="submit" style="font:inherit;padding:8px 14px;border:0;border-radius:6px;background:#1f2124;color:#fff;cursor:pointer"></button></form>' +
+      '<p role="status" aria-live="polite" style="margin:8px 0 0"></p>' +
+      '<button type="button" data-close style="position:absolute;top:6px;right:8px;border:0;background:none;font-size:18px;cursor:pointer">×</button>';
+    var title = card.querySelector("h2"), body = card.querySelector("p"), form = card.querySelector("form");
+    var label = form.querySelector("label"), input = form.querySelector("input"), submit = form.querySelector("button");
+    var status = card.querySelector("[role=status]"), close = card.querySelector("[data-close]");
+    title.textContent = words.title || strings.headline;
+    body.textContent = words.body || "";
+    label.textContent = words.email;
+    input.id = "baton-welcome-email";
+    label.setAttribute("for", input.id);
+    submit.textContent = words.claim;
+    close.setAttribute("aria-label", words.close || "Close");
+    close.addEventListener("click", function () { host.remove(); });
+    shadow.appendChild(card);
+    document.body.appendChild(host);
+
+    function done(value) { Baton.local.set("ref", { code: ref.code, done: true, claimed: value || null }); }
+    function show(reward) {
+      var value = reward.value;
+      try { value = new Intl.NumberFormat(Baton.embed.locale || undefined, { style: "currency", currency: Baton.embed.currency }).format(Number(reward.value)); } catch (e) { /* no currency: the bare amount */ }
+      form.remove();
+      status.textContent = (words.code || "").replace("{value}", value) + " ";
+      var code = document.createElement("code");
+      code.textContent = reward.code;
+      code.style.cssText = "font:600 16px ui-monospace,monospace";
+      status.appendChild(code);
+      done(reward.code);
+    }
+    function poll(id, tries) {
+      fetch(Baton.embed.proxy + "/loyalty/referrals/" + id + "?visitor_id=" + encodeURIComponent(Baton.visitor()), { credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (answer) {
+          var reward = answer.welcome;
+          if (reward && reward.status === "issued") return show(reward);
+          if (reward && reward.status === "refused") { status.textContent = words.failed; return done(); }
+          if (tries < 40) setTimeout(function () { poll(id, tries + 1); }, 1500);
+        }, function () { if (tries < 40) setTimeout(function () { poll(id, tries + 1); }, 3000); });
+    }
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      submit.disabled = true;
+      fetch(Baton.embed.proxy + "/loyalty/referrals", {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify({ code: ref.code, email: input.value, visitor_id: Baton.visitor() })
+      }).then(function (r) { return r.json().then(function (data) { return { ok: r.ok, status: r.status, data: data }; }); })
+        .then(function (answer) {
+          if (answer.ok) { poll(answer.data.referral_id, 0); return; }
+          submit.disabled = false;
+          status.textContent = (answer.data.error && answer.data.error.message) || words.failed;
+          if (answer.status === 409 || answer.status === 404) { form.remove(); done(); }
+        }, function () { submit.disabled = false; status.textContent = words.failed; });
+    });
+  }
 })();
