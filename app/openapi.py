@@ -223,6 +223,7 @@ def _parameters() -> dict:
 ERROR_RESPONSES = {
     400: ("BadRequest", "The request is malformed or a field is invalid (see error.fields)."),
     401: ("Unauthorized", "Missing, forged, stale or expired credentials."),
+    403: ("Forbidden", "Signed, but only a signed-in shopper may do this."),
     404: ("NotFound", "No such thing in this shop."),
     409: ("Conflict", "The request conflicts with what already happened."),
     410: ("Gone", "The offer has ended."),
@@ -844,7 +845,7 @@ def _proxy_paths() -> dict:
             "post": _proxy(
                 "storefront_loyalty.redeem",
                 "Redeem points for a code only this shopper can use (signed-in shoppers only)",
-                {"202": _ok("The reward; its code is made by the worker")} | _errors(409),
+                {"202": _ok("The reward; its code is made by the worker")} | _errors(403, 409),
             )
         },
         "/proxy/loyalty/r/{code}": {

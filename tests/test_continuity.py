@@ -276,7 +276,7 @@ def test_the_same_code_everywhere_no_resubscription_and_every_redemption_attribu
     )
 
 
-PAULA, PAULA_EMAIL = 700001, "paula@example.com"  # the demo's seeded loyalty member
+PAULA, PAULA_EMAIL = 790001, "paula@example.com"  # the demo's seeded loyalty member
 
 
 def connect_platforms(demo) -> None:

@@ -215,6 +215,8 @@ class World:
             "customer_id": db.session.scalar(select(Customer.id).limit(1)) or 1,
             "request_id": 1,
             "task_id": 1,
+            "code": "7K2M9QXA",  # a referral code's shape; no member holds it
+            "referral_id": 1,
         }
 
 

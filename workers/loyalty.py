@@ -92,7 +92,7 @@ def queue_pending_rewards() -> int:
     """The sweeper's step: rewards whose job was lost or gave up are asked for again."""
     waiting = pending_rewards(PENDING_AFTER, utcnow())
     for reward_id in waiting:
-        request_reward_code(reward_id)
+        request_reward_code(reward_id, bulk=True)
     return len(waiting)
 
 
@@ -125,7 +125,7 @@ def run_loyalty_journeys(now) -> int:
         gifts = give_comeback_codes(program, now) + give_tier_perks(program, now)
         db.session.commit()
         for reward_id in gifts:
-            request_reward_code(reward_id)
+            request_reward_code(reward_id, bulk=True)
         acted += len(gifts)
     return acted
 

@@ -1,6 +1,6 @@
 """The demo shop's loyalty program: rules, tiers and referrals switched on, every seeded
 order's points in the ledger, and one signed-in shopper to try redeeming with
-(/demo/storefront?customer=700001)."""
+(/demo/storefront?customer=790001)."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -16,7 +16,7 @@ from app.loyalty.tiers import recompute_tier
 from app.models import Customer, Order
 from app.models.types import utcnow
 
-DEMO_MEMBER_ID = 700001
+DEMO_MEMBER_ID = 790001
 PROGRAM = {
     "enabled": True,
     "points_per_unit": "1",
@@ -25,13 +25,14 @@ PROGRAM = {
     "reward_points": 200,
     "reward_value": "10.00",
     "expiry_days": 365,
-    "comeback_days": 45,
-    "comeback_value": "10.00",
+    # Comeback codes and monthly perks stay off: with them on, the first sweep would make a
+    # code for hundreds of seeded customers in the demo's Shopify fake at once.
+    "comeback_days": None,
     "referral_points": 250,
     "referral_welcome_value": "10.00",
     "tiers": [
         {"name": "Silver", "min_orders": 2},
-        {"name": "Gold", "min_orders": 3, "min_spend": "250", "free_shipping_monthly": True},
+        {"name": "Gold", "min_orders": 3, "min_spend": "250"},
     ],
 }
 
@@ -90,7 +91,7 @@ def _demo_member() -> None:
         db.session.add(
             Order(
                 shop_domain=DEMO_SHOP,
-                shopify_id=700_100 + number,
+                shopify_id=790_100 + number,
                 name=f"#P{number}",
                 email=paula.email,
                 customer_id=paula.id,

@@ -14,19 +14,21 @@ TAG_JOB = "workers.loyalty.tag_tier"
 log = logging.getLogger(__name__)
 
 
-def request_reward_code(reward_id: int) -> None:
-    """Queue the reward's code; if Redis is down, the sweeper queues it later."""
-    _queue(ISSUE_JOB, reward_id, f"reward-{reward_id}")
+def request_reward_code(reward_id: int, bulk: bool = False) -> None:
+    """Queue the reward's code; if Redis is down, the sweeper queues it later. A shopper's
+    redemption goes on the sync queue; the journeys' gifts (hundreds at a time) on the
+    default queue, so they never hold up a lead on its way to the platforms."""
+    _queue(ISSUE_JOB, reward_id, f"reward-{reward_id}", "default" if bulk else "sync")
 
 
 def request_tier_tags(member_id: int) -> None:
     """Queue the member's tier tags; the sweeper asks again while they differ."""
-    _queue(TAG_JOB, member_id, f"tier-tags-{member_id}")
+    _queue(TAG_JOB, member_id, f"tier-tags-{member_id}", "default")
 
 
-def _queue(job: str, row_id: int, job_id: str) -> None:
+def _queue(job: str, row_id: int, job_id: str, queue: str) -> None:
     try:
-        redis_queues.queue("sync").enqueue(
+        redis_queues.queue(queue).enqueue(
             job,
             row_id,
             job_id=job_id,

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.loyalty.earning import active_program
 from app.loyalty.members import ensure_member, member_of
-from app.models import LoyaltyMember, LoyaltyProgram, Order, OrderRefund
+from app.models import Customer, LoyaltyMember, LoyaltyProgram, Order, OrderRefund
 from app.shopify.webhook_payloads import RefundPayload
 from app.upserts import insert_ignore
 
@@ -113,6 +113,15 @@ def tiered_members(shop_domain: str) -> list[int]:
 
 
 def members_to_tag(limit: int = 500) -> list[int]:
-    """Members whose Shopify tag is not their tier yet."""
+    """Members whose Shopify tag is not their tier yet; a profile Shopify does not know (a
+    pop-up lead) has no tag to bring in line."""
     differs = LoyaltyMember.tier.is_distinct_from(LoyaltyMember.tagged_tier)
-    return list(db.session.scalars(select(LoyaltyMember.id).where(differs).limit(limit)))
+    in_shopify = Customer.shopify_id.is_not(None)
+    return list(
+        db.session.scalars(
+            select(LoyaltyMember.id)
+            .join(Customer, Customer.id == LoyaltyMember.customer_id)
+            .where(differs, in_shopify)
+            .limit(limit)
+        )
+    )

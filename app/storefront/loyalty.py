@@ -21,6 +21,7 @@ from app.storefront.signature import require_proxy_signature
 
 bp = Blueprint("storefront_loyalty", __name__, url_prefix="/proxy/loyalty")
 REFERRAL_CODE = re.compile(r"^[A-Za-z0-9]{8}$")
+MAX_ID = 2**63
 
 
 @bp.get("")
@@ -47,7 +48,8 @@ def panel():
 def redeem():
     """Spend points on a reward code: 202 with the reward, its code made by the worker."""
     if g.logged_in_customer_id is None:
-        raise ApiError(401, "sign_in_required", "Sign in to your account to redeem points.")
+        # 403, not 401: the request is signed; the shopper is not signed in to the store.
+        raise ApiError(403, "sign_in_required", "Sign in to your account to redeem points.")
     customer = _signed_in_customer()
     if customer is None:
         raise ApiError(409, "not_enough_points", "There are no points on this account yet.")
@@ -80,12 +82,14 @@ def claim():
     return _private(jsonify(_welcome(referral))), 202
 
 
-@bp.get("/referrals/<int:referral_id>")
+# A string in the route, so an unsigned request is refused as unsigned whatever the id says.
+@bp.get("/referrals/<referral_id>")
 @require_proxy_signature
-def welcome(referral_id: int):
+def welcome(referral_id: str):
     """The friend's welcome code, once the worker has made it; only to the same browser."""
     visitor = request.args.get("visitor_id", "")
-    referral = db.session.get(Referral, referral_id)
+    known = referral_id.isdigit() and int(referral_id) < MAX_ID
+    referral = db.session.get(Referral, int(referral_id)) if known else None
     if referral is None or referral.shop_domain != g.shop_domain or referral.visitor_key != visitor:
         raise ApiError(404, "not_found", "No such referral for this browser.")
     return _private(jsonify(_welcome(referral)))

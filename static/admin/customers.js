@@ -40,7 +40,25 @@
               return [A.when(e.at), e.kind, (e.points > 0 ? "+" : "") + e.points, e.source.replace(/_/g, " ") + (e.order_id ? " · order " + e.order_id : "")];
             }))
           : el("p", { class: "subdued", text: "No points yet." });
-        points.replaceChildren(heading, summary, ledger);
+        var next = p.next_reward, redeem = null;
+        if (next && next.points_missing === 0) {
+          // Staff redeem for the customer (on the phone, at the till): the code is limited to them.
+          redeem = el("button", { type: "button", class: "secondary", text: "Redeem " + A.number(next.points) + " points for " + A.money(next.value, s.currency) + " off, for them",
+            onclick: function () {
+              redeem.disabled = true;
+              A.api("/admin/api/loyalty/members/" + c.id + "/redemptions", { method: "POST" }).then(function (answer) {
+                if (!answer.ok) { redeem.disabled = false; A.toast((answer.data.error || {}).message || "Could not redeem.", { error: true }); return; }
+                A.toast("Points redeemed: the code appears here once Shopify has made it.");
+                setTimeout(function () { open(c.id); }, 2000);
+              });
+            } });
+        }
+        var codes = p.rewards.length
+          ? A.table(["Reward code", "Value", "Status", "Expires"], p.rewards.map(function (r) {
+              return [r.code || "–", r.kind === "free_shipping" ? "free shipping" : A.money(r.value, s.currency), r.status, A.when(r.ends_at)];
+            }))
+          : null;
+        points.replaceChildren.apply(points, [heading, summary, redeem, codes, ledger].filter(Boolean));
       } else {
         points.replaceChildren();
       }

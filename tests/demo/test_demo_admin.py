@@ -563,3 +563,32 @@ def test_axe_finds_no_serious_violation_on_an_admin_page(demo, page, path):
     page.wait_for_load_state("networkidle")
     serious = serious_axe_violations(page)
     assert serious == [], serious
+
+
+def test_staff_see_a_members_ledger_and_redeem_for_them(demo, page):
+    page.goto(admin(demo, "/customers?q=paula@example.com"))
+    story = page.locator("#story-points")
+    expect(story).to_contain_text("240 points")
+    expect(story).to_contain_text("first order")
+    story.get_by_role("button", name=re.compile("Redeem 200 points")).click()
+    expect(story.locator("table").first).to_contain_text(
+        re.compile(r"POINTS-[A-Z0-9]{8}"), timeout=20_000
+    )
+    expect(story).to_contain_text("40 points")
+    loyalty = api(demo, "/admin/api/loyalty/members?q=paula").json()["members"]
+    assert [(m["email"], m["balance"]) for m in loyalty] == [("paula@example.com", 40)]
+
+
+def test_the_loyalty_page_shows_the_program_members_and_what_points_are_worth(demo, page):
+    page.goto(admin(demo, "/loyalty"))
+    expect(page.locator("#liability")).to_contain_text("Points outstanding")
+    expect(page.locator("#members table")).to_be_visible()
+    page.get_by_label("Email or name").fill("paula")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.locator("#members table")).to_contain_text("paula@example.com")
+    page.get_by_label("Points for one reward").fill("0")
+    page.get_by_role("button", name="Save program").click()
+    expect(page.locator("#reward_points")).to_have_attribute("aria-invalid", "true")
+    page.get_by_label("Points for one reward").fill("200")
+    page.get_by_role("button", name="Save program").click()
+    expect(page.locator("#reward_points")).not_to_have_attribute("aria-invalid", "true")

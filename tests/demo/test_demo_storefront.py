@@ -392,7 +392,7 @@ def test_the_scratch_card_offers_the_optional_sms_field(demo, page):
 
 def test_the_signed_in_demo_member_sees_and_redeems_points(demo, page):
     # Paula (seeded, app/demo/loyalty_seed.py): two orders, 240 points, a reward at 200.
-    page.goto(demo.storefront("?customer=700001"))
+    page.goto(demo.storefront("?customer=790001"))
     panel = page.locator("[data-baton-points]")
     expect(panel).to_contain_text("240 points")
     expect(panel).to_contain_text("Tier: Silver")
@@ -401,7 +401,7 @@ def test_the_signed_in_demo_member_sees_and_redeems_points(demo, page):
     code = panel.locator("code")
     expect(code).to_have_text(re.compile(r"^POINTS-[A-Z0-9]{8}$"), timeout=20_000)
     expect(panel).to_contain_text("40 points")
-    assert demo_has_code(code.inner_text(), "gid://shopify/Customer/700001")
+    assert demo_has_code(code.inner_text(), "gid://shopify/Customer/790001")
     assert not demo_has_code(code.inner_text())  # only Paula's checkout takes it
     # A guest's page renders no panel and asks Baton nothing about points.
     page.goto(demo.storefront("?customer="))
@@ -409,7 +409,7 @@ def test_the_signed_in_demo_member_sees_and_redeems_points(demo, page):
 
 
 def test_a_friend_arriving_by_a_referral_link_gets_a_welcome_code_once(demo, page):
-    paula = db.session.scalar(select(Customer.id).where(Customer.shopify_id == 700001))
+    paula = db.session.scalar(select(Customer.id).where(Customer.shopify_id == 790001))
     code = db.session.scalar(
         select(LoyaltyMember.referral_code).where(LoyaltyMember.customer_id == paula)
     )

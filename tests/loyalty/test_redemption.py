@@ -103,7 +103,7 @@ def test_too_few_points_are_refused_and_nothing_is_spent(client, member, shopify
 def test_a_guest_is_asked_to_sign_in(client, member):
     assert proxy(client, "GET", "/proxy/loyalty", customer_id=None).get_json()["signed_in"] is False
     refused = proxy(client, "POST", "/proxy/loyalty/redemptions", customer_id=None)
-    assert refused.status_code == 401
+    assert refused.status_code == 403
     assert refused.get_json()["error"]["code"] == "sign_in_required"
 
 
