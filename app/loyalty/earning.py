@@ -97,7 +97,7 @@ def award_bonus(shop_domain: str, customer_id: int, occasion: str, occurred_at: 
 
 def apply_refund(shop_domain: str, payload: RefundPayload, observed_at: datetime) -> int | None:
     """refunds/create: points in proportion to the money given back, once per refund; the
-    customer whose points were taken, or None.
+    order's customer (None for a guest), whose standing the refund changes.
 
     A refund of the whole order takes back everything the order still holds, its
     first-order bonus included; never more than that.
@@ -109,23 +109,22 @@ def apply_refund(shop_domain: str, payload: RefundPayload, observed_at: datetime
         # Shopify does not promise order: the refund waits (with backoff) for its order.
         raise OrderNotYetKnown(f"refund {payload.id} for order {payload.order_id} not stored yet")
     if order.customer_id is None or payload.amount <= 0:
-        return None
+        return order.customer_id
     program = active_program(shop_domain)
     if program is None:
-        return None
+        return order.customer_id
     held = order_points(shop_domain, order.shopify_id)
     whole = payload.amount >= order.total
     taken = held if whole else min(held, points_for(payload.amount, program.points_per_unit))
-    if taken <= 0:
-        return None
-    taken_now = record_entry(
-        shop_domain,
-        order.customer_id,
-        "reverse",
-        -taken,
-        "refund",
-        f"refund:{payload.id}",
-        payload.created_at or observed_at,
-        order.shopify_id,
-    )
-    return order.customer_id if taken_now else None
+    if taken > 0:
+        record_entry(
+            shop_domain,
+            order.customer_id,
+            "reverse",
+            -taken,
+            "refund",
+            f"refund:{payload.id}",
+            payload.created_at or observed_at,
+            order.shopify_id,
+        )
+    return order.customer_id

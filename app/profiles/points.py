@@ -3,13 +3,11 @@ profile's sync, so Klaviyo and Mailchimp show the balance the storefront shows."
 
 from datetime import datetime
 
-from sqlalchemy import select
-
 from app.extensions import db
 from app.loyalty.earning import apply_refund
 from app.loyalty.rewards import redeem_points, refund_reward
 from app.loyalty.tiers import keep_refund, recompute_tier
-from app.models import Customer, LoyaltyReward, Order
+from app.models import Customer, LoyaltyReward
 from app.profiles.customers import queue_profile_sync
 from app.shopify.webhook_payloads import RefundPayload
 
@@ -17,13 +15,9 @@ from app.shopify.webhook_payloads import RefundPayload
 def record_refund(shop_domain: str, payload: RefundPayload, observed_at: datetime) -> None:
     """refunds/create: the points the refunded money earned go back, and the spend a tier
     counts drops by the money."""
-    apply_refund(shop_domain, payload, observed_at)  # raises while the order is unknown
+    # Raises OrderNotYetKnown until the order is stored: the delivery is retried.
+    customer_id = apply_refund(shop_domain, payload, observed_at)
     keep_refund(shop_domain, payload, payload.created_at or observed_at)
-    customer_id = db.session.scalar(
-        select(Order.customer_id).where(
-            Order.shop_domain == shop_domain, Order.shopify_id == payload.order_id
-        )
-    )
     if customer_id is not None:
         recompute_tier(shop_domain, customer_id, observed_at)
         queue_profile_sync(db.session.get(Customer, customer_id), observed_at)

@@ -18,10 +18,10 @@ from app.profiles.points import spend_points
 from app.profiles.referrals import REFUSALS, claim_referral
 from app.schemas.fields import VISITOR_ID
 from app.storefront.signature import require_proxy_signature
+from app.storefront.views import MAX_ID, private
 
 bp = Blueprint("storefront_loyalty", __name__, url_prefix="/proxy/loyalty")
 REFERRAL_CODE = re.compile(r"^[A-Za-z0-9]{8}$")
-MAX_ID = 2**63
 
 
 @bp.get("")
@@ -30,9 +30,9 @@ def panel():
     """The signed-in shopper's points; a guest sees the program's reward and a sign-in hint."""
     customer = _signed_in_customer()
     if customer is not None:
-        return _private(jsonify(signed_in=True, **member_panel(customer)))
+        return private(jsonify(signed_in=True, **member_panel(customer)))
     program = active_program(g.shop_domain)
-    return _private(
+    return private(
         jsonify(
             signed_in=g.logged_in_customer_id is not None,
             enabled=program is not None,
@@ -56,7 +56,7 @@ def redeem():
     reward = spend_points(customer, "storefront", utcnow())
     db.session.commit()
     request_reward_code(reward.id)
-    return _private(jsonify(reward=reward_answer(reward))), 202
+    return private(jsonify(reward=reward_answer(reward))), 202
 
 
 @bp.get("/r/<code>")
@@ -79,7 +79,7 @@ def claim():
     if referral.status == "refused":
         raise ApiError(409, referral.reason, REFUSALS[referral.reason])
     request_reward_code(referral.welcome_reward_id)
-    return _private(jsonify(_welcome(referral))), 202
+    return private(jsonify(_welcome(referral))), 202
 
 
 # A string in the route, so an unsigned request is refused as unsigned whatever the id says.
@@ -88,11 +88,11 @@ def claim():
 def welcome(referral_id: str):
     """The friend's welcome code, once the worker has made it; only to the same browser."""
     visitor = request.args.get("visitor_id", "")
-    known = referral_id.isdigit() and int(referral_id) < MAX_ID
+    known = referral_id.isdigit() and int(referral_id) <= MAX_ID
     referral = db.session.get(Referral, int(referral_id)) if known else None
     if referral is None or referral.shop_domain != g.shop_domain or referral.visitor_key != visitor:
         raise ApiError(404, "not_found", "No such referral for this browser.")
-    return _private(jsonify(_welcome(referral)))
+    return private(jsonify(_welcome(referral)))
 
 
 def _welcome(referral: Referral) -> dict:
@@ -124,7 +124,7 @@ def _claim_body(body) -> tuple[str, str, str]:
 
 def _shopify_id() -> int | None:
     raw = g.logged_in_customer_id
-    return int(raw) if raw is not None and raw.isdigit() and int(raw) < 2**63 else None
+    return int(raw) if raw is not None and raw.isdigit() and int(raw) <= MAX_ID else None
 
 
 def _signed_in_customer() -> Customer | None:
@@ -138,9 +138,3 @@ def _signed_in_customer() -> Customer | None:
             Customer.deleted_at.is_(None),
         )
     )
-
-
-def _private(response):
-    # A shopper's balance and codes: no shared cache may keep them.
-    response.headers["Cache-Control"] = "private, no-store"
-    return response

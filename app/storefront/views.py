@@ -38,7 +38,7 @@ MAX_ID = 2**63 - 1
 def session():
     """Tell the widget whether Baton is active here and who the signed-in shopper is."""
     shop = find_shop(g.shop_domain)
-    return _private(
+    return private(
         jsonify(
             shop=g.shop_domain,
             active=bool(shop and shop.is_installed),
@@ -63,7 +63,7 @@ def offer():
         utcnow(),
     )
     db.session.commit()
-    return _private(jsonify(answer))
+    return private(jsonify(answer))
 
 
 @bp.post("/play")
@@ -82,7 +82,7 @@ def play_game():
     db.session.commit()
     g.play_outcome = "won" if result["code"] else "no_code"
     refill_if_low(g.shop_domain, result["prize"]["id"], result["code"])
-    return _private(jsonify(result))
+    return private(jsonify(result))
 
 
 @bp.post("/events")
@@ -98,7 +98,7 @@ def widget_events():
         g.shop_domain, visitor, _device(body.get("device")) or "unknown", _events(body)
     )
     db.session.commit()
-    return _private(jsonify(counted=counted))
+    return private(jsonify(counted=counted))
 
 
 @bp.get("/code")
@@ -111,7 +111,7 @@ def code():
     status = code_status(g.shop_domain, raw, _visitor_key(request.args.get("visitor_id")), utcnow())
     if status is None:
         raise ApiError(404, "unknown_code", "This browser did not win that code.")
-    return _private(jsonify(code=raw, status=status))
+    return private(jsonify(code=raw, status=status))
 
 
 @bp.get("/rules")
@@ -209,7 +209,7 @@ def _header(name: str) -> str:
     return request.headers.get(name, "").replace("\x00", "")
 
 
-def _private(response):
+def private(response):
     # Answers name a shopper or hand out a token: no shared cache may keep them.
     response.headers["Cache-Control"] = "private, no-store"
     return response
